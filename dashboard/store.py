@@ -1,0 +1,178 @@
+"""The DuckDB store: one file, one read-write connection per process, a cursor per use.
+
+Streamlit serves every browser session from one process, each in its own thread. DuckDB
+allows one read-write process; inside it we keep one connection and hand out a fresh
+`cursor()` per read or write (cursors are not shared between threads). Writes run under one
+process-wide lock, each as a single transaction, which avoids DuckDB's write-write conflicts
+between cursors. Every committed write bumps `version`, the key that page caches use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from dashboard.errors import StoreLocked
+
+DEFAULT_DB = Path("data/regiebord.duckdb")
+DUCKDB_VERSION = "1.5.5"
+
+
+def default_db_path() -> Path:
+    """`REGIEBORD_DB` if set, else data/regiebord.duckdb (relative to the working directory)."""
+    return Path(os.environ.get("REGIEBORD_DB") or DEFAULT_DB)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The ordered migrations as (version, name, sql), read from dashboard/migrations/NNN_*.sql."""
+    found = []
+    for entry in resources.files("dashboard.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            found.append((int(name[:3]), name[:-4], entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def load_query(name: str) -> str:
+    """The text of dashboard/queries/<name>.sql."""
+    return resources.files("dashboard.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def extension_path(name: str) -> Path:
+    """Path of a DuckDB extension shipped by the `duckdb-extension-<name>` package.
+
+    The machines cannot reach DuckDB's extension server, so extensions are loaded by path
+    from the PyPI package (signature checks stay on).
+    """
+    module = __import__(f"duckdb_extension_{name}")
+    base = Path(module.__file__).parent
+    return base / "extensions" / f"v{DUCKDB_VERSION}" / f"{name}.duckdb_extension"
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    path = extension_path(name)
+    con.execute(f"LOAD '{path.as_posix()}'")
+
+
+class Store:
+    """One DuckDB file. Create with `open_store`; share one instance per process."""
+
+    def __init__(self, path: Path | str, con: duckdb.DuckDBPyConnection):
+        self.path = Path(path)
+        self._con = con
+        self._write_lock = threading.RLock()
+        self.version = 0
+
+    # -- reads ---------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh cursor for reads by this thread."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    # -- writes --------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction under the process-wide write lock.
+
+        Commits when the block ends normally, rolls back on any exception (which is
+        re-raised), so a failed write leaves the store as it was.
+        """
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+                self.version += 1
+            finally:
+                cur.close()
+
+    def checkpoint(self) -> None:
+        with self._write_lock, self.read() as cur:
+            cur.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        self._con.close()
+
+    # -- facts ---------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.read() as cur:
+            return cur.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+
+    def is_demo(self) -> bool:
+        with self.read() as cur:
+            row = cur.execute("SELECT is_demo FROM store_info").fetchone()
+        return bool(row and row[0])
+
+    def set_demo(self, is_demo: bool) -> None:
+        with self.write() as cur:
+            cur.execute("UPDATE store_info SET is_demo = ?", [is_demo])
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreLocked(
+                f"The store {path} is in use by another program (probably the running "
+                "Regiebord app). Stop the app first, or use the app's admin page for import "
+                "and export. Nothing was written."
+            ) from exc
+        raise
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations this file lacks, in order, each in its own transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    have = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in have:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, current_timestamp::TIMESTAMP)",
+                [version, name],
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        applied.append(name)
+    if con.execute("SELECT count(*) FROM store_info").fetchone()[0] == 0:
+        con.execute("INSERT INTO store_info VALUES (false, current_timestamp::TIMESTAMP)")
+    return applied
+
+
+def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
+    """Open (creating and migrating when needed) the store at `path`.
+
+    Raises StoreLocked when another process holds the file.
+    """
+    path = Path(path) if path is not None else default_db_path()
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only)
+    if not read_only:
+        migrate(con)
+    return Store(path, con)

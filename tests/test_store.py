@@ -1,0 +1,93 @@
+import duckdb
+import pytest
+
+from dashboard import audit
+from dashboard.errors import StoreLocked
+from dashboard.store import migrations, open_store
+
+
+def test_new_store_has_every_migration(store):
+    assert store.schema_version() == migrations()[-1][0]
+    with store.read() as cur:
+        tables = {
+            r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+    assert {
+        "students",
+        "staff",
+        "roles",
+        "placements",
+        "contacts",
+        "agreements",
+        "consents",
+        "absences",
+        "settings",
+        "users",
+        "audit",
+        "acknowledgements",
+    } <= tables
+
+
+def test_old_store_upgrades_itself(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL)"
+    )
+    version, name, sql = migrations()[0]
+    con.execute(sql)
+    con.execute("INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, name])
+    con.execute(
+        "INSERT INTO students VALUES ('s1','A','B','2008-01-01','Entree','Noord',NULL,"
+        "'2025-08-01','active',NULL,NULL)"
+    )
+    con.close()
+    store = open_store(path)
+    assert store.schema_version() == migrations()[-1][0]
+    with store.read() as cur:
+        assert cur.execute("SELECT count(*) FROM students").fetchone()[0] == 1
+    store.close()
+
+
+def test_failed_write_leaves_store_as_it_was(store):
+    with pytest.raises(duckdb.Error):
+        with store.write() as cur:
+            cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+            cur.execute("INSERT INTO staff VALUES ('p1','Dup','School','school',NULL,NULL)")
+    with store.read() as cur:
+        assert cur.execute("SELECT count(*) FROM staff").fetchone()[0] == 0
+    assert store.version == 0
+
+
+def test_second_process_gets_a_clear_lock_error(store):
+    import subprocess
+    import sys
+
+    code = (
+        "from dashboard.store import open_store\n"
+        "from dashboard.errors import StoreLocked\n"
+        f"try:\n    open_store({str(store.path)!r})\n"
+        "except StoreLocked as e:\n    print('LOCKED', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "LOCKED" in out.stdout and "in use by another program" in out.stdout
+
+
+def test_audit_chain_detects_an_edit(store):
+    with store.write() as cur:
+        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+        audit.record(
+            cur,
+            audit.Event(
+                actor="b", action="write", entity="contacts", old_value=None, new_value={"x": 1}
+            ),
+        )
+    with store.read() as cur:
+        assert audit.verify_chain(cur) is None
+        cur.execute("UPDATE audit SET actor = 'mallory' WHERE actor = 'a'")
+        assert audit.verify_chain(cur) == 1
+
+
+def test_store_locked_is_a_domain_error():
+    assert issubclass(StoreLocked, Exception)
