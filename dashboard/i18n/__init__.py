@@ -1,6 +1,8 @@
-"""Every user-facing string, keyed, one catalogue per language (nl.toml, en.toml).
+"""Every user-facing string, keyed, one catalogue per language (nl/*.toml, en/*.toml).
 
-`t("caseload.title")` looks the key up in the active language, falling back to Dutch.
+Each capability keeps its strings in its own file (core.toml, signals.toml, ...); the files of
+one language are merged, and a key defined in two files is an error.
+`t("caseload.title", "en")` looks the key up in that language, falling back to Dutch.
 Keys are dotted paths into the TOML tables; `{name}` placeholders are filled from kwargs.
 """
 
@@ -14,20 +16,25 @@ LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
 
+def _flatten(prefix: str, node: dict, into: dict[str, str], source: str) -> None:
+    for key, value in node.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(path, value, into, source)
+        elif path in into:
+            raise ValueError(f"i18n key {path} is defined twice ({source})")
+        else:
+            into[path] = value
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    data = tomllib.loads(resources.files(__package__).joinpath(f"{lang}.toml").read_text("utf-8"))
     flat: dict[str, str] = {}
-
-    def walk(prefix: str, node: dict) -> None:
-        for key, value in node.items():
-            path = f"{prefix}.{key}" if prefix else key
-            if isinstance(value, dict):
-                walk(path, value)
-            else:
-                flat[path] = value
-
-    walk("", data)
+    folder = resources.files(__package__).joinpath(lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text("utf-8"))
+            _flatten("", data, flat, f"{lang}/{entry.name}")
     return flat
 
 
