@@ -11,11 +11,16 @@ Kinds of account (users.kind):
   visibility `guides`, personal circumstances only with the student's consent for `workplace`.
 
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
+
+Services: `scope_sql` / `require_student` decide which students; then `lens()` (one student's
+file, row by row) or `contact_filter_sql` / `role_filter_sql` (lists over many students) decide
+which contacts, roles, agreement details and status reasons of those students.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -28,6 +33,17 @@ KINDS = ("admin", "manager", "care_coordinator", "care_worker", "guide", "workpl
 WORKPLACE_AFTER_END_DAYS = 90
 # ... and gets it this long before the placement starts (preparing the start moment).
 WORKPLACE_BEFORE_START_DAYS = 30
+# A role row `r` is active on $today (docs/interchange.md, roles).
+ACTIVE_ROLE = "r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today)"
+
+# "Personal circumstances" that a workplace supervisor sees only with the student's consent
+# for audience `workplace`: contacts for these reasons (and their summaries), roles that show
+# which services are involved, the details of agreements on these topics, the status reason.
+PERSONAL_REASONS = ("personal", "care")
+PERSONAL_ROLES = ("external", "care_worker", "parent")
+PERSONAL_TOPICS = ("expertise",)
+# Which roles may read contacts of each visibility (a contact without one counts as `guides`).
+READERS = {"school": (*SCHOOL_GUIDE_ROLES, *CARE_ROLES), "care": CARE_ROLES}
 
 # What each kind may do, besides reading the students in its scope.
 ACTIONS: dict[str, frozenset[str]] = {
@@ -93,20 +109,19 @@ def scope_sql(user: User) -> tuple[str, dict]:
     Used as `student_id IN (<sql>)`, so every list and detail query filters the same way
     (list equals detail).
     """
-    active_role = "r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today)"
     if user.kind == "admin":
         return "SELECT student_id FROM students", {}
     if user.kind == "care_coordinator":
         return (
             "SELECT student_id FROM students WHERE list_contains($scope_locations, location) "
             "UNION SELECT r.student_id FROM roles r "
-            f"WHERE r.person_id = $scope_person AND r.role <> 'parent' AND {active_role}",
+            f"WHERE r.person_id = $scope_person AND r.role <> 'parent' AND {ACTIVE_ROLE}",
             {"scope_locations": list(user.locations), "scope_person": user.person_id or ""},
         )
     if user.kind in ("care_worker", "guide"):
         return (
             "SELECT DISTINCT r.student_id FROM roles r "
-            f"WHERE r.person_id = $scope_person AND r.role <> 'parent' AND {active_role}",
+            f"WHERE r.person_id = $scope_person AND r.role <> 'parent' AND {ACTIVE_ROLE}",
             {"scope_person": user.person_id or ""},
         )
     if user.kind == "workplace":
@@ -162,16 +177,21 @@ def visibilities(
     roles = {
         r[0]
         for r in cur.execute(
-            "SELECT role FROM roles r WHERE r.student_id = $sid AND r.person_id = $pid "
-            "AND r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today)",
+            f"SELECT role FROM roles r WHERE r.student_id = $sid AND r.person_id = $pid "
+            f"AND {ACTIVE_ROLE}",
             {"sid": student_id, "pid": user.person_id or "", "today": today},
         ).fetchall()
     }
-    if roles & set(CARE_ROLES):
-        return ("guides", "school", "care")
-    if roles & set(SCHOOL_GUIDE_ROLES):
-        return ("guides", "school")
-    return ("guides",)
+    return ("guides",) + tuple(v for v, readers in READERS.items() if roles & set(readers))
+
+
+def _workplace_consent(student_column: str) -> str:
+    """SQL: the student's latest `workplace` consent on $today says yes (false when none)."""
+    return (
+        "coalesce((SELECT arg_max(k.shares, k.decided_on) FROM consents k "
+        f"WHERE k.student_id = {student_column} AND k.audience = 'workplace' "
+        "AND k.decided_on <= $today), false)"
+    )
 
 
 def sees_personal_circumstances(
@@ -181,8 +201,117 @@ def sees_personal_circumstances(
     if user.kind != "workplace":
         return True
     row = cur.execute(
-        "SELECT shares FROM consents WHERE student_id = $sid AND audience = 'workplace' "
-        "AND decided_on <= $today ORDER BY decided_on DESC LIMIT 1",
-        {"sid": student_id, "today": today},
+        f"SELECT {_workplace_consent('$sid')}", {"sid": student_id, "today": today}
     ).fetchone()
-    return bool(row and row[0])
+    return bool(row[0])
+
+
+# -- What of a student's file a user may read ------------------------------------------------
+# Services showing one student's file use `lens` (Python, per row); services listing or
+# counting over many students use the *_filter_sql predicates. Both say the same thing, and
+# tests/test_access.py checks that they agree.
+
+
+@dataclass(frozen=True)
+class Lens:
+    """What `user` may read of one student's file. Build with `lens()` after require_student."""
+
+    visibilities: tuple[str, ...]
+    personal: bool  # sees personal circumstances (see PERSONAL_*)
+    hidden_persons: frozenset[str] = frozenset()  # people whose involvement is hidden
+
+    def shows_contact(self, contact: Mapping) -> bool:
+        if (contact.get("visibility") or "guides") not in self.visibilities:
+            return False
+        return self.personal or contact.get("reason") not in PERSONAL_REASONS
+
+    def shows_role(self, role: Mapping) -> bool:
+        return self.personal or role.get("role") not in PERSONAL_ROLES
+
+    def shows_agreement(self, agreement: Mapping) -> bool:
+        return agreement.get("holder_id") not in self.hidden_persons
+
+    def persons(self, person_ids: list[str] | None) -> list[str]:
+        """A participants / counterpart_ids list without the hidden people."""
+        return [p for p in person_ids or [] if p not in self.hidden_persons]
+
+    def contact(self, row: Mapping) -> dict:
+        """A shown contact as the user may read it (hidden participants left out)."""
+        return {**row, "participants": self.persons(row.get("participants"))}
+
+    def agreement(self, row: Mapping) -> dict:
+        """A shown agreement as the user may read it (expertise details only when personal)."""
+        out = {**row, "counterpart_ids": self.persons(row.get("counterpart_ids"))}
+        if not self.personal and row.get("topic") in PERSONAL_TOPICS:
+            out["details"] = None
+        return out
+
+    def student(self, row: Mapping) -> dict:
+        """The student row as the user may read it (no status reason unless personal)."""
+        return row if self.personal else {**row, "status_reason": None}
+
+
+def lens(cur: duckdb.DuckDBPyConnection, user: User, student_id: str, today: dt.date) -> Lens:
+    """The Lens of `user` on this student on `today`. Assumes require_student passed.
+
+    Without personal circumstances, the people who hold only PERSONAL_ROLES for the student
+    (on any date) are hidden: their names would tell which services are involved.
+    """
+    personal = sees_personal_circumstances(cur, user, student_id, today)
+    hidden: frozenset[str] = frozenset()
+    if not personal:
+        rows = cur.execute(
+            "SELECT person_id FROM roles WHERE student_id = $sid GROUP BY person_id "
+            "HAVING bool_and(list_contains($personal_roles, role))",
+            {"sid": student_id, "personal_roles": list(PERSONAL_ROLES)},
+        ).fetchall()
+        hidden = frozenset(r[0] for r in rows)
+    return Lens(visibilities(cur, user, student_id, today), personal, hidden)
+
+
+def contact_filter_sql(user: User, alias: str = "c") -> tuple[str, dict]:
+    """A boolean SQL expression over contacts row `alias`: true when `user` may read it on $today.
+
+    Combine with `alias.student_id IN (<scope_sql>)`; pass the params and "today". Equals
+    `lens(...).shows_contact` row by row.
+    """
+    visibility = f"coalesce({alias}.visibility, 'guides')"
+    if user.kind in ("admin", "care_coordinator", "care_worker"):
+        return "true", {}
+    if user.kind == "guide":
+        holds = (
+            "EXISTS (SELECT 1 FROM roles r WHERE r.student_id = {a}.student_id "
+            "AND r.person_id = $scope_person AND list_contains(${p}, r.role) AND {active})"
+        )
+        school = holds.format(a=alias, p="scope_school_readers", active=ACTIVE_ROLE)
+        care = holds.format(a=alias, p="scope_care_readers", active=ACTIVE_ROLE)
+        return (
+            f"(CASE {visibility} WHEN 'guides' THEN true WHEN 'school' THEN {school} "
+            f"WHEN 'care' THEN {care} ELSE false END)",
+            {
+                "scope_person": user.person_id or "",
+                "scope_school_readers": list(READERS["school"]),
+                "scope_care_readers": list(READERS["care"]),
+            },
+        )
+    if user.kind == "workplace":
+        return (
+            f"({visibility} = 'guides' AND (NOT list_contains($scope_personal_reasons, "
+            f"coalesce({alias}.reason, '')) OR {_workplace_consent(alias + '.student_id')}))",
+            {"scope_personal_reasons": list(PERSONAL_REASONS)},
+        )
+    return "false", {}
+
+
+def role_filter_sql(user: User, alias: str = "ro") -> tuple[str, dict]:
+    """A boolean SQL expression over roles row `alias`: true when `user` may see that role.
+
+    Combine with the student scope as for contacts. Equals `lens(...).shows_role`.
+    """
+    if user.kind != "workplace":
+        return "true", {}
+    return (
+        f"(NOT list_contains($scope_personal_roles, {alias}.role) "
+        f"OR {_workplace_consent(alias + '.student_id')})",
+        {"scope_personal_roles": list(PERSONAL_ROLES)},
+    )
