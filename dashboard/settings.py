@@ -3,6 +3,8 @@ docs/flags.md and must stay exactly these; an admin may change them per school."
 
 from __future__ import annotations
 
+from dashboard import access, audit, i18n
+from dashboard.errors import Invalid
 from dashboard.store import Store
 
 # key -> (default, minimum, maximum). All whole numbers of days / hours / people.
@@ -35,3 +37,63 @@ def current(store: Store) -> dict[str, int]:
             if key in values:
                 values[key] = int(value)
     return values
+
+
+def update(store: Store, user: access.User, key: str, value: int | str) -> int:
+    """Set one setting (admins only) and return the stored value.
+
+    The value must be a whole number within the key's minimum and maximum; otherwise
+    Invalid with a message naming the setting, the value and the allowed range. The change is
+    audited with the old and the new value.
+    """
+    access.ensure(user, "manage_settings")
+    if key not in DEFAULTS:
+        raise Invalid([i18n.t("settings_update.unknown_key", key=key)])
+    number = _whole_number(value)
+    if number is None:
+        raise Invalid([i18n.t("settings_update.not_integer", key=key, value=value)])
+    _, minimum, maximum = DEFAULTS[key]
+    if not minimum <= number <= maximum:
+        raise Invalid(
+            [
+                i18n.t(
+                    "settings_update.out_of_range",
+                    key=key,
+                    value=number,
+                    minimum=minimum,
+                    maximum=maximum,
+                )
+            ]
+        )
+    old = current(store)[key]
+    with store.write() as cur:
+        cur.execute(
+            "INSERT OR REPLACE INTO settings (key, value, changed_by, changed_at) "
+            "VALUES ($key, $value, $by, current_timestamp::TIMESTAMP)",
+            {"key": key, "value": str(number), "by": user.username},
+        )
+        audit.record(
+            cur,
+            audit.Event(
+                actor=user.actor,
+                action="write",
+                entity="settings",
+                entity_key=key,
+                old_value={"value": old},
+                new_value={"value": number},
+            ),
+        )
+    return number
+
+
+def _whole_number(value: int | str) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value).strip()
+    if text.lstrip("+-").isdigit():
+        return int(text)
+    return None

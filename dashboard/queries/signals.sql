@@ -1,0 +1,363 @@
+-- name: signals
+-- Every signal of docs/flags.md on day $as_of, one row per (code, student, placement).
+--
+-- Parameters: $as_of (DATE), the thresholds of dashboard/settings.py ($start_grace_days, ...),
+-- and $codes/$severities/$ranks (the catalogue of dashboard/signals.py, one source of truth).
+-- `/*scope*/` marks the student filter; signals.py replaces it with `true` (all students)
+-- or a semi-join on $student_ids, so a caseload is computed only for its own students.
+-- Each rule yields cases (code, student_id, placement_id, since, person_id); person_id is the
+-- agreement holder a rule is about (used by the texts), NULL elsewhere. Cases on the same
+-- (code, student, placement) merge into one signal with the earliest since.
+WITH
+st AS MATERIALIZED (
+    SELECT student_id, enrolment_date, status, status_date
+    FROM students
+    WHERE /*scope*/
+),
+-- Active student: enrolled on T and not yet left (status active, or the status begins after T).
+act AS MATERIALIZED (
+    SELECT student_id, enrolment_date
+    FROM st
+    WHERE enrolment_date <= $as_of AND (status = 'active' OR status_date > $as_of)
+),
+role_of_act AS MATERIALIZED (
+    SELECT r.student_id, r.person_id, r.role, r.start_date, r.end_date,
+           r.start_date <= $as_of AND (r.end_date IS NULL OR $as_of <= r.end_date) AS is_active
+    FROM roles r
+    SEMI JOIN act ON act.student_id = r.student_id
+),
+role_now AS MATERIALIZED (
+    SELECT student_id, person_id, role, start_date
+    FROM role_of_act
+    WHERE is_active
+),
+-- Guides: distinct people with an active role other than parent; their start is the earliest
+-- start of those roles. rank counts equal starts separately (row_number, not rank()).
+guide_ranked AS MATERIALIZED (
+    SELECT student_id, start_date,
+           row_number() OVER (PARTITION BY student_id ORDER BY start_date) AS rank
+    FROM (
+        SELECT student_id, person_id, min(start_date) AS start_date
+        FROM role_now
+        WHERE role <> 'parent'
+        GROUP BY student_id, person_id
+    )
+),
+placement_of_act AS MATERIALIZED (
+    SELECT p.student_id, p.placement_id, p.company, p.supervisor_id, p.start_date, p.end_date,
+           p.ended_early_on,
+           -- mid = start + (planned end - start) // 2 whole days
+           p.start_date + ((p.end_date - p.start_date) // 2)::INTEGER AS mid_date,
+           p.start_date <= $as_of AND $as_of <= coalesce(p.ended_early_on, p.end_date) AS is_active
+    FROM placements p
+    SEMI JOIN act ON act.student_id = p.student_id
+),
+placement_now AS MATERIALIZED (
+    SELECT * FROM placement_of_act WHERE is_active
+),
+agreement_now AS MATERIALIZED (
+    SELECT a.agreement_id, a.student_id, a.placement_id, a.topic, a.holder_id,
+           a.frequency_days, a.discussed_with_student, a.agreed_on, a.review_on
+    FROM agreements a
+    SEMI JOIN act ON act.student_id = a.student_id
+    WHERE a.agreed_on <= $as_of AND (a.ended_on IS NULL OR $as_of <= a.ended_on)
+),
+-- The latest contact on or before T per student (NO_RECENT_CONTACT, ABSENCE_NO_FOLLOW_UP).
+last_contact AS MATERIALIZED (
+    SELECT student_id, max(date) AS last_date
+    FROM contacts
+    WHERE date <= $as_of AND /*scope*/
+    GROUP BY student_id
+),
+-- Fixed-moment contacts (on or before T) of the placements of active students.
+fixed_contact AS MATERIALIZED (
+    SELECT c.contact_id, c.student_id, c.placement_id, c.date, c.kind, c.participants,
+           c.student_present, p.supervisor_id, p.is_active AS placement_is_active
+    FROM contacts c
+    JOIN placement_of_act p ON p.placement_id = c.placement_id AND p.student_id = c.student_id
+    WHERE c.kind IN ('start', 'mid', 'final') AND c.date <= $as_of
+),
+moments_held AS (
+    SELECT placement_id,
+           bool_or(kind = 'start') AS has_start,
+           bool_or(kind = 'mid') AS has_mid,
+           bool_or(kind = 'final') AS has_final
+    FROM fixed_contact
+    GROUP BY placement_id
+),
+-- Fixed contacts of active placements where a participant held a school-guide role for the
+-- student on the contact's date. Participants are unnested only for these few contacts.
+with_school_guide AS (
+    SELECT DISTINCT u.contact_id
+    FROM (
+        SELECT contact_id, student_id, date, unnest(participants) AS person_id
+        FROM fixed_contact
+        WHERE placement_is_active
+    ) u
+    JOIN roles r ON r.student_id = u.student_id AND r.person_id = u.person_id
+    WHERE r.role IN ('mentor', 'bpv_coordinator', 'class_counsellor')
+      AND r.start_date <= u.date AND (r.end_date IS NULL OR u.date <= r.end_date)
+),
+contact_frequency AS (
+    SELECT agreement_id, student_id, holder_id, frequency_days, agreed_on
+    FROM agreement_now
+    WHERE topic = 'contact_frequency' AND agreed_on <= $as_of - frequency_days
+),
+holder_last_contact AS (
+    SELECT f.agreement_id, max(c.date) AS last_date
+    FROM contact_frequency f
+    JOIN contacts c ON c.student_id = f.student_id
+    WHERE c.date <= $as_of AND list_contains(c.participants, f.holder_id)
+    GROUP BY f.agreement_id
+),
+-- Stops: the student left (dropped out / transferred) while the placement was active, or the
+-- placement itself ended early. All students in scope, active or not.
+stop AS (
+    SELECT p.student_id, p.placement_id, p.supervisor_id, s.status_date AS stop_day
+    FROM placements p
+    JOIN st s ON s.student_id = p.student_id
+    WHERE s.status IN ('dropped_out', 'transferred')
+      AND p.start_date <= s.status_date
+      AND s.status_date <= coalesce(p.ended_early_on, p.end_date)
+    UNION ALL
+    SELECT p.student_id, p.placement_id, p.supervisor_id, p.ended_early_on AS stop_day
+    FROM placements p
+    SEMI JOIN st ON st.student_id = p.student_id
+    WHERE p.ended_early_on IS NOT NULL
+),
+stop_due AS MATERIALIZED (
+    SELECT *
+    FROM stop
+    WHERE $as_of > stop_day + $stop_inform_days AND $as_of <= stop_day + $stop_window_days
+),
+stop_informed AS (
+    SELECT DISTINCT d.placement_id, d.stop_day
+    FROM stop_due d
+    JOIN contacts c ON c.student_id = d.student_id
+    WHERE c.date BETWEEN d.stop_day AND d.stop_day + $stop_inform_days
+      AND list_contains(c.participants, d.supervisor_id)
+),
+-- Unexcused absence in (T - window, T] with the running total in date order.
+absence_running AS (
+    SELECT a.student_id, a.date,
+           sum(a.hours) OVER (PARTITION BY a.student_id ORDER BY a.date
+                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+    FROM absences a
+    SEMI JOIN act ON act.student_id = a.student_id
+    WHERE NOT a.excused AND a.date > $as_of - $absence_window_days AND a.date <= $as_of
+),
+absence_over AS (
+    SELECT student_id, min(date) AS first_day,
+           min(date) FILTER (WHERE running >= $absence_hours) AS reached_on
+    FROM absence_running
+    GROUP BY student_id
+    HAVING max(running) >= $absence_hours
+),
+cases AS (
+    -- Fixed contact moments --------------------------------------------------------------
+    SELECT 'START_MISSING' AS code, p.student_id, p.placement_id,
+           p.start_date + $start_grace_days + 1 AS since, NULL AS person_id
+    FROM placement_now p
+    LEFT JOIN moments_held m ON m.placement_id = p.placement_id
+    WHERE $as_of > p.start_date + $start_grace_days AND m.has_start IS NOT TRUE
+
+    UNION ALL
+    SELECT 'MID_OVERDUE', p.student_id, p.placement_id,
+           p.mid_date + $mid_grace_days + 1, NULL
+    FROM placement_now p
+    LEFT JOIN moments_held m ON m.placement_id = p.placement_id
+    WHERE $as_of > p.mid_date + $mid_grace_days
+      AND m.has_mid IS NOT TRUE
+
+    UNION ALL
+    SELECT 'FINAL_OVERDUE', p.student_id, p.placement_id, p.end_date + $final_grace_days + 1, NULL
+    FROM placement_of_act p
+    LEFT JOIN moments_held m ON m.placement_id = p.placement_id
+    WHERE p.ended_early_on IS NULL
+      AND p.end_date + $final_grace_days < $as_of AND $as_of <= p.end_date + $final_window_days
+      AND m.has_final IS NOT TRUE
+
+    UNION ALL
+    SELECT 'MOMENT_INCOMPLETE', f.student_id, f.placement_id, f.date, NULL
+    FROM fixed_contact f
+    LEFT JOIN with_school_guide g ON g.contact_id = f.contact_id
+    WHERE f.placement_is_active
+      AND (NOT coalesce(list_contains(f.participants, f.supervisor_id), false)
+           OR g.contact_id IS NULL
+           OR NOT f.student_present)
+
+    -- Contact ---------------------------------------------------------------------------
+    UNION ALL
+    SELECT 'NO_RECENT_CONTACT', a.student_id, NULL,
+           coalesce(l.last_date, a.enrolment_date) + $no_contact_days, NULL
+    FROM act a
+    LEFT JOIN last_contact l ON l.student_id = a.student_id
+    WHERE a.enrolment_date <= $as_of - $no_contact_days
+      AND (l.last_date IS NULL OR l.last_date <= $as_of - $no_contact_days)
+
+    UNION ALL
+    SELECT 'FREQUENCY_NOT_MET', f.student_id, NULL,
+           greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days), f.holder_id
+    FROM contact_frequency f
+    LEFT JOIN holder_last_contact l ON l.agreement_id = f.agreement_id
+    WHERE l.last_date IS NULL OR l.last_date <= $as_of - f.frequency_days
+
+    -- Roles -----------------------------------------------------------------------------
+    UNION ALL
+    SELECT 'NO_MENTOR', a.student_id, NULL,
+           coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.enrolment_date),
+           NULL
+    FROM act a
+    LEFT JOIN role_of_act r ON r.student_id = a.student_id AND r.role = 'mentor'
+    GROUP BY a.student_id, a.enrolment_date
+    HAVING NOT coalesce(bool_or(r.is_active), false)
+
+    UNION ALL
+    SELECT 'NO_SUPERVISOR', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE p.supervisor_id IS NULL
+       OR NOT EXISTS (
+           SELECT 1 FROM role_now r
+           WHERE r.student_id = p.student_id AND r.person_id = p.supervisor_id
+             AND r.role = 'workplace_supervisor'
+       )
+
+    UNION ALL
+    SELECT 'MANY_GUIDES', g.student_id, NULL, g.start_date, NULL
+    FROM guide_ranked g
+    WHERE g.rank = $many_guides
+
+    UNION ALL
+    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', r.student_id, NULL, min(r.start_date), NULL
+    FROM role_now r
+    WHERE r.role = 'external'
+      AND NOT EXISTS (
+          SELECT 1 FROM role_now lead
+          WHERE lead.student_id = r.student_id
+            AND lead.role IN ('care_coordinator', 'class_counsellor')
+      )
+    GROUP BY r.student_id
+
+    -- Direction (regie) -----------------------------------------------------------------
+    UNION ALL
+    SELECT 'NO_DIRECTION', g.student_id, NULL, g.start_date, NULL
+    FROM guide_ranked g
+    WHERE g.rank = $direction_min_guides
+      AND NOT EXISTS (
+          SELECT 1 FROM agreement_now a
+          WHERE a.student_id = g.student_id AND a.topic = 'direction'
+      )
+
+    UNION ALL
+    SELECT 'NO_FINAL_RESPONSIBILITY', g.student_id, NULL, g.start_date, NULL
+    FROM guide_ranked g
+    WHERE g.rank = $direction_min_guides
+      AND NOT EXISTS (
+          SELECT 1 FROM agreement_now a
+          WHERE a.student_id = g.student_id AND a.topic = 'final_responsibility'
+      )
+
+    UNION ALL
+    SELECT 'DIRECTION_HOLDER_GONE', a.student_id, NULL,
+           coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.agreed_on),
+           a.holder_id
+    FROM agreement_now a
+    LEFT JOIN role_of_act r
+           ON r.student_id = a.student_id AND r.person_id = a.holder_id AND r.role <> 'parent'
+    WHERE a.topic = 'direction'
+    GROUP BY a.agreement_id, a.student_id, a.holder_id, a.agreed_on
+    HAVING NOT coalesce(bool_or(r.is_active), false)
+
+    UNION ALL
+    SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, a.agreed_on, a.holder_id
+    FROM agreement_now a
+    WHERE a.topic = 'direction' AND NOT a.discussed_with_student
+
+    UNION ALL
+    SELECT 'REVIEW_OVERDUE', a.student_id, a.placement_id, a.review_on + 1, a.holder_id
+    FROM agreement_now a
+    WHERE a.review_on < $as_of
+
+    -- Information -----------------------------------------------------------------------
+    UNION ALL
+    SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'information'
+                AND a.placement_id = p.placement_id
+          )
+      AND NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'information'
+                AND a.placement_id IS NULL
+          )
+
+    UNION ALL
+    SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE NOT EXISTS (
+        SELECT 1 FROM consents c
+        WHERE c.student_id = p.student_id AND c.audience = 'workplace'
+          AND c.decided_on <= $as_of
+    )
+
+    UNION ALL
+    SELECT 'STOP_NOT_COMMUNICATED', d.student_id, d.placement_id,
+           d.stop_day + $stop_inform_days + 1, NULL
+    FROM stop_due d
+    LEFT JOIN stop_informed i ON i.placement_id = d.placement_id AND i.stop_day = d.stop_day
+    WHERE i.placement_id IS NULL
+
+    -- Care and attendance ---------------------------------------------------------------
+    UNION ALL
+    SELECT 'ABSENCE_NO_FOLLOW_UP', o.student_id, NULL, o.reached_on, NULL
+    FROM absence_over o
+    LEFT JOIN last_contact l ON l.student_id = o.student_id
+    WHERE l.last_date IS NULL OR l.last_date < o.first_day
+
+    UNION ALL
+    SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
+                AND a.placement_id = p.placement_id
+          )
+      AND NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
+                AND a.placement_id IS NULL
+          )
+),
+-- One signal per (code, student, placement); '' stands for "no placement" while grouping.
+signal AS (
+    SELECT code, student_id, coalesce(placement_id, '') AS placement_key,
+           min(since) AS since, arg_min(person_id, since) AS person_id
+    FROM cases
+    GROUP BY code, student_id, coalesce(placement_id, '')
+),
+catalogue AS (
+    SELECT unnest($codes) AS code, unnest($severities) AS severity, unnest($ranks) AS rank
+),
+-- The latest acknowledgement of each (code, student, placement, since) decides.
+latest_ack AS (
+    SELECT code, student_id, placement_id, since, reason, until, acknowledged_by
+    FROM acknowledgements
+    WHERE /*scope*/
+    QUALIFY row_number() OVER (
+        PARTITION BY code, student_id, placement_id, since ORDER BY acknowledged_at DESC
+    ) = 1
+)
+SELECT s.code, c.severity, s.student_id, nullif(s.placement_key, '') AS placement_id, s.since,
+       coalesce(k.until >= $as_of, false) AS acknowledged,
+       CASE WHEN k.until >= $as_of THEN k.reason END AS ack_reason,
+       CASE WHEN k.until >= $as_of THEN k.until END AS ack_until,
+       CASE WHEN k.until >= $as_of THEN k.acknowledged_by END AS ack_by,
+       s.person_id
+FROM signal s
+JOIN catalogue c ON c.code = s.code
+LEFT JOIN latest_ack k
+       ON k.code = s.code AND k.student_id = s.student_id
+      AND k.placement_id = s.placement_key AND k.since = s.since
+ORDER BY c.rank, s.since, s.student_id, s.code, s.placement_key
