@@ -13,10 +13,10 @@ import random
 from collections import defaultdict
 
 import pytest
+from factories import World, days
 
 from dashboard import access, settings, signals
 from dashboard.codes import ROLES, TOPICS
-from factories import World, days
 
 SCHOOL_GUIDES = ("mentor", "bpv_coordinator", "class_counsellor")
 
