@@ -1,0 +1,441 @@
+"""The student's rights under the AVG (GDPR): inzage, correction, and erasure or anonymisation.
+
+Only admins exercise these, for a student who asks (or, for erasure, once the retention
+period has passed). "About the student" means every row of every table with a `student_id`
+column, found in the schema, so tables added later are covered; new tables that hold student
+data must therefore carry that column. The audit trail is the one exception: it is
+append-only, keeps the student's id (a number, no name) and never holds personal values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+
+from dashboard import access, audit, i18n, settings
+from dashboard.access import User
+from dashboard.codes import STATUSES, TABLES
+from dashboard.errors import Invalid, NotFound
+from dashboard.problem import Problem
+from dashboard.store import Store
+
+MODES = ("erase", "anonymise")
+# Values of these fields never go into the audit trail, which outlives an erasure.
+PERSONAL_FIELDS = ("first_name", "last_name", "birth_date", "class_code", "status_reason")
+CORRECTABLE = TABLES["students"][1:]
+_REQUIRED = ("first_name", "last_name", "birth_date", "programme", "location", "enrolment_date")
+_DATES = ("birth_date", "enrolment_date", "status_date")
+# Columns holding person ids (shown as names in the inzage file), and those holding codes.
+_PERSON_COLUMNS = (
+    "person_id",
+    "supervisor_id",
+    "holder_id",
+    "recorded_by",
+    "initiated_by",
+    "participants",
+    "counterpart_ids",
+)
+_CODE_GROUPS = {
+    "role": "role",
+    "status": "status",
+    "kind": "kind",
+    "channel": "channel",
+    "reason": "reason",
+    "visibility": "visibility",
+    "topic": "topic",
+    "audience": "audience",
+}
+# Anonymising keeps what aggregates need (programme, location, dates, status, codes) and
+# clears names and free text. Tables not listed here lose the student's rows altogether.
+_ANONYMISE = {
+    "students": "first_name = 'Anoniem', last_name = '', "
+    "birth_date = make_date(year(birth_date), 1, 1), class_code = NULL, status_reason = NULL",
+    "roles": "note = NULL",
+    "placements": None,
+    "contacts": "summary = NULL, participants = list_filter(participants, x -> "
+    "NOT list_contains($family, x)), initiated_by = CASE WHEN list_contains($family, "
+    "initiated_by) THEN NULL ELSE initiated_by END",
+    "agreements": "details = NULL, counterpart_ids = list_filter(counterpart_ids, x -> "
+    "NOT list_contains($family, x))",
+    "consents": "note = NULL",
+    "absences": None,
+    "acknowledgements": "reason = '-'",
+}
+# Ids of a student's placements, contacts and agreements may embed the student number;
+# anonymising gives them new ones, in every table that refers to them.
+_OWN_IDS = (
+    ("placements", "placement_id"),
+    ("contacts", "contact_id"),
+    ("agreements", "agreement_id"),
+)
+
+
+def _student_tables(cur) -> list[str]:
+    """Every base table with a student_id column, bar the audit trail; interchange ones first."""
+    rows = cur.execute(
+        "SELECT c.table_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
+        "WHERE c.column_name = 'student_id' AND t.table_type = 'BASE TABLE' "
+        "AND t.table_schema = 'main' AND c.table_name <> 'audit'"
+    ).fetchall()
+    names = {r[0] for r in rows}
+    return [t for t in TABLES if t in names] + sorted(names - set(TABLES))
+
+
+def _columns(cur, table: str) -> list[str]:
+    return [r[0] for r in cur.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def _student(cur, student_id: str) -> dict:
+    rel = cur.execute("SELECT * FROM students WHERE student_id = $s", {"s": student_id})
+    row = rel.fetchone()
+    if row is None:
+        raise NotFound(student_id)
+    return dict(zip([d[0] for d in rel.description], row))
+
+
+# -- inzage ----------------------------------------------------------------------------------
+
+
+def inzage_filename(student_id: str, today: dt.date) -> str:
+    return f"inzage-{student_id}-{today.isoformat()}.md"
+
+
+def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes:
+    """Everything stored about one student as a readable Markdown file (audited as an export).
+
+    Person ids are shown with the person's name, codes with their names; the file ends with
+    the audit trail about the student (who viewed, changed or exported what, and when).
+    """
+    access.ensure(user, "student_rights")
+    with store.write() as cur:
+        _student(cur, student_id)
+        names = dict(cur.execute("SELECT person_id, name FROM staff").fetchall())
+        lines = [
+            f"# {i18n.t('access.inzage.title', lang, student_id=student_id)}",
+            "",
+            i18n.t("access.inzage.intro", lang, date=dt.date.today().isoformat(), actor=user.name),
+        ]
+        counts = {}
+        for table in _student_tables(cur):
+            rel = cur.execute(
+                f'SELECT * FROM "{table}" WHERE student_id = $s ORDER BY ALL', {"s": student_id}
+            )
+            columns = [d[0] for d in rel.description if d[0] != "student_id"]
+            rows = [dict(zip([d[0] for d in rel.description], r)) for r in rel.fetchall()]
+            counts[table] = len(rows)
+            lines += ["", f"## {_heading('table', table, lang)}", ""]
+            lines += _markdown_table(columns, rows, lambda c, v: _cell(c, v, names, lang), lang)
+        trail = cur.execute(
+            "SELECT occurred_at, actor, action, entity FROM audit WHERE student_id = $s ORDER BY id",
+            {"s": student_id},
+        )
+        trail_columns = [d[0] for d in trail.description]
+        trail_rows = [dict(zip(trail_columns, r)) for r in trail.fetchall()]
+        lines += ["", f"## {i18n.t('access.inzage.audit', lang)}", ""]
+        lines += _markdown_table(
+            trail_columns, trail_rows, lambda c, v: _cell(c, v, {}, lang), lang
+        )
+        audit.record(
+            cur,
+            audit.Event(
+                user.actor,
+                "export",
+                "students",
+                student_id,
+                student_id=student_id,
+                new_value={"rows": counts},
+                detail="inzage",
+            ),
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _heading(group: str, name: str, lang: str) -> str:
+    key = f"access.inzage.{group}.{name}"
+    text = i18n.t(key, lang)
+    return name if text == key else text
+
+
+def _markdown_table(
+    columns: list[str], rows: list[dict], cell: Callable[[str, object], str], lang: str
+) -> list[str]:
+    if not rows:
+        return [i18n.t("access.inzage.none", lang)]
+    out = [
+        "| " + " | ".join(_escape(_heading("column", c, lang)) for c in columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for row in rows:
+        out.append("| " + " | ".join(_escape(cell(c, row[c])) for c in columns) + " |")
+    return out
+
+
+def _cell(column: str, value, names: dict[str, str], lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return i18n.t("access.inzage.yes" if value else "access.inzage.no", lang)
+    if isinstance(value, list):
+        return "; ".join(_cell(column, v, names, lang) for v in value)
+    if column in _PERSON_COLUMNS and value in names:
+        return f"{names[value]} ({value})"
+    if column in _CODE_GROUPS:
+        return i18n.code_label(_CODE_GROUPS[column], value, lang)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    """Keep a value inside its Markdown table cell, shown as typed."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return " ".join(text.splitlines())
+
+
+# -- correction ------------------------------------------------------------------------------
+
+
+def correct(store: Store, user: User, student_id: str, changes: dict[str, str | None]) -> list[str]:
+    """Correct fields of the student's own row; returns the changed fields (audited).
+
+    Values come as text (a form or the command line): dates as YYYY-MM-DD, empty = none.
+    Other records are corrected through the student file. The audit keeps old and new values,
+    except of PERSONAL_FIELDS, of which it keeps only the field name.
+    """
+    access.ensure(user, "student_rights")
+    problems, values = [], {}
+    for column, text in changes.items():
+        text = (text or "").strip() or None
+        if column not in CORRECTABLE:
+            problems.append(Problem("access.rights.bad_field", {"field": column}))
+        elif text is None and column in _REQUIRED + ("status",):
+            problems.append(Problem("access.rights.required", {"field": column}))
+        elif column in _DATES and text is not None:
+            try:
+                values[column] = dt.date.fromisoformat(text)
+            except ValueError:
+                problems.append(Problem("access.rights.bad_date", {"field": column, "value": text}))
+        elif column == "status" and text not in STATUSES:
+            problems.append(
+                Problem(
+                    "access.rights.bad_status", {"value": text, "statuses": ", ".join(STATUSES)}
+                )
+            )
+        else:
+            values[column] = text
+    with store.write() as cur:
+        old = _student(cur, student_id)
+        new = {**old, **values}
+        if not problems and new["status"] != "active" and new["status_date"] is None:
+            problems.append(Problem("access.rights.status_date_required"))
+        if problems:
+            raise Invalid(problems)
+        changed = [c for c in CORRECTABLE if c in values and values[c] != old[c]]
+        if not changed:
+            return []
+        cur.execute(
+            f"UPDATE students SET {', '.join(f'{c} = ${c}' for c in changed)} WHERE student_id = $s",
+            {**{c: values[c] for c in changed}, "s": student_id},
+        )
+        public = [c for c in changed if c not in PERSONAL_FIELDS]
+        audit.record(
+            cur,
+            audit.Event(
+                user.actor,
+                "correct",
+                "students",
+                student_id,
+                student_id=student_id,
+                old_value={c: old[c] for c in public},
+                new_value={c: values[c] for c in public},
+                detail="corrected: " + ", ".join(changed),
+            ),
+        )
+    return changed
+
+
+# -- erasure and anonymisation ---------------------------------------------------------------
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_problem(student: dict, retention_years: int, today: dt.date) -> Problem | None:
+    """Why the student may not be erased yet, or None when they left long enough ago."""
+    if student["status"] == "active":
+        return Problem("access.rights.still_active")
+    if student["status_date"] is None:
+        return Problem("access.rights.no_leave_date")
+    if student["status_date"] >= _add_years(today, -retention_years):
+        first_day = _add_years(student["status_date"], retention_years) + dt.timedelta(days=1)
+        return Problem(
+            "access.rights.within_retention",
+            {
+                "left_on": student["status_date"].isoformat(),
+                "years": retention_years,
+                "from": first_day.isoformat(),
+            },
+        )
+    return None
+
+
+def erase_or_anonymise(
+    store: Store, user: User, student_id: str, mode: str, today: dt.date | None = None
+) -> dict[str, int]:
+    """Erase every row about a student who left more than retention_years ago, or anonymise them.
+
+    One transaction; returns the rows touched per table. Family members (`parent` roles and
+    people of kind `family`) who are linked to no one else leave staff too. The audit event
+    names the student's id and the counts, no personal data. Raises Invalid (writing nothing)
+    for an unknown mode or a student still within the retention period.
+    """
+    access.ensure(user, "student_rights")
+    if mode not in MODES:
+        raise Invalid([Problem("access.rights.bad_mode", {"mode": mode})])
+    today = today or dt.date.today()
+    years = settings.current(store)["retention_years"]
+    with store.write() as cur:
+        problem = retention_problem(_student(cur, student_id), years, today)
+        if problem:
+            raise Invalid([problem])
+        family = [
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT r.person_id FROM roles r LEFT JOIN staff s USING (person_id) "
+                "WHERE r.student_id = $s AND (r.role = 'parent' OR s.organisation_kind = 'family')",
+                {"s": student_id},
+            ).fetchall()
+        ]
+        if mode == "erase":
+            counts = _erase(cur, student_id)
+        else:
+            counts = _anonymise(cur, student_id, family)
+        counts["staff"] = _remove_unlinked(cur, family)
+        audit.record(
+            cur,
+            audit.Event(
+                user.actor,
+                mode,
+                "students",
+                student_id,
+                student_id=student_id,
+                new_value={"rows": counts},
+                detail=f"{mode} after retention of {years} years",
+            ),
+        )
+    store.checkpoint()  # the removed values leave the write-ahead log
+    return counts
+
+
+def _erase(cur, student_id: str) -> dict[str, int]:
+    counts = {}
+    for table in _student_tables(cur):
+        counts[table] = cur.execute(
+            f'DELETE FROM "{table}" WHERE student_id = $s', {"s": student_id}
+        ).fetchone()[0]
+    return counts
+
+
+def _anonymise(cur, student_id: str, family: list[str]) -> dict[str, int]:
+    counts = {}
+    tables = _student_tables(cur)
+    new_id = _new_student_id(cur)
+    params = {"s": student_id, "family": family}
+    cur.execute(
+        "DELETE FROM roles WHERE student_id = $s AND list_contains($family, person_id)", params
+    )
+    cur.execute(
+        "DELETE FROM agreements WHERE student_id = $s AND list_contains($family, holder_id)", params
+    )
+    for table in tables:
+        if table not in _ANONYMISE:
+            counts[table] = cur.execute(
+                f'DELETE FROM "{table}" WHERE student_id = $s', {"s": student_id}
+            ).fetchone()[0]
+            continue
+        clause = _ANONYMISE[table]
+        if clause:
+            used = params if "$family" in clause else {"s": student_id}
+            cur.execute(f'UPDATE "{table}" SET {clause} WHERE student_id = $s', used)
+    for owner, column in _OWN_IDS:
+        old_ids = [
+            r[0]
+            for r in cur.execute(
+                f"SELECT {column} FROM {owner} WHERE student_id = $s ORDER BY 1", {"s": student_id}
+            ).fetchall()
+        ]
+        for n, old in enumerate(old_ids, start=1):
+            for table in tables:
+                if table in _ANONYMISE and column in _columns(cur, table):
+                    cur.execute(
+                        f'UPDATE "{table}" SET {column} = $new WHERE student_id = $s AND {column} = $old',
+                        {"new": f"{new_id}-{column[0].upper()}{n}", "s": student_id, "old": old},
+                    )
+    for table in tables:
+        if table in _ANONYMISE:
+            counts[table] = cur.execute(
+                f'UPDATE "{table}" SET student_id = $new WHERE student_id = $s',
+                {"new": new_id, "s": student_id},
+            ).fetchone()[0]
+    return counts
+
+
+def _new_student_id(cur) -> str:
+    while True:
+        candidate = "ANON-" + secrets.token_hex(4).upper()
+        if not cur.execute(
+            "SELECT 1 FROM students WHERE student_id = $s", {"s": candidate}
+        ).fetchone():
+            return candidate
+
+
+def _remove_unlinked(cur, family: list[str]) -> int:
+    """Remove the family members in `family` that no row refers to any more; their count."""
+    if not family:
+        return 0
+    return cur.execute(
+        "DELETE FROM staff WHERE list_contains($family, person_id) AND person_id NOT IN ("
+        " SELECT person_id FROM roles"
+        " UNION ALL SELECT supervisor_id FROM placements WHERE supervisor_id IS NOT NULL"
+        " UNION ALL SELECT unnest(participants) FROM contacts"
+        " UNION ALL SELECT initiated_by FROM contacts WHERE initiated_by IS NOT NULL"
+        " UNION ALL SELECT holder_id FROM agreements"
+        " UNION ALL SELECT unnest(counterpart_ids) FROM agreements WHERE counterpart_ids IS NOT NULL"
+        " UNION ALL SELECT recorded_by FROM consents"
+        " UNION ALL SELECT person_id FROM users WHERE person_id IS NOT NULL)",
+        {"family": family},
+    ).fetchone()[0]
+
+
+# -- finding students ------------------------------------------------------------------------
+
+
+def find_students(
+    store: Store, user: User, text: str, today: dt.date | None = None, limit: int = 50
+) -> list[dict]:
+    """Students whose id or name contains `text`, with whether they may be erased on `today`."""
+    access.ensure(user, "student_rights")
+    today = today or dt.date.today()
+    years = settings.current(store)["retention_years"]
+    pattern = f"%{(text or '').strip()}%"
+    with store.read() as cur:
+        rel = cur.execute(
+            "SELECT student_id, first_name || ' ' || last_name AS name, programme, location, "
+            "status, status_date FROM students WHERE student_id ILIKE $p "
+            "OR (first_name || ' ' || last_name) ILIKE $p ORDER BY last_name, first_name, "
+            f"student_id LIMIT {int(limit)}",
+            {"p": pattern},
+        )
+        names = [d[0] for d in rel.description]
+        rows = [dict(zip(names, r)) for r in rel.fetchall()]
+    for row in rows:
+        problem = retention_problem(row, years, today)
+        row["erasable"] = problem is None
+        row["why_not"] = problem
+    return rows

@@ -1,0 +1,557 @@
+"""Sign-in accounts: passwords, locks, sessions, demo accounts and the `regiebord user` command.
+
+Passwords are hashed with argon2id (t=2, m=19 MiB, p=1: the OWASP ASVS minimum). Sign-in
+failures all give one message, whatever the cause, and an unknown user name costs the same
+work as a wrong password, so neither the message nor the time tells which names exist.
+After `lockout_attempts` failures, each within `lockout_minutes` of the previous one, the
+account is locked for `lockout_minutes`; attempts during a lock do not extend it, so nobody
+can lock an account for longer than that. A lock only stops new sign-ins: open sessions of the
+account's owner go on. Every sign-in, failure and account change is audited, never a password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dashboard import access, audit, i18n, settings
+from dashboard.access import KINDS, User
+from dashboard.errors import Invalid, NotAllowed, NotFound
+from dashboard.problem import Problem
+from dashboard.store import Store
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024  # long passphrases are welcome; megabytes would only burn CPU
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
+# Kinds that act for the school as a whole and need not be a person in staff.
+KINDS_WITHOUT_PERSON = ("admin", "manager")
+# The one sign-in failure message, for the command line and logs (the login page has its own).
+SIGN_IN_FAILED = (
+    "Sign-in failed: unknown user name or wrong password, or the account is temporarily locked."
+)
+
+_HASHER = PasswordHasher(
+    time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
+)
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("no account has this password")
+
+
+# -- reading accounts ------------------------------------------------------------------------
+
+# Demo accounts count only while the store is a demo store.
+_ACCOUNT_SQL = """
+SELECT u.username, u.kind, u.person_id, coalesce(s.name, u.username) AS name, u.locations,
+       u.password_hash, u.disabled, u.locked_until
+FROM users u LEFT JOIN staff s ON s.person_id = u.person_id
+WHERE {where}
+  AND (NOT coalesce(u.is_demo, false) OR (SELECT coalesce(bool_or(is_demo), false) FROM store_info))
+"""
+
+
+@dataclass(frozen=True)
+class _Account:
+    user: User
+    password_hash: str | None
+    disabled: bool
+    locked_until: dt.datetime | None
+
+
+def _account(cur, username: str) -> _Account | None:
+    row = cur.execute(_ACCOUNT_SQL.format(where="u.username = $u"), {"u": username}).fetchone()
+    if row is None:
+        return None
+    name, kind, person_id, display, locations, password_hash, disabled, locked_until = row
+    user = User(name, kind, person_id, display, tuple(locations or ()))
+    return _Account(user, password_hash, disabled, locked_until)
+
+
+def load_user(store: Store, username: str) -> User | None:
+    """The account's User, or None when it is disabled or gone (pages call this every rerun)."""
+    with store.read() as cur:
+        account = _account(cur, username)
+    if account is None or account.disabled:
+        return None
+    return account.user
+
+
+def user_for_email(store: Store, email: str) -> User | None:
+    """The enabled account for an e-mail address from OpenID Connect, or None.
+
+    The account's own e-mail counts; an account without one matches its person's e-mail in
+    staff. No match, or more than one, gives None. A pure lookup: call `record_sign_in` once
+    when a session starts.
+    """
+    if not (email or "").strip():
+        return None
+    where = "NOT u.disabled AND (lower(u.email) = $e OR (u.email IS NULL AND lower(s.email) = $e))"
+    with store.read() as cur:
+        rows = cur.execute(
+            _ACCOUNT_SQL.format(where=where), {"e": (email or "").strip().lower()}
+        ).fetchall()
+    if len(rows) != 1:
+        return None
+    return load_user(store, rows[0][0])
+
+
+# -- signing in ------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def authenticate(
+    store: Store, username: str, password: str, now: dt.datetime | None = None
+) -> User:
+    """The User for this name and password; NotAllowed(SIGN_IN_FAILED) on any failure."""
+    now = now or _now()
+    name = (username or "").strip().lower()
+    with store.read() as cur:
+        account = _account(cur, name)
+    if account is None or account.disabled or account.password_hash is None:
+        _verify(_dummy_hash(), password)  # the same work as a real check: no timing oracle
+        reason = "unknown user name" if account is None else "disabled or no password"
+    elif account.locked_until and account.locked_until > now:
+        _verify(_dummy_hash(), password)
+        reason = "locked"
+    elif not _verify(account.password_hash, password):
+        reason = "wrong password"
+    else:
+        reason = None
+    cfg = settings.current(store)
+    with store.write() as cur:
+        if reason is None:
+            reason = _sign_in(cur, account, password, now)
+        elif reason == "wrong password":
+            reason = _count_failure(cur, name, now, cfg)
+        if reason is None:
+            return account.user
+        # An unknown name is not recorded: people type their password there by mistake.
+        actor = name if account is not None else "(unknown)"
+        audit.record(
+            cur,
+            audit.Event(actor, "sign_in_failed", "users", actor, detail=reason),
+        )
+    raise NotAllowed(SIGN_IN_FAILED)
+
+
+def _sign_in(cur, account: _Account, password: str, now: dt.datetime) -> str | None:
+    """Record a correct password; returns a failure reason if a lock began meanwhile."""
+    username = account.user.username
+    locked = cur.execute(
+        "SELECT locked_until FROM users WHERE username = $u AND locked_until > $now",
+        {"u": username, "now": now},
+    ).fetchone()
+    if locked:
+        return "locked"
+    cur.execute(
+        "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_failed_at = NULL, "
+        "last_sign_in_at = $now WHERE username = $u",
+        {"u": username, "now": now},
+    )
+    if _HASHER.check_needs_rehash(account.password_hash):
+        cur.execute(
+            "UPDATE users SET password_hash = $h WHERE username = $u",
+            {"u": username, "h": hash_password(password)},
+        )
+    audit.record(cur, audit.Event(username, "sign_in", "users", username, detail="password"))
+    return None
+
+
+def _count_failure(cur, username: str, now: dt.datetime, cfg: dict) -> str:
+    window = dt.timedelta(minutes=cfg["lockout_minutes"])
+    attempts = cur.execute(
+        "UPDATE users SET failed_attempts = CASE WHEN last_failed_at > $since "
+        "THEN failed_attempts + 1 ELSE 1 END, last_failed_at = $now WHERE username = $u "
+        "RETURNING failed_attempts",
+        {"u": username, "now": now, "since": now - window},
+    ).fetchone()[0]
+    if attempts < cfg["lockout_attempts"]:
+        return f"wrong password ({attempts} in a row)"
+    until = now + window
+    cur.execute(
+        "UPDATE users SET locked_until = $until WHERE username = $u",
+        {"u": username, "until": until},
+    )
+    return f"wrong password ({attempts} in a row); locked until {until:%Y-%m-%d %H:%M}"
+
+
+def record_sign_in(store: Store, user: User, method: str = "oidc") -> None:
+    """Audit a sign-in that did not pass `authenticate` (OpenID Connect via st.login)."""
+    with store.write() as cur:
+        cur.execute(
+            "UPDATE users SET last_sign_in_at = $now WHERE username = $u",
+            {"u": user.username, "now": _now()},
+        )
+        audit.record(
+            cur, audit.Event(user.username, "sign_in", "users", user.username, detail=method)
+        )
+
+
+def record_sign_out(store: Store, user: User, expired: bool = False) -> None:
+    detail = "session expired" if expired else "signed out"
+    with store.write() as cur:
+        audit.record(
+            cur, audit.Event(user.username, "sign_out", "users", user.username, detail=detail)
+        )
+
+
+def session_expired(
+    started_at: dt.datetime, last_seen: dt.datetime, now: dt.datetime, settings: dict
+) -> bool:
+    """True after `idle_timeout_minutes` without activity or `session_max_hours` in all.
+
+    `settings` is settings.current(store). The app keeps this clock itself, also for OpenID
+    Connect sessions (Streamlit's login cookie lives 30 days).
+    """
+    idle = now - last_seen > dt.timedelta(minutes=settings["idle_timeout_minutes"])
+    too_old = now - started_at > dt.timedelta(hours=settings["session_max_hours"])
+    return idle or too_old
+
+
+# -- demo accounts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    kind: str
+    description: str  # who the account is and what it sees, in the `lang` asked for
+
+
+# username -> (kind, the role whose busiest holder the account belongs to)
+DEMO_USERS = {
+    "beheerder": ("admin", None),
+    "manager": ("manager", None),
+    "zorgcoordinator": ("care_coordinator", "care_coordinator"),
+    "zorgmedewerker": ("care_worker", "care_worker"),
+    "mentor": ("guide", "mentor"),
+    "praktijkbegeleider": ("workplace", "workplace_supervisor"),
+}
+
+
+def demo_password(username: str) -> str:
+    return f"demo-{username}"
+
+
+def ensure_demo_accounts(
+    store: Store, today: dt.date | None = None, lang: str = i18n.DEFAULT_LANGUAGE
+) -> list[DemoAccount]:
+    """The demo accounts (made when missing) while the store is a demo store, else [].
+
+    Outside demo mode there are none: accounts made for an earlier demo are removed.
+    """
+    today = today or dt.date.today()
+    if not store.is_demo():
+        with store.read() as cur:
+            stale = cur.execute("SELECT username FROM users WHERE is_demo").fetchall()
+        if stale:
+            with store.write() as cur:
+                cur.execute("DELETE FROM users WHERE is_demo")
+                audit.record_many(
+                    cur,
+                    [
+                        audit.Event("system", "user_delete", "users", u, detail="demo account")
+                        for (u,) in stale
+                    ],
+                )
+        return []
+    with store.read() as cur:
+        existing = dict(cur.execute("SELECT username, is_demo FROM users").fetchall())
+        people = {u: _demo_person(cur, role, today) for u, (_, role) in DEMO_USERS.items()}
+    # A real account that happens to have a demo name is left alone and not listed.
+    wanted = [
+        u
+        for u, (_, role) in DEMO_USERS.items()
+        if (not role or people[u] is not None) and existing.get(u, True)
+    ]
+    missing = [u for u in wanted if u not in existing]
+    if missing:
+        with store.write() as cur:
+            for username in missing:
+                person_id, _, locations = people[username] or (None, "", [])
+                kind = DEMO_USERS[username][0]
+                password = demo_password(username)
+                _insert_user(cur, username, kind, person_id, locations, None, password, True)
+                audit.record(
+                    cur, audit.Event("system", "user_add", "users", username, detail="demo account")
+                )
+    return [
+        DemoAccount(
+            username,
+            demo_password(username),
+            DEMO_USERS[username][0],
+            _demo_description(DEMO_USERS[username][0], people[username], lang),
+        )
+        for username in wanted
+    ]
+
+
+def _demo_description(kind: str, person: tuple | None, lang: str) -> str:
+    name, locations = (person[1], ", ".join(person[2])) if person else ("", "")
+    return i18n.t(f"access.demo.{kind}", lang, name=name, locations=locations)
+
+
+def _demo_person(cur, role: str | None, today: dt.date) -> tuple[str, str, list[str]] | None:
+    """(person_id, name, locations) of the person holding `role` for most students on `today`."""
+    if role is None:
+        return None
+    if role == "workplace_supervisor":
+        held = (
+            "SELECT supervisor_id AS person_id, student_id, "
+            "start_date <= $today AND $today <= coalesce(ended_early_on, end_date) AS active "
+            "FROM placements WHERE supervisor_id IS NOT NULL"
+        )
+    else:
+        held = (
+            f"SELECT person_id, student_id, {access.ACTIVE_ROLE} AS active FROM roles r "
+            "WHERE role = $role"
+        )
+    row = cur.execute(
+        f"SELECT h.person_id, s.name, list_sort(list(DISTINCT st.location)) "
+        f"FROM ({held}) h JOIN staff s USING (person_id) JOIN students st USING (student_id) "
+        "GROUP BY ALL ORDER BY count(*) FILTER (WHERE h.active) DESC, count(*) DESC, 1 LIMIT 1",
+        {"today": today} | ({} if role == "workplace_supervisor" else {"role": role}),
+    ).fetchone()
+    if row is None:
+        return None
+    locations = row[2] if role == "care_coordinator" else []
+    return row[0], row[1], locations
+
+
+# -- managing accounts (admins) --------------------------------------------------------------
+
+
+def _password_problems(password: str | None) -> list[Problem]:
+    if password is None or len(password) < PASSWORD_MIN_LENGTH:
+        return [Problem("access.password.too_short", {"min": PASSWORD_MIN_LENGTH})]
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return [Problem("access.password.too_long", {"max": PASSWORD_MAX_LENGTH})]
+    return []
+
+
+def _insert_user(cur, username, kind, person_id, locations, email, password, is_demo=False):
+    cur.execute(
+        "INSERT INTO users (username, person_id, kind, locations, email, password_hash, "
+        "disabled, failed_attempts, created_at, is_demo) "
+        "VALUES ($u, $p, $k, $l, $e, $h, false, 0, $now, $demo)",
+        {
+            "u": username,
+            "p": person_id,
+            "k": kind,
+            "l": list(locations) or None,
+            "e": email,
+            "h": hash_password(password),
+            "now": _now(),
+            "demo": is_demo,
+        },
+    )
+
+
+def add_user(
+    store: Store,
+    actor: User,
+    username: str,
+    kind: str,
+    password: str,
+    person_id: str | None = None,
+    locations: tuple[str, ...] | list[str] = (),
+    email: str | None = None,
+) -> User:
+    """Add an account (admins only). Raises Invalid listing every problem; writes nothing then."""
+    access.ensure(actor, "manage_users")
+    username = (username or "").strip().lower()
+    person_id = (person_id or "").strip() or None
+    email = (email or "").strip() or None
+    locations = tuple(loc.strip() for loc in locations if loc.strip())
+    problems = []
+    if not USERNAME_PATTERN.fullmatch(username):
+        problems.append(Problem("access.users.bad_username", {"username": username}))
+    if kind not in KINDS:
+        problems.append(Problem("access.users.bad_kind", {"kind": kind, "kinds": ", ".join(KINDS)}))
+    if person_id is None and kind not in KINDS_WITHOUT_PERSON:
+        problems.append(Problem("access.users.person_required", {"kind": kind}))
+    if kind == "care_coordinator" and not locations:
+        problems.append(Problem("access.users.locations_required"))
+    if kind != "care_coordinator" and locations:
+        problems.append(Problem("access.users.locations_only_coordinator"))
+    if email is not None and "@" not in email:
+        problems.append(Problem("access.users.bad_email", {"email": email}))
+    problems += _password_problems(password)
+    with store.write() as cur:
+        if cur.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchone():
+            problems.append(Problem("access.users.exists", {"username": username}))
+        if (
+            person_id
+            and not cur.execute(
+                "SELECT 1 FROM staff WHERE person_id = $p", {"p": person_id}
+            ).fetchone()
+        ):
+            problems.append(Problem("access.users.unknown_person", {"person_id": person_id}))
+        if problems:
+            raise Invalid(problems)
+        _insert_user(cur, username, kind, person_id, locations, email, password)
+        new = {
+            "username": username,
+            "kind": kind,
+            "person_id": person_id,
+            "locations": list(locations),
+            "email": email,
+        }
+        audit.record(cur, audit.Event(actor.actor, "user_add", "users", username, new_value=new))
+    return load_user(store, username)
+
+
+def _require_account(cur, username: str) -> tuple[str, bool]:
+    row = cur.execute(
+        "SELECT kind, disabled FROM users WHERE username = $u", {"u": username}
+    ).fetchone()
+    if row is None:
+        raise NotFound(username)
+    return row
+
+
+def disable_user(store: Store, actor: User, username: str) -> None:
+    """Disable an account: it cannot sign in and its open sessions end at the next rerun."""
+    access.ensure(actor, "manage_users")
+    with store.write() as cur:
+        kind, disabled = _require_account(cur, username)
+        if username == actor.username:
+            raise Invalid([Problem("access.users.not_yourself")])
+        other_admins = cur.execute(
+            "SELECT count(*) FROM users WHERE kind = 'admin' AND NOT disabled AND username <> $u",
+            {"u": username},
+        ).fetchone()[0]
+        if kind == "admin" and not other_admins:
+            raise Invalid([Problem("access.users.last_admin")])
+        _set_disabled(cur, actor, username, disabled, True)
+
+
+def enable_user(store: Store, actor: User, username: str) -> None:
+    access.ensure(actor, "manage_users")
+    with store.write() as cur:
+        _, disabled = _require_account(cur, username)
+        _set_disabled(cur, actor, username, disabled, False)
+
+
+def _set_disabled(cur, actor: User, username: str, old: bool, new: bool) -> None:
+    cur.execute("UPDATE users SET disabled = $d WHERE username = $u", {"u": username, "d": new})
+    audit.record(
+        cur,
+        audit.Event(
+            actor.actor,
+            "user_disable" if new else "user_enable",
+            "users",
+            username,
+            old_value={"disabled": old},
+            new_value={"disabled": new},
+        ),
+    )
+
+
+def reset_password(store: Store, actor: User, username: str, password: str) -> None:
+    """Set a new password and lift any lock."""
+    access.ensure(actor, "manage_users")
+    problems = _password_problems(password)
+    with store.write() as cur:
+        _require_account(cur, username)
+        if problems:
+            raise Invalid(problems)
+        cur.execute(
+            "UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL, "
+            "last_failed_at = NULL WHERE username = $u",
+            {"u": username, "h": hash_password(password)},
+        )
+        audit.record(
+            cur,
+            audit.Event(
+                actor.actor, "user_reset", "users", username, detail="new password, lock lifted"
+            ),
+        )
+
+
+def list_users(store: Store, actor: User, now: dt.datetime | None = None) -> list[dict]:
+    """Every account (admins only): no password hashes."""
+    access.ensure(actor, "manage_users")
+    with store.read() as cur:
+        rel = cur.execute(
+            "SELECT u.username, u.kind, u.person_id, s.name, u.locations, u.email, u.disabled, "
+            "coalesce(u.locked_until > $now, false) AS locked, u.last_sign_in_at, u.created_at, "
+            "coalesce(u.is_demo, false) AS is_demo "
+            "FROM users u LEFT JOIN staff s ON s.person_id = u.person_id ORDER BY u.username",
+            {"now": now or _now()},
+        )
+        names = [d[0] for d in rel.description]
+        return [dict(zip(names, row)) for row in rel.fetchall()]
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise Invalid([Problem("access.password.mismatch")])
+    return first
+
+
+def cli(store: Store, args) -> int:
+    """`regiebord user add|disable|reset|list` (see dashboard/cli.py), acting as CLI_USER."""
+    actor = access.CLI_USER
+    command = args.user_command
+    if command == "add":
+        password = _read_password(args.password_stdin)
+        user = add_user(
+            store, actor, args.username, args.kind, password, args.person, args.location, args.email
+        )
+        print(f"Account {user.username} ({user.kind}) added.")
+    elif command == "disable":
+        disable_user(store, actor, args.username)
+        print(f"Account {args.username} disabled.")
+    elif command == "reset":
+        password = _read_password(args.password_stdin)
+        reset_password(store, actor, args.username, password)
+        print(f"Password of {args.username} reset; any lock is lifted.")
+    elif command == "list":
+        for row in list_users(store, actor):
+            state = "disabled" if row["disabled"] else "locked" if row["locked"] else "active"
+            where = ",".join(row["locations"] or [])
+            print(
+                "\t".join(
+                    [
+                        row["username"],
+                        row["kind"],
+                        row["person_id"] or "-",
+                        row["name"] or "-",
+                        where or "-",
+                        row["email"] or "-",
+                        state,
+                    ]
+                )
+            )
+    return 0

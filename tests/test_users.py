@@ -1,0 +1,342 @@
+"""Sign-in accounts: hashing, failures, locks, sessions, demo accounts and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from factories import World
+
+from dashboard import access, audit, users
+from dashboard.errors import Invalid, NotAllowed, NotFound
+from dashboard.store import open_store
+
+ADMIN = access.User("boss", "admin", name="Beheer")
+NOW = dt.datetime(2025, 10, 1, 9, 0)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def people(store):
+    world = World()
+    world.add_person("P-MEN", "Mila Mentor")
+    world.add_person("P-SUP", "Sam Bakker", kind="workplace")
+    world.save(store)
+    with store.write() as cur:
+        cur.execute("UPDATE staff SET email = 'Mila@School.nl' WHERE person_id = 'P-MEN'")
+    return store
+
+
+def add_mentor(store, username="mila", password=PASSWORD, **kw):
+    return users.add_user(store, ADMIN, username, "guide", password, person_id="P-MEN", **kw)
+
+
+def audit_rows(store, action=None):
+    with store.read() as cur:
+        return audit.search(cur, action=action)
+
+
+# -- hashing and checking ------------------------------------------------------------------
+
+
+def test_password_is_stored_as_argon2id_with_the_asvs_parameters(people):
+    add_mentor(people)
+    with people.read() as cur:
+        stored = cur.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PASSWORD not in stored
+
+
+def test_right_password_gives_the_user_with_the_person_name(people):
+    add_mentor(people)
+    user = users.authenticate(people, "Mila ", PASSWORD, now=NOW)
+    assert user == access.User("mila", "guide", "P-MEN", "Mila Mentor", ())
+    assert audit_rows(people, "sign_in")[0]["actor"] == "mila"
+
+
+def test_wrong_password_and_unknown_user_fail_alike_and_never_log_the_password(people):
+    add_mentor(people)
+    with pytest.raises(NotAllowed) as wrong:
+        users.authenticate(people, "mila", "wrong password!", now=NOW)
+    with pytest.raises(NotAllowed) as unknown:
+        users.authenticate(people, "nobody", "wrong password!", now=NOW)
+    assert str(wrong.value) == str(unknown.value) == users.SIGN_IN_FAILED
+    failures = audit_rows(people, "sign_in_failed")
+    assert {r["actor"] for r in failures} == {"mila", "(unknown)"}
+    with people.read() as cur:
+        dump = str(cur.execute("SELECT * FROM audit").fetchall())
+    assert "wrong password!" not in dump and "nobody" not in dump
+
+
+def test_unknown_user_still_costs_a_password_check(people, monkeypatch):
+    checked = []
+    real = users._verify
+    monkeypatch.setattr(users, "_verify", lambda h, p: checked.append(h) or real(h, p))
+    with pytest.raises(NotAllowed):
+        users.authenticate(people, "nobody", "whatever1", now=NOW)
+    assert checked == [users._dummy_hash()]
+
+
+def test_lock_after_repeated_failures_and_unlock_after_the_lock_time(people):
+    add_mentor(people)
+    minute = dt.timedelta(minutes=1)
+    for i in range(5):  # lockout_attempts = 5, each within lockout_minutes = 15 of the last
+        with pytest.raises(NotAllowed):
+            users.authenticate(people, "mila", "nope nope", now=NOW + i * minute)
+    locked_at = NOW + 4 * minute
+    with pytest.raises(NotAllowed):  # the right password does not help during the lock
+        users.authenticate(people, "mila", PASSWORD, now=locked_at + 14 * minute)
+    # Attempts during the lock do not extend it: it ends 15 minutes after it began.
+    assert users.authenticate(people, "mila", PASSWORD, now=locked_at + 15 * minute + minute)
+    details = [r["detail"] for r in audit_rows(people, "sign_in_failed")]
+    assert any("locked until" in d for d in details) and "locked" in details
+
+
+def test_failures_far_apart_do_not_lock(people):
+    add_mentor(people)
+    for i in range(8):
+        with pytest.raises(NotAllowed):
+            users.authenticate(people, "mila", "nope nope", now=NOW + i * dt.timedelta(minutes=16))
+    assert users.authenticate(people, "mila", PASSWORD, now=NOW + dt.timedelta(hours=3))
+
+
+def test_a_success_resets_the_count(people):
+    add_mentor(people)
+    t = NOW
+    for _ in range(2):
+        for _ in range(4):
+            with pytest.raises(NotAllowed):
+                users.authenticate(people, "mila", "nope nope", now=t)
+        assert users.authenticate(people, "mila", PASSWORD, now=t)
+
+
+def test_disabled_account_cannot_sign_in_and_load_user_gives_none(people):
+    add_mentor(people)
+    assert users.load_user(people, "mila") is not None
+    users.disable_user(people, ADMIN, "mila")
+    assert users.load_user(people, "mila") is None
+    with pytest.raises(NotAllowed):
+        users.authenticate(people, "mila", PASSWORD, now=NOW)
+    users.enable_user(people, ADMIN, "mila")
+    assert users.load_user(people, "mila").name == "Mila Mentor"
+
+
+def test_user_for_email_uses_the_account_email_or_else_the_person_email(people):
+    add_mentor(people)
+    assert users.user_for_email(people, "mila@school.NL").username == "mila"
+    users.add_user(
+        people, ADMIN, "sam", "workplace", PASSWORD, person_id="P-SUP", email="sam@korst.nl"
+    )
+    assert users.user_for_email(people, " Sam@Korst.nl ").username == "sam"
+    assert users.user_for_email(people, "someone@else.nl") is None
+    assert users.user_for_email(people, "") is None
+    users.disable_user(people, ADMIN, "sam")
+    assert users.user_for_email(people, "sam@korst.nl") is None
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+CFG = {"idle_timeout_minutes": 30, "session_max_hours": 12}
+
+
+@pytest.mark.parametrize(
+    ("started", "last_seen", "expired"),
+    [
+        (NOW - dt.timedelta(hours=1), NOW - dt.timedelta(minutes=29), False),
+        (NOW - dt.timedelta(hours=1), NOW - dt.timedelta(minutes=31), True),  # idle
+        (NOW - dt.timedelta(hours=11, minutes=59), NOW, False),
+        (NOW - dt.timedelta(hours=12, minutes=1), NOW, True),  # absolute lifetime
+    ],
+)
+def test_session_expires_when_idle_or_too_old(started, last_seen, expired):
+    assert users.session_expired(started, last_seen, NOW, CFG) is expired
+
+
+# -- managing accounts ---------------------------------------------------------------------
+
+
+def test_add_user_lists_every_problem_and_writes_nothing(people):
+    with pytest.raises(Invalid) as exc:
+        users.add_user(people, ADMIN, "X Y", "wizard", "short", person_id="P-NONE")
+    keys = {p.key for p in exc.value.problems}
+    assert keys == {
+        "access.users.bad_username",
+        "access.users.bad_kind",
+        "access.password.too_short",
+        "access.users.unknown_person",
+    }
+    assert any("at least 8 characters" in str(p) for p in exc.value.problems)
+    assert users.list_users(people, ADMIN) == []
+
+
+def test_add_user_rules_per_kind(people):
+    with pytest.raises(Invalid) as exc:
+        users.add_user(people, ADMIN, "zc", "care_coordinator", PASSWORD, person_id="P-MEN")
+    assert [p.key for p in exc.value.problems] == ["access.users.locations_required"]
+    with pytest.raises(Invalid) as exc:
+        users.add_user(people, ADMIN, "mm", "guide", PASSWORD)
+    assert [p.key for p in exc.value.problems] == ["access.users.person_required"]
+    coordinator = users.add_user(
+        people, ADMIN, "zc", "care_coordinator", PASSWORD, person_id="P-MEN", locations=["Noord"]
+    )
+    assert coordinator.locations == ("Noord",)
+    assert users.add_user(people, ADMIN, "boss2", "admin", "a" * 200).person_id is None
+    with pytest.raises(Invalid) as exc:
+        users.add_user(people, ADMIN, "zc", "admin", PASSWORD)
+    assert [p.key for p in exc.value.problems] == ["access.users.exists"]
+
+
+def test_only_admins_manage_accounts(people):
+    add_mentor(people)
+    mentor = users.load_user(people, "mila")
+    for call in (
+        lambda: users.add_user(people, mentor, "x1", "admin", PASSWORD),
+        lambda: users.disable_user(people, mentor, "mila"),
+        lambda: users.reset_password(people, mentor, "mila", PASSWORD),
+        lambda: users.list_users(people, mentor),
+    ):
+        with pytest.raises(NotAllowed):
+            call()
+
+
+def test_reset_sets_the_password_lifts_the_lock_and_is_audited_without_it(people):
+    add_mentor(people)
+    for _ in range(5):
+        with pytest.raises(NotAllowed):
+            users.authenticate(people, "mila", "nope nope", now=NOW)
+    users.reset_password(people, ADMIN, "mila", "a new secret 42")
+    assert users.authenticate(people, "mila", "a new secret 42", now=NOW)
+    with pytest.raises(NotAllowed):
+        users.authenticate(people, "mila", PASSWORD, now=NOW)
+    with people.read() as cur:
+        assert "a new secret 42" not in str(cur.execute("SELECT * FROM audit").fetchall())
+    with pytest.raises(NotFound):
+        users.reset_password(people, ADMIN, "ghost", PASSWORD)
+
+
+def test_the_last_admin_and_oneself_cannot_be_disabled(people):
+    users.add_user(people, ADMIN, "boss", "admin", PASSWORD)
+    with pytest.raises(Invalid) as exc:
+        users.disable_user(people, access.CLI_USER, "boss")
+    assert [p.key for p in exc.value.problems] == ["access.users.last_admin"]
+    with pytest.raises(Invalid) as exc:
+        users.disable_user(people, ADMIN, "boss")
+    assert [p.key for p in exc.value.problems] == ["access.users.not_yourself"]
+
+
+def test_account_changes_are_audited(people):
+    add_mentor(people)
+    users.disable_user(people, ADMIN, "mila")
+    actions = [r["action"] for r in audit_rows(people) if r["entity"] == "users"]
+    assert actions == ["user_disable", "user_add"]
+    added = audit_rows(people, "user_add")[0]
+    assert added["actor"] == "boss" and '"kind": "guide"' in added["new_value"]
+
+
+# -- demo accounts -------------------------------------------------------------------------
+
+
+def demo_world(store, today):
+    world = World()
+    for pid, kind in [
+        ("P-ZC", "school"),
+        ("P-ZM", "care"),
+        ("P-MEN", "school"),
+        ("P-SUP", "workplace"),
+    ]:
+        world.add_person(pid, f"Naam {pid}", kind=kind)
+    start = today - dt.timedelta(days=30)
+    for sid, location in [("S1", "Noord"), ("S2", "Zuid")]:
+        world.add_student(sid, start, location=location)
+        world.add_role(sid, "P-ZC", "care_coordinator", start)
+        world.add_role(sid, "P-MEN", "mentor", start)
+    world.add_role("S1", "P-ZM", "care_worker", start)
+    world.add_placement("S1", start, today + dt.timedelta(days=60), supervisor_id="P-SUP")
+    world.save(store)
+
+
+def test_demo_accounts_exist_only_in_demo_mode(store):
+    today = dt.date(2025, 10, 1)
+    demo_world(store, today)
+    assert users.ensure_demo_accounts(store, today) == []
+    assert users.list_users(store, ADMIN) == []
+    store.set_demo(True)
+    accounts = users.ensure_demo_accounts(store, today)
+    assert sorted(a.kind for a in accounts) == sorted(access.KINDS)
+    for account in accounts:
+        user = users.authenticate(store, account.username, account.password, now=NOW)
+        assert user.kind == account.kind
+    coordinator = users.load_user(store, "zorgcoordinator")
+    assert coordinator.person_id == "P-ZC" and coordinator.locations == ("Noord", "Zuid")
+    assert users.load_user(store, "praktijkbegeleider").person_id == "P-SUP"
+    assert "Naam P-MEN" in next(a.description for a in accounts if a.kind == "guide")
+    assert users.ensure_demo_accounts(store, today) == accounts  # idempotent
+    store.set_demo(False)
+    assert users.load_user(store, "beheerder") is None  # dead at once, before any cleanup
+    assert users.ensure_demo_accounts(store, today) == []
+    assert users.list_users(store, ADMIN) == []
+
+
+def test_demo_names_taken_by_real_accounts_are_left_alone(store):
+    today = dt.date(2025, 10, 1)
+    demo_world(store, today)
+    users.add_user(store, ADMIN, "beheerder", "admin", PASSWORD)
+    store.set_demo(True)
+    accounts = users.ensure_demo_accounts(store, today)
+    assert "beheerder" not in {a.username for a in accounts}
+    assert users.authenticate(store, "beheerder", PASSWORD, now=NOW)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def regiebord(db, *args, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", "user", "--db", str(db), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_add_list_reset_disable(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    store = open_store(db)
+    world = World()
+    world.add_person("P-MEN", "Mila Mentor")
+    world.save(store)
+    store.close()
+
+    done = regiebord(db, "add", "mila", "--kind", "guide", "--person", "P-MEN",
+                     "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = regiebord(db, "add", "root", "--kind", "admin", "--password-stdin", stdin="short\n")
+    assert done.returncode == 1 and "at least 8 characters" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    listed = regiebord(db, "list")
+    assert listed.returncode == 0
+    assert listed.stdout.split("\n")[0].split("\t")[:4] == ["mila", "guide", "P-MEN", "Mila Mentor"]
+    assert "root" not in listed.stdout
+
+    assert (
+        regiebord(db, "reset", "mila", "--password-stdin", stdin="another one 9\n").returncode == 0
+    )
+    store = open_store(db)
+    assert users.authenticate(store, "mila", "another one 9", now=NOW).username == "mila"
+    store.close()
+
+    assert regiebord(db, "disable", "mila").returncode == 0
+    assert "disabled" in regiebord(db, "list").stdout
+    missing = regiebord(db, "disable", "ghost")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+    store = open_store(db)
+    with store.read() as cur:
+        actions = [r["action"] for r in audit.search(cur, actor="cli")]
+        assert audit.verify_chain(cur) is None
+    store.close()
+    assert actions == ["user_disable", "user_reset", "user_add"]
