@@ -1,0 +1,206 @@
+"""The caseload: the working list of a care coordinator or guide.
+
+One row per visible student with their signals, the open signals counted per code, and the
+plan of fixed contact moments coming up. The student set is filtered in SQL first (scope,
+location, programme, class, guide, role, "my students"); then signals.evaluate runs for just
+those students, and the severity / code filters apply to its result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import access, settings, signals
+from dashboard.access import User
+from dashboard.store import Store, load_query
+from dashboard.students import scoped_params, with_scope
+
+
+@dataclass(frozen=True)
+class CaseloadFilters:
+    """Empty tuple / None / False = no filter on that field."""
+
+    locations: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    guide_id: str | None = None  # students for whom this person holds an active role
+    guide_role: str | None = None  # ... in this role (of that guide, or of anyone)
+    severities: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    mine: bool = False  # students for whom the signed-in user's person holds an active role
+
+
+@dataclass(frozen=True)
+class Caseload:
+    # student_id, name, location, programme, class_code, mentor, open_signals,
+    # acknowledged_signals, worst (severity of the worst open signal or None),
+    # badges (list of (code, severity, acknowledged) in signal order)
+    students: pd.DataFrame
+    # signals.describe columns + name; in spec order (severity, since, student)
+    signals: pd.DataFrame
+    # code, severity, open, acknowledged: one row per code that occurs
+    counts: pd.DataFrame
+    # student_id, name, placement_id, company, supervisor, kind, due, deadline
+    upcoming: pd.DataFrame
+    upcoming_days: int  # the window of `upcoming` (setting upcoming_days)
+
+
+@dataclass(frozen=True)
+class CaseloadOptions:
+    locations: list[str]
+    programmes: list[str]
+    classes: list[str]
+    guides: list[tuple[str, str]]  # (person_id, name), sorted by name
+    roles: list[str]
+
+
+def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
+    """The values the filters can take among the students this user may see on `as_of`."""
+    access.ensure(user, "view_caseload")
+    sql = with_scope(
+        user,
+        "WITH visible AS (__VISIBLE__), mine AS ("
+        " SELECT * FROM students WHERE student_id IN (SELECT student_id FROM visible)),"
+        " guides AS (SELECT DISTINCT r.person_id, p.name, r.role FROM roles r"
+        "  JOIN staff p USING (person_id)"
+        "  WHERE r.role <> 'parent' AND r.start_date <= $today"
+        "  AND (r.end_date IS NULL OR r.end_date >= $today)"
+        "  AND r.student_id IN (SELECT student_id FROM mine))"
+        " SELECT (SELECT list(DISTINCT location ORDER BY location) FROM mine),"
+        " (SELECT list(DISTINCT programme ORDER BY programme) FROM mine),"
+        " (SELECT list(DISTINCT class_code ORDER BY class_code)"
+        "  FILTER (WHERE class_code IS NOT NULL) FROM mine),"
+        " (SELECT list(DISTINCT {'id': person_id, 'name': name} ORDER BY"
+        "  {'id': person_id, 'name': name}) FROM guides),"
+        " (SELECT list(DISTINCT role ORDER BY role) FROM guides)",
+    )
+    with store.read() as cur:
+        row = cur.execute(sql, scoped_params(user, sql, today=as_of)).fetchone()
+    locations, programmes, classes, guides, roles = (list(v or []) for v in row)
+    guides = sorted(((g["id"], g["name"]) for g in guides), key=lambda g: (g[1], g[0]))
+    return CaseloadOptions(locations, programmes, classes, guides, roles)
+
+
+def caseload_students(
+    store: Store, user: User, as_of: dt.date, filters: CaseloadFilters
+) -> pd.DataFrame:
+    """The visible students matching the student filters (not severity / code)."""
+    access.ensure(user, "view_caseload")
+    sql = with_scope(user, load_query("caseload_students"))
+    params = scoped_params(
+        user,
+        sql,
+        today=as_of,
+        locations=list(filters.locations),
+        programmes=list(filters.programmes),
+        classes=list(filters.classes),
+        guide=filters.guide_id,
+        role=filters.guide_role,
+        mine=filters.mine,
+        me=user.person_id or "",
+    )
+    with store.read() as cur:
+        return cur.execute(sql, params).df()
+
+
+def upcoming_moments(
+    store: Store, student_ids: list[str], as_of: dt.date, values: dict[str, int]
+) -> pd.DataFrame:
+    """Fixed moments due within `upcoming_days`, not held and not yet overdue.
+
+    `student_ids` must already be access-checked (caseload passes its own student set).
+    """
+    sql = load_query("caseload_upcoming")
+    params = {
+        "student_ids": student_ids,
+        "today": as_of,
+        "days": values["upcoming_days"],
+        "start_grace": values["start_grace_days"],
+        "mid_grace": values["mid_grace_days"],
+        "final_grace": values["final_grace_days"],
+    }
+    with store.read() as cur:
+        return cur.execute(sql, params).df()
+
+
+def caseload(
+    store: Store, user: User, as_of: dt.date, filters: CaseloadFilters, lang: str = "nl"
+) -> Caseload:
+    """The caseload of `user` on `as_of` (access-checked: only students in the user's scope)."""
+    students = caseload_students(store, user, as_of, filters)
+    ids = students["student_id"].tolist()
+    found = signals.evaluate(store, as_of, student_ids=ids) if ids else _no_signals()
+    if filters.severities:
+        found = found[found["severity"].isin(filters.severities)]
+    if filters.codes:
+        found = found[found["code"].isin(filters.codes)]
+    found = found.reset_index(drop=True)
+    described = signals.describe(store, found, lang, as_of=as_of)
+    names = students.set_index("student_id")["name"]
+    described = described.assign(name=described["student_id"].map(names))
+
+    rows = _student_rows(students, found, filtered=bool(filters.severities or filters.codes))
+    values = settings.current(store)
+    upcoming = upcoming_moments(store, ids, as_of, values)
+    return Caseload(rows, described, _counts(found), upcoming, values["upcoming_days"])
+
+
+def _no_signals() -> pd.DataFrame:
+    columns = ["code", "severity", "student_id", "placement_id", "since", "acknowledged"]
+    return pd.DataFrame(columns=[*columns, "ack_reason", "ack_until", "ack_by"])
+
+
+def _rank(severity: pd.Series) -> pd.Series:
+    return severity.map({s: i for i, s in enumerate(signals.SEVERITY_ORDER)})
+
+
+def _counts(found: pd.DataFrame) -> pd.DataFrame:
+    """Open and acknowledged signals per code, most severe first."""
+    if found.empty:
+        return pd.DataFrame(columns=["code", "severity", "open", "acknowledged"])
+    acknowledged = found["acknowledged"].astype(bool)
+    counts = (
+        found.assign(open=~acknowledged, acknowledged=acknowledged)
+        .groupby(["code", "severity"], as_index=False)[["open", "acknowledged"]]
+        .sum()
+    )
+    counts = counts.assign(rank=_rank(counts["severity"]))
+    counts = counts.sort_values(["rank", "open", "code"], ascending=[True, False, True])
+    return counts.drop(columns="rank").reset_index(drop=True)
+
+
+def _student_rows(students: pd.DataFrame, found: pd.DataFrame, *, filtered: bool) -> pd.DataFrame:
+    """One row per student, worst open signal first (then its oldest since, then the id).
+
+    Lists the active students and any student with a signal (a stop can flag a student who
+    left); with a severity or code filter, only the students having such a signal.
+    """
+    rank = {s: i for i, s in enumerate(signals.SEVERITY_ORDER)}
+    per_student: dict[str, list] = {}
+    for signal in found.itertuples(index=False):  # in spec order: badges keep it
+        per_student.setdefault(signal.student_id, []).append(signal)
+    rows = []
+    for student in students.to_dict("records"):
+        own = per_student.get(student["student_id"], [])
+        if not own and (filtered or not student["is_active"]):
+            continue
+        open_ = [s for s in own if not s.acknowledged]
+        worst = min(open_, key=lambda s: (rank[s.severity], s.since), default=None)
+        order = (0, rank[worst.severity], worst.since) if worst else (1, 0, dt.date.max)
+        rows.append(
+            {
+                **{k: v for k, v in student.items() if k != "is_active"},
+                "open_signals": len(open_),
+                "acknowledged_signals": len(own) - len(open_),
+                "worst": worst.severity if worst else None,
+                "badges": [(s.code, s.severity, bool(s.acknowledged)) for s in own],
+                "_order": (*order, student["student_id"]),
+            }
+        )
+    rows.sort(key=lambda r: r["_order"])
+    columns = [*students.columns.drop("is_active"), "open_signals", "acknowledged_signals"]
+    frame = pd.DataFrame(rows, columns=[*columns, "worst", "badges", "_order"])
+    return frame.drop(columns="_order")

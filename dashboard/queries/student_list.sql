@@ -1,0 +1,29 @@
+-- name: student_list
+-- One page of the students a user may see (__VISIBLE__ is replaced by access.scope_sql),
+-- filtered by search text and location / programme / class / status, with their mentors.
+WITH visible AS (__VISIBLE__),
+chosen AS (
+    SELECT s.*
+    FROM students s
+    WHERE s.student_id IN (SELECT student_id FROM visible)
+      AND ($search = ''
+           OR contains(lower(s.student_id), lower($search))
+           OR contains(lower(s.first_name || ' ' || s.last_name), lower($search)))
+      AND (len($locations::VARCHAR[]) = 0 OR list_contains($locations::VARCHAR[], s.location))
+      AND (len($programmes::VARCHAR[]) = 0 OR list_contains($programmes::VARCHAR[], s.programme))
+      AND (len($classes::VARCHAR[]) = 0 OR list_contains($classes::VARCHAR[], s.class_code))
+      AND (len($statuses::VARCHAR[]) = 0 OR list_contains($statuses::VARCHAR[], s.status))
+),
+mentors AS (
+    SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
+    FROM roles r JOIN staff p USING (person_id)
+    WHERE r.role = 'mentor' AND r.start_date <= $today
+      AND (r.end_date IS NULL OR r.end_date >= $today)
+      AND r.student_id IN (SELECT student_id FROM chosen)
+    GROUP BY r.student_id
+)
+SELECT c.student_id, c.first_name || ' ' || c.last_name AS name, c.programme, c.location,
+       c.class_code, c.status, m.mentor, count(*) OVER () AS total
+FROM chosen c LEFT JOIN mentors m USING (student_id)
+ORDER BY c.last_name, c.first_name, c.student_id
+LIMIT $limit OFFSET $offset

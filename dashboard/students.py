@@ -1,0 +1,111 @@
+"""The student list: the students a user may see, searchable and filterable, one page at a time.
+
+Every query starts from access.scope_sql, so this list holds exactly the students whose file
+the user may open (list equals detail).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import access
+from dashboard.access import User
+from dashboard.store import Store, load_query
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StudentFilters:
+    """Empty text / empty tuple = no filter on that field."""
+
+    search: str = ""
+    locations: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StudentPage:
+    rows: pd.DataFrame  # student_id, name, programme, location, class_code, status, mentor
+    total: int  # matching students over all pages
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    locations: list[str]
+    programmes: list[str]
+    classes: list[str]
+    statuses: list[str]
+
+
+VISIBLE = "__VISIBLE__"
+
+
+def with_scope(user: User, sql: str) -> str:
+    """`sql` with the marker __VISIBLE__ replaced by the query of the student_ids `user` may
+    see on $today (access.scope_sql: fixed SQL, never a value)."""
+    scope, _ = access.scope_sql(user)
+    return sql.replace(VISIBLE, scope)
+
+
+def scoped_params(user: User, sql: str, **values) -> dict:
+    """The scope's parameters plus `values`, keeping only those `sql` names.
+
+    DuckDB refuses unused named parameters, and the scopes differ in which they use.
+    """
+    _, params = access.scope_sql(user)
+    params = {**params, **values}
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+def filter_options(store: Store, user: User, today: dt.date) -> FilterOptions:
+    """The distinct locations, programmes, classes and statuses among the visible students."""
+    access.ensure(user, "view_students")
+    sql = with_scope(
+        user,
+        "WITH visible AS (__VISIBLE__) SELECT list(DISTINCT location ORDER BY location), "
+        "list(DISTINCT programme ORDER BY programme), "
+        "list(DISTINCT class_code ORDER BY class_code) FILTER (WHERE class_code IS NOT NULL), "
+        "list(DISTINCT status ORDER BY status) "
+        "FROM students WHERE student_id IN (SELECT student_id FROM visible)",
+    )
+    with store.read() as cur:
+        row = cur.execute(sql, scoped_params(user, sql, today=today)).fetchone()
+    return FilterOptions(*[list(values or []) for values in row])
+
+
+def list_students(
+    store: Store,
+    user: User,
+    today: dt.date,
+    filters: StudentFilters,
+    *,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> StudentPage:
+    """One page of the visible students matching `filters`, sorted by last name."""
+    access.ensure(user, "view_students")
+    sql = with_scope(user, load_query("student_list"))
+    params = scoped_params(
+        user,
+        sql,
+        today=today,
+        search=filters.search.strip(),
+        locations=list(filters.locations),
+        programmes=list(filters.programmes),
+        classes=list(filters.classes),
+        statuses=list(filters.statuses),
+        limit=limit,
+        offset=offset,
+    )
+    with store.read() as cur:
+        frame = cur.execute(sql, params).df()
+    total = int(frame["total"].iloc[0]) if len(frame) else 0
+    return StudentPage(rows=frame.drop(columns="total"), total=total)

@@ -1,0 +1,148 @@
+"""The caseload service: which students, which signals, counts, filters, order and the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from factories import World, days, healthy_student
+
+from dashboard import access, caseload, settings, signals
+from dashboard.caseload import CaseloadFilters
+from dashboard.errors import NotAllowed
+
+T = dt.date(2025, 3, 3)
+ADMIN = access.CLI_USER
+
+
+@pytest.fixture
+def world_store(store):
+    """Five students on day T: S1 healthy, S2 without start meeting (high), S3 without mentor
+    (high, several), S4 without pedagogy agreement (low), S5 healthy at another location."""
+    world = World()
+    healthy_student(world, T, "S1")
+    s2 = healthy_student(world, T, "S2")
+    s2.remove(s2.contact("start"))
+    s3 = healthy_student(world, T, "S3")
+    s3.remove(s3.role("mentor"))
+    s4 = healthy_student(world, T, "S4")
+    s4.remove(s4.agreement("pedagogy"))
+    s5 = healthy_student(world, T, "S5")
+    s5.student["location"] = "Den Haag"
+    world.save(store)
+    return store
+
+
+def test_counts_match_signals_evaluate(world_store):
+    result = caseload.caseload(world_store, ADMIN, T, CaseloadFilters())
+    found = signals.evaluate(world_store, T)
+    expected = found[~found["acknowledged"]].groupby("code").size().to_dict()
+    assert dict(zip(result.counts["code"], result.counts["open"])) == expected
+    assert len(result.signals) == len(found)
+    assert set(result.signals["explanation"]) and all(result.signals["next_step"])
+
+
+def test_students_sorted_by_worst_open_signal_then_since(world_store):
+    rows = caseload.caseload(world_store, ADMIN, T, CaseloadFilters()).students
+    # S3's NO_MENTOR began long before S2's START_MISSING; S4 has only a low one.
+    assert rows["student_id"].tolist() == ["S3", "S2", "S4", "S1", "S5"]
+    assert rows.set_index("student_id").loc["S2", "badges"] == [("START_MISSING", "high", False)]
+    assert rows.set_index("student_id").loc["S1", "open_signals"] == 0
+
+
+def test_location_and_guide_filters_run_on_the_student_set(world_store):
+    by_location = caseload.caseload(
+        world_store, ADMIN, T, CaseloadFilters(locations=("Den Haag",))
+    ).students
+    assert by_location["student_id"].tolist() == ["S5"]
+    by_guide = caseload.caseload(world_store, ADMIN, T, CaseloadFilters(guide_id="M-S2"))
+    assert by_guide.students["student_id"].tolist() == ["S2"]
+    assert by_guide.counts["code"].tolist() == ["START_MISSING"]
+    # The role of that guide: M-S2 is a mentor, not a workplace supervisor.
+    wrong_role = CaseloadFilters(guide_id="M-S2", guide_role="workplace_supervisor")
+    assert caseload.caseload(world_store, ADMIN, T, wrong_role).students.empty
+    # A role alone: every student with an active mentor (S3 has none).
+    mentored = caseload.caseload(world_store, ADMIN, T, CaseloadFilters(guide_role="mentor"))
+    assert sorted(mentored.students["student_id"]) == ["S1", "S2", "S4", "S5"]
+
+
+def test_severity_and_code_filters_keep_only_students_with_such_signals(world_store):
+    low = caseload.caseload(world_store, ADMIN, T, CaseloadFilters(severities=("low",)))
+    assert set(low.signals["severity"]) == {"low"}
+    assert sorted(low.students["student_id"]) == ["S3", "S4"]
+    code = CaseloadFilters(codes=("START_MISSING",))
+    assert caseload.caseload(world_store, ADMIN, T, code).students["student_id"].tolist() == ["S2"]
+
+
+def test_a_guide_sees_only_own_students_and_my_students_toggle(world_store):
+    mentor = access.User("m2", "guide", person_id="M-S2")
+    result = caseload.caseload(world_store, mentor, T, CaseloadFilters())
+    assert result.students["student_id"].tolist() == ["S2"]
+    assert set(result.signals["student_id"]) == {"S2"}
+    coordinator = access.User("zc", "care_coordinator", person_id="M-S4", locations=("Den Haag",))
+    everyone = caseload.caseload(world_store, coordinator, T, CaseloadFilters())
+    assert sorted(everyone.students["student_id"]) == ["S4", "S5"]
+    mine = caseload.caseload(world_store, coordinator, T, CaseloadFilters(mine=True))
+    assert mine.students["student_id"].tolist() == ["S4"]
+
+
+def test_acknowledged_signal_stays_listed_but_is_not_open(world_store):
+    row = caseload.caseload(world_store, ADMIN, T, CaseloadFilters(codes=("START_MISSING",)))
+    signal = row.signals.iloc[0]
+    coordinator = access.User("zc", "care_coordinator", locations=("Rotterdam Zuid",))
+    signals.acknowledge(
+        world_store,
+        coordinator,
+        "START_MISSING",
+        "S2",
+        signal["placement_id"],
+        signal["since"],
+        "company closed for two weeks",
+        T + days(10),
+        today=T,
+    )
+    result = caseload.caseload(world_store, ADMIN, T, CaseloadFilters())
+    counts = result.counts.set_index("code")
+    assert counts.loc["START_MISSING", "open"] == 0
+    assert counts.loc["START_MISSING", "acknowledged"] == 1
+    s2 = result.students.set_index("student_id").loc["S2"]
+    assert s2["open_signals"] == 0 and s2["acknowledged_signals"] == 1
+    assert s2["badges"] == [("START_MISSING", "high", True)]
+    # With no open signal left, S2 sorts among the students without open signals.
+    assert result.students["student_id"].tolist()[:2] == ["S3", "S4"]
+
+
+def test_upcoming_moments_within_the_setting(store):
+    world = World()
+    healthy = healthy_student(world, T, "S1")  # final meeting due T+20
+    fresh = healthy_student(world, T, "S2")
+    fresh.placement["start_date"] = T + days(5)  # a new placement: start meeting due T+5,
+    fresh.placement["end_date"] = T + days(105)  # mid T+55, final T+105
+    fresh.remove(fresh.contact("start"))
+    fresh.remove(fresh.contact("mid"))
+    world.save(store)
+    plan = caseload.caseload(store, ADMIN, T, CaseloadFilters()).upcoming
+    assert plan[["student_id", "kind"]].values.tolist() == [["S2", "start"]]
+    assert plan["due"].dt.date.tolist() == [T + days(5)]
+    settings.update(store, ADMIN, "upcoming_days", 30)
+    plan = caseload.caseload(store, ADMIN, T, CaseloadFilters()).upcoming
+    assert ("S1", "final") in set(zip(plan["student_id"], plan["kind"]))
+    assert healthy.placement_id in set(plan["placement_id"])
+
+
+def test_only_caseload_users(world_store):
+    for kind in ("manager", "workplace"):
+        with pytest.raises(NotAllowed):
+            caseload.caseload(
+                world_store, access.User("x", kind, person_id="W-S1"), T, CaseloadFilters()
+            )
+        with pytest.raises(NotAllowed):
+            caseload.filter_options(world_store, access.User("x", kind), T)
+
+
+def test_filter_options_come_from_visible_students(world_store):
+    mentor = access.User("m2", "guide", person_id="M-S2")
+    options = caseload.filter_options(world_store, mentor, T)
+    assert options.locations == ["Rotterdam Zuid"]
+    assert dict(options.guides) == {"M-S2": "Mentor S2", "W-S2": "Praktijkbegeleider S2"}
+    assert options.roles == ["mentor", "workplace_supervisor"]
