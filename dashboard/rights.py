@@ -37,14 +37,14 @@ _PERSON_COLUMNS = (
     "counterpart_ids",
 )
 _CODE_GROUPS = {
-    "role": "role",
-    "status": "status",
-    "kind": "kind",
-    "channel": "channel",
-    "reason": "reason",
-    "visibility": "visibility",
-    "topic": "topic",
-    "audience": "audience",
+    ("students", "status"): "status",
+    ("roles", "role"): "role",
+    ("contacts", "kind"): "kind",
+    ("contacts", "channel"): "channel",
+    ("contacts", "reason"): "reason",
+    ("contacts", "visibility"): "visibility",
+    ("agreements", "topic"): "topic",
+    ("consents", "audience"): "audience",
 }
 # Anonymising keeps what aggregates need (programme, location, dates, status, codes) and
 # clears names and free text. Tables not listed here lose the student's rows altogether.
@@ -126,7 +126,9 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
             rows = [dict(zip([d[0] for d in rel.description], r)) for r in rel.fetchall()]
             counts[table] = len(rows)
             lines += ["", f"## {_heading('table', table, lang)}", ""]
-            lines += _markdown_table(columns, rows, lambda c, v: _cell(c, v, names, lang), lang)
+            lines += _markdown_table(
+                columns, rows, lambda c, v, t=table: _cell(t, c, v, names, lang), lang
+            )
         trail = cur.execute(
             "SELECT occurred_at, actor, action, entity FROM audit WHERE student_id = $s ORDER BY id",
             {"s": student_id},
@@ -135,7 +137,7 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
         trail_rows = [dict(zip(trail_columns, r)) for r in trail.fetchall()]
         lines += ["", f"## {i18n.t('access.inzage.audit', lang)}", ""]
         lines += _markdown_table(
-            trail_columns, trail_rows, lambda c, v: _cell(c, v, {}, lang), lang
+            trail_columns, trail_rows, lambda c, v: _cell("audit", c, v, {}, lang), lang
         )
         audit.record(
             cur,
@@ -172,17 +174,18 @@ def _markdown_table(
     return out
 
 
-def _cell(column: str, value, names: dict[str, str], lang: str) -> str:
+def _cell(table: str, column: str, value, names: dict[str, str], lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return i18n.t("access.inzage.yes" if value else "access.inzage.no", lang)
     if isinstance(value, list):
-        return "; ".join(_cell(column, v, names, lang) for v in value)
+        return "; ".join(_cell(table, column, v, names, lang) for v in value)
     if column in _PERSON_COLUMNS and value in names:
         return f"{names[value]} ({value})"
-    if column in _CODE_GROUPS:
-        return i18n.code_label(_CODE_GROUPS[column], value, lang)
+    if (table, column) in _CODE_GROUPS:
+        label = i18n.code_label(_CODE_GROUPS[table, column], value, lang)
+        return value if label.startswith("codes.") else label  # an unknown code as it is
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     return str(value)
