@@ -1,0 +1,574 @@
+"""The student file (leerlingdossier): the mentor's one page, as a read model.
+
+`load` gathers, for one student on day `as_of`, who holds direction (regie) and final
+responsibility, everyone with a role, the placements with their three fixed contact moments,
+every contact, every agreement (ended versions too), the consent decisions, the open signals
+and the history of changes. It is access-checked (a student the user may not see is NotFound,
+exactly as an unknown id), filtered through `access.lens` (visibilities, personal
+circumstances), and each load is audited as a `view_student` event.
+
+A handful of small queries, each filtered by student_id, keeps it fast on a large store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard import access, audit, signals
+from dashboard.access import User
+from dashboard.codes import FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
+from dashboard.store import Store
+
+ADULT_AGE = 18
+# Audit actions that are views, not changes: left out of the file's history.
+VIEW_ACTIONS = ("view_student", "export", "inzage")
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    name: str
+    organisation: str
+    organisation_kind: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Student:
+    student_id: str
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    programme: str
+    location: str
+    class_code: str | None
+    enrolment_date: dt.date
+    status: str
+    status_date: dt.date | None
+    status_reason: str | None
+    age: int
+    is_minor: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class Involvement:
+    """One role of one person for the student (betrokkenheid)."""
+
+    person: Person
+    role: str
+    start_date: dt.date
+    end_date: dt.date | None
+    note: str | None
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One of the three fixed contact moments of a placement.
+
+    `missing` names the parties the held moment lacked: `supervisor`, `school_guide`,
+    `student` (docs/flags.md, MOMENT_INCOMPLETE).
+    """
+
+    kind: str
+    planned_on: dt.date
+    held_on: dt.date | None = None
+    contact_id: str | None = None
+    participants: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_on is not None
+
+
+@dataclass(frozen=True)
+class Placement:
+    placement_id: str
+    company: str
+    supervisor_id: str | None
+    start_date: dt.date
+    end_date: dt.date
+    ended_early_on: dt.date | None
+    is_active: bool
+    moments: tuple[Moment, ...]
+
+    @property
+    def ends_on(self) -> dt.date:
+        return self.ended_early_on or self.end_date
+
+
+@dataclass(frozen=True)
+class Contact:
+    contact_id: str
+    placement_id: str | None
+    date: dt.date
+    kind: str
+    channel: str
+    participants: tuple[str, ...]
+    student_present: bool
+    initiated_by: str | None
+    reason: str | None
+    summary: str | None
+    visibility: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    agreement_id: str
+    placement_id: str | None
+    topic: str
+    holder_id: str
+    counterpart_ids: tuple[str, ...]
+    details: str | None
+    frequency_days: int | None
+    discussed_with_student: bool
+    agreed_on: dt.date
+    review_on: dt.date | None
+    ended_on: dt.date | None
+    is_active: bool
+    is_review_overdue: bool
+
+
+@dataclass(frozen=True)
+class TopicStatus:
+    """One topic of the interchange spec: `present`, `missing` or `review_overdue`."""
+
+    topic: str
+    status: str
+    active: tuple[Agreement, ...]
+
+
+@dataclass(frozen=True)
+class ConsentDecision:
+    audience: str
+    shares: bool
+    decided_on: dt.date
+    recorded_by: str
+    note: str | None
+    in_force: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    occurred_at: dt.datetime
+    actor: str
+    action: str
+    entity: str | None
+    entity_key: str | None
+    old_value: dict | None
+    new_value: dict | None
+
+
+@dataclass(frozen=True)
+class StudentFile:
+    as_of: dt.date
+    student: Student
+    network: tuple[Involvement, ...]  # active roles first, then ended ones
+    placements: tuple[Placement, ...]
+    contacts: tuple[Contact, ...]  # newest first
+    agreements: tuple[Agreement, ...]  # every version, active first
+    topics: tuple[TopicStatus, ...]
+    consents: tuple[ConsentDecision, ...]  # newest first per audience
+    signals: pd.DataFrame  # open signals, described (explanation, next_step)
+    history: tuple[HistoryEntry, ...]
+    people: dict[str, Person]  # everyone the user may see named in this file
+    visibilities: tuple[str, ...]  # contact visibilities the user may read (and write)
+    sees_personal: bool
+    may_write: bool
+    may_log_contact: bool
+    acknowledged_signals: int = 0
+    staff: tuple[Person, ...] = field(default_factory=tuple)  # for assigning roles
+
+    def name_of(self, person_id: str | None) -> str | None:
+        """The person's name, or None when the person is not shown to this user."""
+        person = self.people.get(person_id or "")
+        return person.name if person else None
+
+    @property
+    def guides(self) -> tuple[Person, ...]:
+        """People with an active role other than `parent`, each once."""
+        seen: dict[str, Person] = {}
+        for item in self.network:
+            if item.is_active and item.role != "parent":
+                seen.setdefault(item.person.person_id, item.person)
+        return tuple(seen.values())
+
+    @property
+    def active_network(self) -> tuple[Involvement, ...]:
+        return tuple(i for i in self.network if i.is_active)
+
+    @property
+    def direction(self) -> Agreement | None:
+        return _main(self.topic("direction"))
+
+    @property
+    def final_responsibility(self) -> Agreement | None:
+        return _main(self.topic("final_responsibility"))
+
+    def topic(self, topic: str) -> TopicStatus:
+        return next(t for t in self.topics if t.topic == topic)
+
+    def roles_of(self, person_id: str) -> tuple[str, ...]:
+        return tuple(
+            i.role for i in self.network if i.is_active and i.person.person_id == person_id
+        )
+
+    def consent_in_force(self, audience: str) -> ConsentDecision | None:
+        return next((c for c in self.consents if c.audience == audience and c.in_force), None)
+
+
+def _main(status: TopicStatus) -> Agreement | None:
+    """The student-wide agreement if there is one, else the newest one for a placement."""
+    if not status.active:
+        return None
+    return sorted(
+        status.active, key=lambda a: (a.placement_id is not None, -a.agreed_on.toordinal())
+    )[0]
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def mid_date(start: dt.date, end: dt.date) -> dt.date:
+    """The planned mid-term moment: start + (end - start) // 2 days (docs/flags.md)."""
+    return start + dt.timedelta(days=(end - start).days // 2)
+
+
+def planned_dates(start: dt.date, end: dt.date) -> dict[str, dt.date]:
+    return {"start": start, "mid": mid_date(start, end), "final": end}
+
+
+def own_placement_ids(placements: list[dict], user: User) -> set[str] | None:
+    """The placements a workplace supervisor may see (their own); None = all of them."""
+    if user.kind != "workplace":
+        return None
+    return {p["placement_id"] for p in placements if p["supervisor_id"] == user.person_id}
+
+
+def _rows(cur, sql: str, params: dict) -> list[dict]:
+    rel = cur.execute(sql, params)
+    names = [d[0] for d in rel.description]
+    return [dict(zip(names, row)) for row in rel.fetchall()]
+
+
+def _active(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
+    return start <= day and (end is None or day <= end)
+
+
+def load(
+    store: Store, user: User, student_id: str, as_of: dt.date, lang: str = "nl"
+) -> StudentFile:
+    """The file of `student_id` as `user` may read it on `as_of`; raises NotFound otherwise."""
+    with store.read() as cur:
+        access.require_student(cur, user, student_id, as_of)
+        lens = access.lens(cur, user, student_id, as_of)
+        params = {"sid": student_id}
+        student_row = lens.student(
+            _rows(cur, "SELECT * FROM students WHERE student_id = $sid", params)[0]
+        )
+        role_rows = _rows(
+            cur,
+            "SELECT r.*, s.name, s.organisation, s.organisation_kind, s.email, s.phone "
+            "FROM roles r JOIN staff s USING (person_id) WHERE r.student_id = $sid "
+            "ORDER BY r.start_date, s.name",
+            params,
+        )
+        placement_rows = _rows(
+            cur, "SELECT * FROM placements WHERE student_id = $sid ORDER BY start_date", params
+        )
+        contact_rows = _rows(
+            cur,
+            "SELECT * FROM contacts WHERE student_id = $sid ORDER BY date DESC, contact_id",
+            params,
+        )
+        agreement_rows = _rows(
+            cur,
+            "SELECT * FROM agreements WHERE student_id = $sid ORDER BY agreed_on DESC, agreement_id",
+            params,
+        )
+        consent_rows = _rows(
+            cur,
+            "SELECT * FROM consents WHERE student_id = $sid ORDER BY audience, decided_on DESC",
+            params,
+        )
+        own = own_placement_ids(placement_rows, user)
+        placement_rows = [p for p in placement_rows if own is None or p["placement_id"] in own]
+        contact_rows = [
+            lens.contact(c)
+            for c in contact_rows
+            if lens.shows_contact(c) and _in_part(c, own, user)
+        ]
+        agreement_rows = [
+            lens.agreement(a)
+            for a in agreement_rows
+            if lens.shows_agreement(a) and (own is None or a["placement_id"] in own | {None})
+        ]
+        if user.kind == "workplace":
+            consent_rows = [c for c in consent_rows if c["audience"] == "workplace"]
+        role_rows = [r for r in role_rows if lens.shows_role(r)]
+        people = {
+            r["person_id"]: _person(r)
+            for r in role_rows
+            if r["person_id"] not in lens.hidden_persons
+        }
+        people.update(
+            _named_people(
+                cur, people, placement_rows, contact_rows, agreement_rows, consent_rows, lens
+            )
+        )
+        history = _history(cur, student_id) if access.may(user, "write_student") else ()
+        staff = _staff(cur) if access.may(user, "write_student") else ()
+    found = signals.evaluate(store, as_of, student_ids=[student_id])
+    if own is not None:
+        found = found[found["placement_id"].isin(own)]
+    open_found = signals.describe(store, signals.open_signals(found), lang, as_of)
+    with store.write() as cur:
+        audit.record(
+            cur,
+            audit.Event(
+                actor=user.actor,
+                action="view_student",
+                entity="students",
+                entity_key=student_id,
+                student_id=student_id,
+            ),
+        )
+    school_guides = {
+        (r["person_id"], r["start_date"], r["end_date"])
+        for r in role_rows
+        if r["role"] in SCHOOL_GUIDE_ROLES
+    }
+    contacts = tuple(_contact(c) for c in contact_rows)
+    agreements = tuple(
+        sorted(
+            (_agreement(a, as_of) for a in agreement_rows),
+            key=lambda a: (not a.is_active, -a.agreed_on.toordinal()),
+        )
+    )
+    return StudentFile(
+        as_of=as_of,
+        student=_student(student_row, as_of),
+        network=tuple(
+            sorted(
+                (_involvement(r, as_of) for r in role_rows),
+                key=lambda i: (not i.is_active, i.start_date),
+            )
+        ),
+        placements=tuple(_placement(p, contacts, school_guides, as_of) for p in placement_rows),
+        contacts=contacts,
+        agreements=agreements,
+        topics=tuple(_topic(t, agreements) for t in TOPICS),
+        consents=tuple(_consents(consent_rows, as_of)),
+        signals=open_found,
+        history=history,
+        people=people,
+        visibilities=lens.visibilities,
+        sees_personal=lens.personal,
+        may_write=access.may(user, "write_student"),
+        may_log_contact=access.may(user, "log_contact"),
+        acknowledged_signals=int(found["acknowledged"].sum()),
+        staff=staff,
+    )
+
+
+def _in_part(contact: dict, own: set[str] | None, user: User) -> bool:
+    """A workplace supervisor's part: contacts of their placements and those they took part in."""
+    if own is None:
+        return True
+    return contact["placement_id"] in own or user.person_id in (contact["participants"] or [])
+
+
+def _person(row: dict) -> Person:
+    return Person(
+        person_id=row["person_id"],
+        name=row["name"],
+        organisation=row["organisation"],
+        organisation_kind=row["organisation_kind"],
+        email=row.get("email"),
+        phone=row.get("phone"),
+    )
+
+
+def _named_people(
+    cur, known, placements, contacts, agreements, consents, lens
+) -> dict[str, Person]:
+    """Staff named in the file without a (shown) role for the student, in one query."""
+    wanted = {p["supervisor_id"] for p in placements}
+    for c in contacts:
+        wanted |= set(c["participants"] or []) | {c["initiated_by"]}
+    for a in agreements:
+        wanted |= {a["holder_id"], *(a["counterpart_ids"] or [])}
+    wanted |= {c["recorded_by"] for c in consents}
+    wanted = {p for p in wanted if p and p not in known and p not in lens.hidden_persons}
+    if not wanted:
+        return {}
+    rows = _rows(
+        cur, "SELECT * FROM staff WHERE list_contains($ids, person_id)", {"ids": sorted(wanted)}
+    )
+    return {r["person_id"]: _person(r) for r in rows}
+
+
+def _staff(cur) -> tuple[Person, ...]:
+    return tuple(_person(r) for r in _rows(cur, "SELECT * FROM staff ORDER BY name, person_id", {}))
+
+
+def _history(cur, student_id: str) -> tuple[HistoryEntry, ...]:
+    rows = _rows(
+        cur,
+        "SELECT occurred_at, actor, action, entity, entity_key, old_value, new_value FROM audit "
+        "WHERE student_id = $sid AND NOT list_contains($views, action) "
+        f"ORDER BY id DESC LIMIT {HISTORY_LIMIT}",
+        {"sid": student_id, "views": list(VIEW_ACTIONS)},
+    )
+    return tuple(
+        HistoryEntry(
+            occurred_at=r["occurred_at"],
+            actor=r["actor"],
+            action=r["action"],
+            entity=r["entity"],
+            entity_key=r["entity_key"],
+            old_value=json.loads(r["old_value"]) if r["old_value"] else None,
+            new_value=json.loads(r["new_value"]) if r["new_value"] else None,
+        )
+        for r in rows
+    )
+
+
+def _student(row: dict, as_of: dt.date) -> Student:
+    age = age_on(row["birth_date"], as_of)
+    return Student(**row, age=age, is_minor=age < ADULT_AGE)
+
+
+def _involvement(row: dict, as_of: dt.date) -> Involvement:
+    return Involvement(
+        person=_person(row),
+        role=row["role"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        note=row["note"],
+        is_active=_active(row["start_date"], row["end_date"], as_of),
+    )
+
+
+def _contact(row: dict) -> Contact:
+    return Contact(
+        contact_id=row["contact_id"],
+        placement_id=row["placement_id"],
+        date=row["date"],
+        kind=row["kind"],
+        channel=row["channel"],
+        participants=tuple(row["participants"] or ()),
+        student_present=bool(row["student_present"]),
+        initiated_by=row["initiated_by"],
+        reason=row["reason"],
+        summary=row["summary"],
+        visibility=row["visibility"] or "guides",
+    )
+
+
+def _placement(
+    row: dict, contacts: tuple[Contact, ...], school_guides: set, as_of: dt.date
+) -> Placement:
+    planned = planned_dates(row["start_date"], row["end_date"])
+    moments = []
+    for kind in FIXED_KINDS:
+        held = sorted(
+            (c for c in contacts if c.placement_id == row["placement_id"] and c.kind == kind),
+            key=lambda c: (c.date, c.contact_id),
+        )
+        if not held:
+            moments.append(Moment(kind, planned[kind]))
+            continue
+        first = held[0]
+        missing = []
+        if not row["supervisor_id"] or row["supervisor_id"] not in first.participants:
+            missing.append("supervisor")
+        if not any(
+            pid in first.participants and _active(start, end, first.date)
+            for pid, start, end in school_guides
+        ):
+            missing.append("school_guide")
+        if not first.student_present:
+            missing.append("student")
+        moments.append(
+            Moment(
+                kind,
+                planned[kind],
+                first.date,
+                first.contact_id,
+                first.participants,
+                tuple(missing),
+            )
+        )
+    return Placement(
+        placement_id=row["placement_id"],
+        company=row["company"],
+        supervisor_id=row["supervisor_id"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        ended_early_on=row["ended_early_on"],
+        is_active=row["start_date"] <= as_of <= (row["ended_early_on"] or row["end_date"]),
+        moments=tuple(moments),
+    )
+
+
+def _agreement(row: dict, as_of: dt.date) -> Agreement:
+    is_active = _active(row["agreed_on"], row["ended_on"], as_of)
+    return Agreement(
+        agreement_id=row["agreement_id"],
+        placement_id=row["placement_id"],
+        topic=row["topic"],
+        holder_id=row["holder_id"],
+        counterpart_ids=tuple(row["counterpart_ids"] or ()),
+        details=row["details"],
+        frequency_days=row["frequency_days"],
+        discussed_with_student=bool(row["discussed_with_student"]),
+        agreed_on=row["agreed_on"],
+        review_on=row["review_on"],
+        ended_on=row["ended_on"],
+        is_active=is_active,
+        is_review_overdue=is_active and row["review_on"] is not None and row["review_on"] < as_of,
+    )
+
+
+def _topic(topic: str, agreements: tuple[Agreement, ...]) -> TopicStatus:
+    active = tuple(a for a in agreements if a.topic == topic and a.is_active)
+    if not active:
+        status = "missing"
+    elif any(a.is_review_overdue for a in active):
+        status = "review_overdue"
+    else:
+        status = "present"
+    return TopicStatus(topic, status, active)
+
+
+def _consents(rows: list[dict], as_of: dt.date) -> list[ConsentDecision]:
+    """Newest first per audience; the latest decided on or before as_of is in force."""
+    out, seen = [], set()
+    for r in rows:
+        in_force = r["decided_on"] <= as_of and r["audience"] not in seen
+        if in_force:
+            seen.add(r["audience"])
+        out.append(
+            ConsentDecision(
+                audience=r["audience"],
+                shares=bool(r["shares"]),
+                decided_on=r["decided_on"],
+                recorded_by=r["recorded_by"],
+                note=r["note"],
+                in_force=in_force,
+            )
+        )
+    return out

@@ -1,0 +1,368 @@
+"""Validation of the student-file forms (contact, agreement, role, consent, status, placement).
+
+Plain functions rather than pandera schemas: each form is one record whose rules cross fields
+and look at the student's own data (roles, placements), which a `FormContext` carries. Every
+function returns ALL problems at once; each names the form field, the value and a reason
+from i18n (`student.problem.*`), so the page can show it under the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dashboard import codes, i18n
+
+MAX_TEXT = 1000  # summaries, details and notes are short texts, not case files
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One refused form field: `field` is the form field name, `key` the reason's i18n key."""
+
+    field: str
+    value: Any
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def reason(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        return i18n.t(f"student.problem.{self.key}", lang, **self.params)
+
+    def text(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        """`field: value — reason` (without the value when there was none)."""
+        return i18n.t(
+            "student.problem_line" if self.has_value else "student.problem_line_empty",
+            lang,
+            field=i18n.t(f"student.field.{self.field}", lang),
+            value=_show(self.value),
+            reason=self.reason(lang),
+        )
+
+    def short(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        """`value — reason`, for under the form field itself."""
+        if not self.has_value:
+            return self.reason(lang)
+        return i18n.t(
+            "student.problem_short", lang, value=_show(self.value), reason=self.reason(lang)
+        )
+
+    @property
+    def has_value(self) -> bool:
+        return self.value not in (None, "", [])
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# -- what the rules need to know about the student -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleSpan:
+    person_id: str
+    role: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+    def is_active(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+@dataclass(frozen=True)
+class PlacementSpan:
+    placement_id: str
+    start_date: dt.date
+    end_date: dt.date
+    ended_early_on: dt.date | None
+    supervisor_id: str | None
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """The facts a form is checked against, read inside the write transaction."""
+
+    today: dt.date
+    enrolment_date: dt.date
+    status: str
+    status_date: dt.date | None
+    known_people: frozenset[str]  # staff person_ids among those the form names
+    roles: tuple[RoleSpan, ...] = ()
+    placements: dict[str, PlacementSpan] = field(default_factory=dict)  # those the user may use
+    visibilities: tuple[str, ...] = codes.VISIBILITIES
+
+    @property
+    def student_people(self) -> set[str]:
+        """Everyone with a role for the student, ever, plus the placements' supervisors."""
+        people = {r.person_id for r in self.roles}
+        people |= {p.supervisor_id for p in self.placements.values() if p.supervisor_id}
+        return people
+
+    def is_guide_on(self, person_id: str, day: dt.date) -> bool:
+        return any(
+            r.person_id == person_id and r.role != "parent" and r.is_active(day) for r in self.roles
+        )
+
+
+# -- the forms -------------------------------------------------------------------------------
+
+
+@dataclass
+class ContactForm:
+    kind: str = "incidental"
+    date: dt.date | None = None
+    channel: str | None = None
+    participants: list[str] = field(default_factory=list)
+    student_present: bool = False
+    placement_id: str | None = None
+    initiated_by: str | None = None  # a person_id, "student" or None
+    reason: str | None = None
+    summary: str = ""
+    visibility: str = "guides"
+
+
+@dataclass
+class AgreementForm:
+    topic: str | None = None
+    holder_id: str | None = None
+    counterpart_ids: list[str] = field(default_factory=list)
+    details: str = ""
+    frequency_days: int | None = None
+    discussed_with_student: bool = False
+    agreed_on: dt.date | None = None
+    review_on: dt.date | None = None
+    placement_id: str | None = None
+
+
+@dataclass
+class RoleForm:
+    person_id: str | None = None
+    role: str | None = None
+    start_date: dt.date | None = None
+    note: str = ""
+
+
+@dataclass
+class ConsentForm:
+    audience: str | None = None
+    shares: bool | None = None
+    decided_on: dt.date | None = None
+    recorded_by: str | None = None
+    note: str = ""
+
+
+@dataclass
+class StatusForm:
+    status: str | None = None
+    status_date: dt.date | None = None
+    status_reason: str = ""
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+def _required(problems: list[Problem], name: str, value: Any) -> bool:
+    if value is None or value == "" or value == []:
+        problems.append(Problem(name, value, "required"))
+        return False
+    return True
+
+
+def _code(problems: list[Problem], name: str, value: Any, allowed: Iterable[str]) -> bool:
+    if not _required(problems, name, value):
+        return False
+    if value not in allowed:
+        problems.append(Problem(name, value, "unknown_code"))
+        return False
+    return True
+
+
+def _text(problems: list[Problem], name: str, value: str | None) -> None:
+    if value and len(value) > MAX_TEXT:
+        problems.append(Problem(name, f"{value[:40]}…", "too_long", {"max": MAX_TEXT}))
+
+
+def _not_future(problems: list[Problem], name: str, value: dt.date, ctx: FormContext) -> None:
+    if value > ctx.today:
+        problems.append(Problem(name, value.isoformat(), "date_in_future"))
+
+
+def _person(problems: list[Problem], name: str, value: str, ctx: FormContext) -> bool:
+    if value not in ctx.known_people:
+        problems.append(Problem(name, value, "person_unknown"))
+        return False
+    return True
+
+
+def _placement(problems: list[Problem], name: str, value: str | None, ctx: FormContext) -> bool:
+    if value and value not in ctx.placements:
+        problems.append(Problem(name, value, "placement_unknown"))
+        return False
+    return True
+
+
+def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
+    problems: list[Problem] = []
+    kind_ok = _code(problems, "kind", form.kind, codes.CONTACT_KINDS)
+    if _required(problems, "date", form.date):
+        _not_future(problems, "date", form.date, ctx)
+    _code(problems, "channel", form.channel, codes.CHANNELS)
+    if _required(problems, "participants", form.participants):
+        strangers = [p for p in form.participants if p not in ctx.student_people]
+        if strangers:
+            problems.append(Problem("participants", strangers, "not_student_people"))
+    if kind_ok and form.kind in codes.FIXED_KINDS:
+        if _required(problems, "placement_id", form.placement_id):
+            _placement(problems, "placement_id", form.placement_id, ctx)
+    else:
+        _placement(problems, "placement_id", form.placement_id, ctx)
+    if kind_ok and form.kind == "incidental":
+        _code(problems, "reason", form.reason, codes.REASONS)
+    elif form.reason:
+        _code(problems, "reason", form.reason, codes.REASONS)
+    if form.initiated_by and form.initiated_by != "student":
+        if form.initiated_by not in ctx.student_people:
+            problems.append(Problem("initiated_by", form.initiated_by, "not_student_people"))
+    if _code(problems, "visibility", form.visibility, codes.VISIBILITIES):
+        if form.visibility not in ctx.visibilities:
+            problems.append(Problem("visibility", form.visibility, "visibility_not_yours"))
+    _text(problems, "summary", form.summary)
+    return problems
+
+
+def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
+    problems: list[Problem] = []
+    topic_ok = _code(problems, "topic", form.topic, codes.TOPICS)
+    agreed_ok = _required(problems, "agreed_on", form.agreed_on)
+    if _required(problems, "holder_id", form.holder_id) and _person(
+        problems, "holder_id", form.holder_id, ctx
+    ):
+        if agreed_ok and not ctx.is_guide_on(form.holder_id, form.agreed_on):
+            problems.append(Problem("holder_id", form.holder_id, "holder_not_guide"))
+    for person_id in form.counterpart_ids:
+        _person(problems, "counterpart_ids", person_id, ctx)
+    if form.holder_id and form.holder_id in form.counterpart_ids:
+        problems.append(Problem("counterpart_ids", form.holder_id, "holder_is_counterpart"))
+    if topic_ok and form.topic == "contact_frequency":
+        if _required(problems, "frequency_days", form.frequency_days) and form.frequency_days < 1:
+            problems.append(Problem("frequency_days", form.frequency_days, "at_least_one"))
+    if agreed_ok and form.review_on and form.review_on < form.agreed_on:
+        problems.append(Problem("review_on", form.review_on.isoformat(), "review_before_agreed"))
+    _placement(problems, "placement_id", form.placement_id, ctx)
+    _text(problems, "details", form.details)
+    return problems
+
+
+def validate_change_on(
+    name: str, on: dt.date | None, agreed_on: dt.date, ended_on: dt.date | None
+) -> list[Problem]:
+    """A change or end of an agreement: on or after its start, and while it is not yet ended."""
+    problems: list[Problem] = []
+    if not _required(problems, name, on):
+        return problems
+    if on < agreed_on:
+        problems.append(Problem(name, on.isoformat(), "before_agreed", {"day": agreed_on}))
+    if ended_on is not None:
+        problems.append(Problem(name, on.isoformat(), "already_ended", {"day": ended_on}))
+    return problems
+
+
+def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
+    problems: list[Problem] = []
+    if _required(problems, "person_id", form.person_id):
+        _person(problems, "person_id", form.person_id, ctx)
+    role_ok = _code(problems, "role", form.role, codes.ROLES)
+    if _required(problems, "start_date", form.start_date) and role_ok and form.person_id:
+        if any(
+            r.person_id == form.person_id and r.role == form.role and r.is_active(form.start_date)
+            for r in ctx.roles
+        ):
+            problems.append(Problem("role", form.role, "role_already_active"))
+    _text(problems, "note", form.note)
+    return problems
+
+
+def validate_role_end(role: RoleSpan, end_date: dt.date | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if not _required(problems, "end_date", end_date):
+        return problems
+    if end_date < role.start_date:
+        problems.append(
+            Problem("end_date", end_date.isoformat(), "before_start", {"day": role.start_date})
+        )
+    if role.end_date is not None:
+        problems.append(
+            Problem("end_date", end_date.isoformat(), "already_ended", {"day": role.end_date})
+        )
+    return problems
+
+
+def validate_consent(form: ConsentForm, ctx: FormContext) -> list[Problem]:
+    problems: list[Problem] = []
+    _code(problems, "audience", form.audience, codes.AUDIENCES)
+    if form.shares is None:
+        problems.append(Problem("shares", None, "required"))
+    if _required(problems, "decided_on", form.decided_on):
+        _not_future(problems, "decided_on", form.decided_on, ctx)
+    if _required(problems, "recorded_by", form.recorded_by):
+        _person(problems, "recorded_by", form.recorded_by, ctx)
+    _text(problems, "note", form.note)
+    return problems
+
+
+def validate_status(form: StatusForm, ctx: FormContext) -> list[Problem]:
+    problems: list[Problem] = []
+    status_ok = _code(problems, "status", form.status, codes.STATUSES)
+    if status_ok and form.status != "active":
+        if _required(problems, "status_date", form.status_date):
+            _not_future(problems, "status_date", form.status_date, ctx)
+            if form.status_date < ctx.enrolment_date:
+                problems.append(
+                    Problem(
+                        "status_date",
+                        form.status_date.isoformat(),
+                        "before_enrolment",
+                        {"day": ctx.enrolment_date},
+                    )
+                )
+    if status_ok and form.status == ctx.status and form.status_date == ctx.status_date:
+        problems.append(Problem("status", form.status, "status_unchanged"))
+    _text(problems, "status_reason", form.status_reason)
+    return problems
+
+
+def validate_early_end(
+    placement_id: str | None, ended_early_on: dt.date | None, ctx: FormContext
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if not (
+        _required(problems, "placement_id", placement_id)
+        and _placement(problems, "placement_id", placement_id, ctx)
+    ):
+        return problems
+    placement = ctx.placements[placement_id]
+    if placement.ended_early_on is not None:
+        problems.append(
+            Problem(
+                "placement_id", placement_id, "already_ended", {"day": placement.ended_early_on}
+            )
+        )
+    if _required(problems, "ended_early_on", ended_early_on):
+        _not_future(problems, "ended_early_on", ended_early_on, ctx)
+        if not placement.start_date <= ended_early_on < placement.end_date:
+            problems.append(
+                Problem(
+                    "ended_early_on",
+                    ended_early_on.isoformat(),
+                    "outside_placement",
+                    {"start": placement.start_date, "end": placement.end_date},
+                )
+            )
+    return problems
