@@ -48,17 +48,17 @@ def update(store: Store, user: access.User, key: str, value: int | str) -> int:
     """
     access.ensure(user, "manage_settings")
     if key not in DEFAULTS:
-        raise Invalid([i18n.t("settings_update.unknown_key", key=key)])
+        raise Invalid([i18n.t("settings_update.unknown_key", setting=key)])
     number = _whole_number(value)
     if number is None:
-        raise Invalid([i18n.t("settings_update.not_integer", key=key, value=value)])
+        raise Invalid([i18n.t("settings_update.not_integer", setting=key, value=value)])
     _, minimum, maximum = DEFAULTS[key]
     if not minimum <= number <= maximum:
         raise Invalid(
             [
                 i18n.t(
                     "settings_update.out_of_range",
-                    key=key,
+                    setting=key,
                     value=number,
                     minimum=minimum,
                     maximum=maximum,
