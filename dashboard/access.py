@@ -20,6 +20,7 @@ which contacts, roles, agreement details and status reasons of those students.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -107,7 +108,7 @@ def scope_sql(user: User) -> tuple[str, dict]:
     """A query returning the student_ids `user` may see on day $today, with its parameters.
 
     Used as `student_id IN (<sql>)`, so every list and detail query filters the same way
-    (list equals detail).
+    (list equals detail). Pass `used_params(query, {**params, "today": today})`.
     """
     if user.kind == "admin":
         return "SELECT student_id FROM students", {}
@@ -136,9 +137,17 @@ def scope_sql(user: User) -> tuple[str, dict]:
     return "SELECT student_id FROM students WHERE false", {}
 
 
+def used_params(sql: str, params: dict) -> dict:
+    """`params` without those `sql` does not name. DuckDB refuses unused named parameters,
+    and the scopes and filters differ in which they use (the admin's scope uses none)."""
+    names = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
 def visible_student_ids(cur: duckdb.DuckDBPyConnection, user: User, today: dt.date) -> list[str]:
     sql, params = scope_sql(user)
-    rows = cur.execute(f"SELECT student_id FROM ({sql}) ORDER BY 1", {**params, "today": today})
+    sql = f"SELECT student_id FROM ({sql}) ORDER BY 1"
+    rows = cur.execute(sql, used_params(sql, {**params, "today": today}))
     return [r[0] for r in rows.fetchall()]
 
 
@@ -148,9 +157,9 @@ def may_see_student(
     if not may(user, "view_students"):
         return False
     sql, params = scope_sql(user)
+    sql = f"SELECT count(*) FROM students WHERE student_id = $sid AND student_id IN ({sql})"
     row = cur.execute(
-        f"SELECT count(*) FROM students WHERE student_id = $sid AND student_id IN ({sql})",
-        {**params, "today": today, "sid": student_id},
+        sql, used_params(sql, {**params, "today": today, "sid": student_id})
     ).fetchone()
     return row[0] > 0
 
