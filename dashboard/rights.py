@@ -332,7 +332,6 @@ def erase_or_anonymise(
                 detail=f"{mode} after retention of {years} years",
             ),
         )
-    store.checkpoint()  # the removed values leave the write-ahead log
     return counts
 
 

@@ -393,7 +393,7 @@ def add_user(
     if kind not in KINDS:
         problems.append(Problem("access.users.bad_kind", {"kind": kind, "kinds": ", ".join(KINDS)}))
     if person_id is None and kind not in KINDS_WITHOUT_PERSON:
-        problems.append(Problem("access.users.person_required", {"kind": kind}))
+        problems.append(Problem("access.users.person_required"))
     if kind == "care_coordinator" and not locations:
         problems.append(Problem("access.users.locations_required"))
     if kind != "care_coordinator" and locations:
@@ -506,6 +506,18 @@ def list_users(store: Store, actor: User, now: dt.datetime | None = None) -> lis
         )
         names = [d[0] for d in rel.description]
         return [dict(zip(names, row)) for row in rel.fetchall()]
+
+
+def people_and_locations(store: Store, actor: User) -> tuple[dict[str, str], list[str]]:
+    """For the account form: person_id -> "name (organisation)" of everyone in staff, and the
+    students' locations (admins only)."""
+    access.ensure(actor, "manage_users")
+    with store.read() as cur:
+        people = cur.execute(
+            "SELECT person_id, name || ' (' || organisation || ')' FROM staff ORDER BY name, 1"
+        ).fetchall()
+        locations = cur.execute("SELECT DISTINCT location FROM students ORDER BY 1").fetchall()
+    return dict(people), [r[0] for r in locations]
 
 
 # -- the command line ------------------------------------------------------------------------
