@@ -224,45 +224,39 @@ def record_agreement(
     return row["agreement_id"]
 
 
-def _end_and_replace(cur, user: User, old: dict, form: AgreementForm, action: str) -> str:
-    """End `old` the day before form.agreed_on (or on its own start day) and add the new one."""
-    ended_on = max(form.agreed_on - dt.timedelta(days=1), old["agreed_on"])
+def _new_version(cur, user: User, old: dict, form: AgreementForm, action: str) -> str:
+    """Replace `old` by `form` from form.agreed_on; returns the id of the version in force.
+
+    The old version ends the day before and stays listed. A change on the old version's own
+    first day cannot leave it a day of its own, so it corrects that version in place (the
+    old values stay in the audit trail and the file's history).
+    """
+    sid = old["student_id"]
+    if form.agreed_on == old["agreed_on"]:
+        row = _agreement_row(old["agreement_id"], sid, form)
+        sets = ", ".join(f"{k} = ${k}" for k in row if k != "agreement_id")
+        cur.execute(f"UPDATE agreements SET {sets} WHERE agreement_id = $agreement_id", row)
+        _audit(cur, user, action, "agreements", old["agreement_id"], sid, old, row)
+        return old["agreement_id"]
+    ended_on = form.agreed_on - dt.timedelta(days=1)
     cur.execute(
         "UPDATE agreements SET ended_on = $ended WHERE agreement_id = $id",
         {"ended": ended_on, "id": old["agreement_id"]},
     )
-    row = _agreement_row(_new_id(cur, "agreements", "agreement_id", "A"), old["student_id"], form)
+    row = _agreement_row(_new_id(cur, "agreements", "agreement_id", "A"), sid, form)
     _insert(cur, "agreements", row)
-    _audit(
-        cur,
-        user,
-        action,
-        "agreements",
-        old["agreement_id"],
-        old["student_id"],
-        old,
-        {**old, "ended_on": ended_on, "replaced_by": row["agreement_id"]},
-    )
-    _audit(
-        cur,
-        user,
-        "record_agreement",
-        "agreements",
-        row["agreement_id"],
-        old["student_id"],
-        None,
-        row,
-    )
+    replaced = {**old, "ended_on": ended_on, "replaced_by": row["agreement_id"]}
+    _audit(cur, user, action, "agreements", old["agreement_id"], sid, old, replaced)
+    _audit(cur, user, "record_agreement", "agreements", row["agreement_id"], sid, None, row)
     return row["agreement_id"]
 
 
 def change_agreement(
     store: Store, user: User, agreement_id: str, form: AgreementForm, today: dt.date
 ) -> str:
-    """Change an agreement from form.agreed_on: the old version ends, a new one starts.
-
-    The topic stays the old one's. Returns the new agreement_id; the old row stays listed.
-    """
+    """Change an agreement from form.agreed_on: the old version ends the day before and a
+    new one starts (on the old version's first day: a correction in place). The topic stays
+    the old one's. Returns the id of the version in force."""
     access.ensure(user, "write_student")
     with store.write() as cur:
         old = _agreement(cur, user, agreement_id, today)
@@ -274,7 +268,7 @@ def change_agreement(
         _check(
             problems + [p for p in forms.validate_agreement(form, ctx) if p.field != "agreed_on"]
         )
-        return _end_and_replace(cur, user, old, form, "change_agreement")
+        return _new_version(cur, user, old, form, "change_agreement")
 
 
 def end_agreement(
@@ -327,9 +321,10 @@ def hand_over_direction(
 ) -> str:
     """Give direction (regie) to `new_holder_id` from day `on`; returns the new agreement_id.
 
-    The direction agreement in force on `on` ends the day before (or on `on` when it began
-    that very day); the new one keeps its placement, and its counterparts gain the old holder
-    while that person is still a guide. Without a current agreement this records the first.
+    The direction agreement in force on `on` ends the day before (when it began that very
+    day it is corrected in place); the new one keeps its placement, and its counterparts gain
+    the old holder while that person is still a guide. Without a current agreement this
+    records the first.
     """
     access.ensure(user, "write_student")
     with store.write() as cur:
@@ -357,7 +352,7 @@ def hand_over_direction(
                 problems.append(forms.Problem("holder_id", new_holder_id, "same_holder"))
         _check(problems)
         if old:
-            return _end_and_replace(cur, user, old, form, "hand_over_direction")
+            return _new_version(cur, user, old, form, "hand_over_direction")
         row = _agreement_row(_new_id(cur, "agreements", "agreement_id", "A"), student_id, form)
         _insert(cur, "agreements", row)
         _audit(
