@@ -200,6 +200,18 @@ def test_changing_an_agreement_keeps_the_old_version(world):
     assert json.loads(entry["new_value"])["replaced_by"] == new_id
 
 
+def test_a_change_on_the_first_day_corrects_that_version(world):
+    old_id = records.record_agreement(world, w.MENTOR, "S1", information(), T)
+    same_id = records.change_agreement(world, w.MENTOR, old_id, information(holder_id="P-BPV"), T)
+    assert same_id == old_id
+    assert rows(world, "SELECT holder_id, ended_on FROM agreements WHERE topic = 'information'") == [
+        ("P-BPV", None)
+    ]
+    with world.read() as cur:
+        (entry,) = audit.search(cur, action="change_agreement")
+    assert json.loads(entry["old_value"])["holder_id"] == "P-MEN"  # the old value is kept
+
+
 def test_a_change_before_the_agreement_began_is_refused(world):
     old_id = records.record_agreement(world, w.MENTOR, "S1", information(), T)
     before = snapshot(world)
