@@ -7,7 +7,6 @@ the user may open (list equals detail).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -55,14 +54,9 @@ def with_scope(user: User, sql: str) -> str:
 
 
 def scoped_params(user: User, sql: str, **values) -> dict:
-    """The scope's parameters plus `values`, keeping only those `sql` names.
-
-    DuckDB refuses unused named parameters, and the scopes differ in which they use.
-    """
+    """The scope's parameters plus `values`, keeping only those `sql` names."""
     _, params = access.scope_sql(user)
-    params = {**params, **values}
-    used = set(re.findall(r"\$(\w+)", sql))
-    return {k: v for k, v in params.items() if k in used}
+    return access.used_params(sql, {**params, **values})
 
 
 def filter_options(store: Store, user: User, today: dt.date) -> FilterOptions:

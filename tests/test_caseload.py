@@ -89,10 +89,9 @@ def test_a_guide_sees_only_own_students_and_my_students_toggle(world_store):
 def test_acknowledged_signal_stays_listed_but_is_not_open(world_store):
     row = caseload.caseload(world_store, ADMIN, T, CaseloadFilters(codes=("START_MISSING",)))
     signal = row.signals.iloc[0]
-    coordinator = access.User("zc", "care_coordinator", locations=("Rotterdam Zuid",))
     signals.acknowledge(
         world_store,
-        coordinator,
+        ADMIN,
         "START_MISSING",
         "S2",
         signal["placement_id"],

@@ -79,13 +79,7 @@ USERS = [
     access.User("w2", "workplace", person_id="W-S2"),
     access.User("zc", "care_coordinator", person_id="M-S1", locations=("Den Haag",)),
     access.User("nobody", "care_worker", person_id="X"),
-    pytest.param(
-        ADMIN,
-        marks=pytest.mark.xfail(
-            reason="access.may_see_student passes $today to the admin scope, which has none",
-            strict=True,
-        ),
-    ),
+    ADMIN,
 ]
 
 

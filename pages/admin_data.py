@@ -1,0 +1,108 @@
+"""Import en export (admins): upload interchange files, check, confirm; download a zip.
+
+Nothing is stored before the check passed and the admin confirmed; the import itself checks
+everything again (also against what is stored) and writes all or nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import access, interchange, ui
+from dashboard.errors import Invalid, NotAllowed, RegiebordError
+
+
+def problem_table(problems: list[interchange.Problem]) -> pd.DataFrame:
+    """One row per problem: file, row, column, value and why (in the user's language)."""
+    return pd.DataFrame(
+        {
+            ui.tr("admin_data.file"): [p.file for p in problems],
+            ui.tr("admin_data.row"): ["" if p.row is None else str(p.row) for p in problems],
+            ui.tr("admin_data.column"): [p.column or "" for p in problems],
+            ui.tr("admin_data.value"): [p.value or "" for p in problems],
+            ui.tr("admin_data.reason"): [p.reason for p in problems],
+        }
+    )
+
+
+def show_problems(problems: list[interchange.Problem], total: int) -> None:
+    st.error(ui.tr("admin_data.problems", n=total))
+    st.dataframe(problem_table(problems), hide_index=True)
+
+
+def import_section(user: access.User) -> None:
+    st.subheader(ui.tr("admin_data.import_title"))
+    st.caption(ui.tr("admin_data.import_intro"))
+    summary = st.session_state.pop("admin_import_summary", None)
+    if summary:
+        st.success(ui.tr("admin_data.imported"))
+        st.text(summary)
+    round_ = st.session_state.setdefault("admin_upload_round", 0)
+    uploads = st.file_uploader(
+        ui.tr("admin_data.upload"),
+        type=["csv", "xlsx"],
+        accept_multiple_files=True,
+        key=f"admin_upload_{round_}",
+    )
+    if not uploads:
+        return
+    files = {upload.name: upload.getvalue() for upload in uploads}
+    report = interchange.validate_upload(files, store=ui.store(), lang=ui.lang())
+    if not report.ok:
+        show_problems(report.problems, report.total_problems)
+        return
+    st.success(ui.tr("admin_data.ok"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                ui.tr("admin_data.table"): list(report.counts),
+                ui.tr("admin_data.rows"): list(report.counts.values()),
+            }
+        ),
+        hide_index=True,
+    )
+    if not st.button(ui.tr("admin_data.confirm"), type="primary", key="admin_confirm"):
+        return
+    try:
+        result = interchange.import_upload(ui.store(), files, actor=user.actor, lang=ui.lang())
+    except Invalid as exc:
+        show_problems(exc.problems, len(exc.problems))
+        return
+    except RegiebordError as exc:
+        ui.show_error(exc)
+        return
+    st.session_state["admin_import_summary"] = result.summary(ui.lang())
+    st.session_state["admin_upload_round"] = round_ + 1  # a fresh, empty uploader
+    st.rerun()
+
+
+def export_section(user: access.User) -> None:
+    st.subheader(ui.tr("admin_data.export_title"))
+    st.caption(ui.tr("admin_data.export_intro"))
+    # Made on request only: every export of personal data is audited.
+    if st.button(ui.tr("admin_data.export_make"), key="admin_export_make"):
+        try:
+            st.session_state["admin_export"] = interchange.export_zip(ui.store(), actor=user.actor)
+        except RegiebordError as exc:
+            ui.show_error(exc)
+    data = st.session_state.get("admin_export")
+    if data:
+        st.download_button(
+            ui.tr("admin_data.export_download"),
+            data=data,
+            file_name="regiebord-export.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key="admin_export_download",
+        )
+
+
+user = ui.user()
+st.title(ui.tr("admin_data.title"))
+if not access.may(user, "import_export"):  # routing hides the page; this is the second lock
+    ui.show_error(NotAllowed("import_export"))
+    st.stop()
+import_section(user)
+st.divider()
+export_section(user)

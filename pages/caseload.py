@@ -1,0 +1,287 @@
+"""Caseload: the working list of care coordinators and guides (docs/flags.md).
+
+Filters -> one caseload.caseload call (cached per store version, user, day, filters and
+language) -> counts per signal, students with their signal badges, all signals, the
+acknowledge form and the plan of fixed contact moments coming up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import caseload, signals, ui
+from dashboard.access import User
+from dashboard.caseload import CaseloadFilters
+from dashboard.errors import RegiebordError
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_options(store_key: tuple, user: User, as_of: dt.date) -> caseload.CaseloadOptions:
+    return caseload.filter_options(ui.store(), user, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_caseload(
+    store_key: tuple, user: User, as_of: dt.date, filters: CaseloadFilters, lang: str
+) -> caseload.Caseload:
+    return caseload.caseload(ui.store(), user, as_of, filters, lang)
+
+
+def filter_widgets(user: User, options: caseload.CaseloadOptions) -> CaseloadFilters:
+    all_ = ui.tr("caseload.all")
+    with st.expander(ui.tr("caseload.filters"), expanded=True):
+        row1 = st.columns(3)
+        locations = row1[0].multiselect(
+            ui.tr("caseload.location"), options.locations, key="caseload_locations"
+        )
+        programmes = row1[1].multiselect(
+            ui.tr("caseload.programme"), options.programmes, key="caseload_programmes"
+        )
+        classes = row1[2].multiselect(
+            ui.tr("caseload.class"), options.classes, key="caseload_classes"
+        )
+        row2 = st.columns(4)
+        guide_names = dict(options.guides)
+        guide = row2[0].selectbox(
+            ui.tr("caseload.guide"),
+            [None, *guide_names],
+            format_func=lambda p: all_ if p is None else guide_names[p],
+            key="caseload_guide",
+        )
+        role = row2[1].selectbox(
+            ui.tr("caseload.role"),
+            [None, *options.roles],
+            format_func=lambda r: all_ if r is None else ui.label("role", r),
+            key="caseload_role",
+        )
+        severities = row2[2].multiselect(
+            ui.tr("caseload.severity"),
+            signals.SEVERITY_ORDER,
+            format_func=lambda s: ui.label("severity", s),
+            key="caseload_severities",
+        )
+        codes = row2[3].multiselect(
+            ui.tr("caseload.signal"),
+            list(signals.CODES),
+            format_func=ui.signal_title,
+            key="caseload_codes",
+        )
+        mine = st.toggle(
+            ui.tr("caseload.mine"),
+            help=ui.tr("caseload.mine_help"),
+            key="caseload_mine",
+            disabled=user.person_id is None,
+        )
+    return CaseloadFilters(
+        tuple(locations),
+        tuple(programmes),
+        tuple(classes),
+        guide,
+        role,
+        tuple(severities),
+        tuple(codes),
+        mine,
+    )
+
+
+def dot(severity: str, acknowledged: bool = False) -> str:
+    return ui.ACKNOWLEDGED_DOT if acknowledged else ui.SEVERITY_DOTS[severity]
+
+
+def render_counts(counts: pd.DataFrame) -> None:
+    st.subheader(ui.tr("caseload.counts_title"))
+    if counts.empty:
+        st.info(ui.tr("caseload.no_signals"))
+        return
+    badges = [
+        ui.badge(f"{ui.signal_title(r.code)}: {r.open}", r.severity)
+        for r in counts.itertuples()
+        if r.open
+    ]
+    if badges:
+        st.markdown(" ".join(badges))
+    table = pd.DataFrame(
+        {
+            ui.tr("caseload.signal"): [
+                f"{dot(s)} {ui.signal_title(c)}" for c, s in zip(counts["code"], counts["severity"])
+            ],
+            ui.tr("caseload.severity"): [ui.label("severity", s) for s in counts["severity"]],
+            ui.tr("caseload.count_open"): counts["open"].astype(int),
+            ui.tr("caseload.count_acknowledged"): counts["acknowledged"].astype(int),
+        }
+    )
+    st.dataframe(table, hide_index=True, key="caseload_counts")
+
+
+def render_students(rows: pd.DataFrame) -> None:
+    st.subheader(ui.tr("caseload.students_title"))
+    if rows.empty:
+        st.info(ui.tr("caseload.no_students"))
+        return
+    st.caption(ui.tr("caseload.open_hint"))
+    shown = pd.DataFrame(
+        {
+            "student_id": rows["student_id"],
+            "name": rows["name"],
+            "class_code": rows["class_code"],
+            "location": rows["location"],
+            "mentor": rows["mentor"],
+            "open_signals": rows["open_signals"].astype(int),
+            "signals": [
+                [f"{dot(s, ack)} {ui.signal_title(c)}" for c, s, ack in badges]
+                for badges in rows["badges"]
+            ],
+        }
+    )
+    table = st.dataframe(
+        shown,
+        hide_index=True,
+        key="caseload_students",
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "student_id": ui.tr("caseload.student_id"),
+            "name": ui.tr("caseload.name"),
+            "class_code": ui.tr("caseload.class"),
+            "location": ui.tr("caseload.location"),
+            "mentor": ui.tr("caseload.mentor"),
+            "open_signals": st.column_config.NumberColumn(ui.tr("caseload.open_signals")),
+            "signals": st.column_config.ListColumn(ui.tr("caseload.signals"), width="large"),
+        },
+    )
+    if table.selection.rows:
+        ui.open_student(shown["student_id"].iloc[table.selection.rows[0]])
+
+
+def state_text(row) -> str:
+    if row.acknowledged:
+        return ui.tr("caseload.state_acknowledged", until=row.ack_until)
+    return ui.tr("caseload.state_open")
+
+
+def render_signals(found: pd.DataFrame) -> None:
+    st.subheader(ui.tr("caseload.signals_title"))
+    if found.empty:
+        st.info(ui.tr("caseload.no_signals"))
+        return
+    table = pd.DataFrame(
+        {
+            ui.tr("caseload.signal"): [
+                f"{dot(r.severity, r.acknowledged)} {ui.signal_title(r.code)}"
+                for r in found.itertuples()
+            ],
+            ui.tr("caseload.name"): found["name"],
+            ui.tr("caseload.since"): found["since"],
+            ui.tr("caseload.explanation"): found["explanation"],
+            ui.tr("caseload.next_step"): found["next_step"],
+            ui.tr("caseload.state"): [state_text(r) for r in found.itertuples()],
+        }
+    )
+    st.dataframe(table, hide_index=True, key="caseload_signals")
+
+
+def render_acknowledge(user: User, found: pd.DataFrame) -> None:
+    st.subheader(ui.tr("caseload.ack_title"))
+    st.caption(ui.tr("caseload.ack_intro"))
+    if found.empty:
+        return
+    choice = st.selectbox(
+        ui.tr("caseload.ack_pick"),
+        range(len(found)),
+        format_func=lambda i: (
+            f"{ui.signal_title(found['code'].iloc[i])} — {found['name'].iloc[i]} "
+            f"({found['student_id'].iloc[i]}, {found['since'].iloc[i]})"
+        ),
+        key="caseload_ack_pick",
+    )
+    chosen = found.iloc[choice]
+    st.markdown(
+        ui.badge(ui.signal_title(chosen["code"]), chosen["severity"], chosen["acknowledged"])
+        + " "
+        + ui.plain(chosen["explanation"])
+    )
+    if chosen["acknowledged"]:
+        st.caption(
+            ui.tr(
+                "caseload.ack_current",
+                by=chosen["ack_by"],
+                until=chosen["ack_until"],
+                reason=chosen["ack_reason"],
+            )
+        )
+    with st.form("caseload_ack", clear_on_submit=True):
+        reason = st.text_input(ui.tr("caseload.ack_reason"), key="caseload_ack_reason")
+        until = st.date_input(
+            ui.tr("caseload.ack_until"),
+            value=ui.today() + dt.timedelta(days=30),
+            key="caseload_ack_until",
+        )
+        if not st.form_submit_button(ui.tr("caseload.ack_submit")):
+            return
+    try:
+        signals.acknowledge(
+            ui.store(),
+            user,
+            chosen["code"],
+            chosen["student_id"],
+            chosen["placement_id"],
+            chosen["since"],
+            reason,
+            until,
+            today=ui.today(),
+        )
+    except RegiebordError as exc:
+        ui.show_error(exc)
+        return
+    st.session_state["caseload_notice"] = ui.tr("caseload.ack_done", until=until)
+    st.rerun()
+
+
+def render_upcoming(upcoming: pd.DataFrame, days: int) -> None:
+    st.subheader(ui.tr("caseload.upcoming_title", days=days))
+    if upcoming.empty:
+        st.info(ui.tr("caseload.upcoming_none"))
+        return
+    table = pd.DataFrame(
+        {
+            ui.tr("caseload.due"): upcoming["due"].dt.date,
+            ui.tr("caseload.deadline"): upcoming["deadline"].dt.date,
+            ui.tr("caseload.name"): upcoming["name"],
+            ui.tr("caseload.moment"): [ui.label("kind", k) for k in upcoming["kind"]],
+            ui.tr("caseload.company"): upcoming["company"],
+            ui.tr("caseload.supervisor"): upcoming["supervisor"],
+        }
+    )
+    st.dataframe(table, hide_index=True, key="caseload_upcoming")
+
+
+user = ui.user()
+st.title(ui.tr("caseload.title"))
+st.caption(ui.tr("caseload.intro"))
+notice = st.session_state.pop("caseload_notice", None)
+if notice:
+    st.success(notice)
+
+as_of = st.date_input(ui.tr("caseload.as_of"), value=ui.today(), key="caseload_as_of")
+options = load_options(ui.store_key(), user, as_of)
+filters = filter_widgets(user, options)
+result = load_caseload(ui.store_key(), user, as_of, filters, ui.lang())
+
+open_count = int(result.counts["open"].sum()) if len(result.counts) else 0
+ack_count = int(result.counts["acknowledged"].sum()) if len(result.counts) else 0
+st.markdown(
+    ui.tr(
+        "caseload.summary",
+        students=len(result.students),
+        open=open_count,
+        acknowledged=ack_count,
+    )
+)
+render_counts(result.counts)
+render_students(result.students)
+render_signals(result.signals)
+render_acknowledge(user, result.signals)
+render_upcoming(result.upcoming, result.upcoming_days)

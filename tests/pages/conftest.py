@@ -1,0 +1,110 @@
+"""AppTest helpers: the real entry script over a real demo store in a temporary file.
+
+A small demo store (fixed seed and day) is generated once per test session and copied for
+each test, so every test starts from the same data and may write to its own copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
+
+from dashboard import demo, ui, users
+from dashboard.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = ROOT / "streamlit_app.py"
+TODAY = dt.date(2025, 3, 3)  # the demo's day and the app's evaluation day in these tests
+DEMO_STUDENTS = 60
+TIMEOUT = 60  # seconds for one script run (generous: the machine is shared)
+
+
+class NavigationOnly(PagesManager):
+    """AppTest re-detects a `pages/` folder before every run and then emulates the old
+    folder-based navigation, running a page file without the entry script (so without the
+    sign-in gate). A real server drops that mode for good once st.navigation has been called,
+    which the entry does on every run; this does the same for each AppTest run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch):
+    monkeypatch.setattr(app_test, "PagesManager", NavigationOnly)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "template.duckdb"
+    store = open_store(path)
+    demo.generate(store, students=DEMO_STUDENTS, seed=1, today=TODAY)
+    users.ensure_demo_accounts(store, today=TODAY)
+    store.checkpoint()
+    store.close()
+    return path
+
+
+@pytest.fixture
+def db(demo_template, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the demo store; the app finds it through REGIEBORD_DB."""
+    path = tmp_path / "regiebord.duckdb"
+    shutil.copy(demo_template, path)
+    monkeypatch.setenv("REGIEBORD_DB", str(path))
+    yield path
+    close_app_store()
+
+
+def close_app_store() -> None:
+    """Close the store the app opened (st.cache_resource is process-wide) and forget it."""
+    try:
+        ui.store().close()
+    finally:
+        st.cache_resource.clear()
+
+
+def app_store():
+    """The very Store object the app uses (same cache), to arrange or check data."""
+    return ui.store()
+
+
+def new_app(today: dt.date | None = TODAY) -> AppTest:
+    at = AppTest.from_file(str(ENTRY), default_timeout=TIMEOUT)
+    if today is not None:
+        at.session_state["today"] = today
+    return at
+
+
+def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
+    """Run the app and sign in with the local form (a demo password unless given)."""
+    at.run()
+    at.text_input(key="signin_username").input(username)
+    at.text_input(key="signin_password").input(password or users.demo_password(username))
+    at.button[0].click()  # the form's submit button is the only button before sign-in
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything shown as text (titles, Markdown, captions, alerts), joined for searching."""
+    parts = [e.value for e in (*at.title, *at.subheader, *at.markdown, *at.caption)]
+    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def signed_in(db):
+    """Factory: an AppTest signed in as one of the demo accounts."""
+
+    def make(username: str) -> AppTest:
+        at = sign_in(new_app(), username)
+        assert at.session_state["user"].username == username, texts(at)
+        return at
+
+    return make

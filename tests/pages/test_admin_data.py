@@ -1,0 +1,82 @@
+"""The import/export page: a bad upload is explained and writes nothing; a good one imports."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.codes import TABLES
+
+from .conftest import app_store, texts
+
+HEADER = ",".join(TABLES["students"])
+GOOD_ROW = "T000001,Noor,El Amrani,2008-04-02,Entree,Rotterdam Zuid,E1A,2024-08-26,active,,"
+BAD_ROW = "T000002,Sem,Jansen,2008-13-40,Entree,Rotterdam Zuid,E1A,2024-08-26,active,,"
+
+
+def csv_bytes(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def student_count() -> int:
+    with app_store().read() as cur:
+        return cur.execute("SELECT count(*) FROM students").fetchone()[0]
+
+
+@pytest.fixture
+def admin_page(signed_in):
+    at = signed_in("beheerder")
+    at.switch_page("pages/admin_data.py").run()
+    assert not at.exception
+    return at
+
+
+def test_a_bad_file_shows_the_problem_and_writes_nothing(admin_page):
+    at = admin_page
+    before = student_count()
+    at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW, BAD_ROW), "text/csv"))
+    at.run()
+    assert "Er zijn 1 problemen gevonden" in texts(at)
+    problem = at.dataframe[0].value.iloc[0]
+    assert problem["Bestand"] == "students.csv"
+    assert problem["Rij"] == "3" and problem["Kolom"] == "birth_date"
+    assert problem["Waarde"] == "2008-13-40"
+    assert not [b for b in at.button if b.label == "Importeren"]  # nothing to confirm
+    assert student_count() == before
+
+
+def test_a_good_file_imports_after_confirmation(admin_page):
+    at = admin_page
+    before = student_count()
+    at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW), "text/csv"))
+    at.run()
+    assert "De bestanden zijn in orde." in texts(at)
+    assert student_count() == before  # checked, not yet stored
+    button(at, "Importeren").click().run()
+    assert not at.exception
+    assert "De bestanden zijn geïmporteerd." in texts(at)
+    assert student_count() == before + 1
+    with app_store().read() as cur:
+        name = cur.execute("SELECT last_name FROM students WHERE student_id = 'T000001'").fetchone()
+    assert name == ("El Amrani",)
+
+
+def test_export_is_made_on_request_and_audited(admin_page):
+    at = admin_page
+    assert not at.get("download_button")
+    button(at, "Export maken").click().run()
+    assert at.get("download_button")
+    with app_store().read() as cur:
+        exports = cur.execute(
+            "SELECT count(*) FROM audit WHERE action = 'export' AND actor = 'beheerder'"
+        ).fetchone()[0]
+    assert exports == 1
+
+
+def test_only_admins_have_the_page(signed_in):
+    at = signed_in("zorgcoordinator")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/admin_data.py")

@@ -1,0 +1,123 @@
+"""The entry script: first start, sign-in gate, sessions, navigation per role, language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard import access, users
+
+from .conftest import app_store, close_app_store, new_app, sign_in, texts
+
+
+def nav_pages(at) -> set[str]:
+    """The page files this run handed to st.navigation."""
+    return {
+        str(info.get("script_path") or info.get("url_pathname"))
+        for info in at._registered_pages.values()
+    }
+
+
+def test_first_start_creates_a_demo_store(tmp_path, monkeypatch):
+    path = tmp_path / "data" / "regiebord.duckdb"
+    monkeypatch.setenv("REGIEBORD_DB", str(path))
+    try:
+        at = new_app(today=None).run(timeout=300)
+        assert path.exists()
+        assert "Demodata" in texts(at)
+        accounts = at.dataframe[0].value
+        assert {"beheerder", "zorgcoordinator", "manager"} <= set(accounts.iloc[:, 0])
+        with app_store().read() as cur:
+            assert cur.execute("SELECT count(*) FROM students").fetchone()[0] == 300
+    finally:
+        close_app_store()
+
+
+def test_sign_in_with_a_demo_account(db):
+    at = sign_in(new_app(), "zorgcoordinator")
+    assert not at.exception
+    user = at.session_state["user"]
+    assert isinstance(user, access.User) and user.kind == "care_coordinator"
+    assert at.title[0].value == "Caseload"
+    assert "Demodata" in texts(at)  # the banner stays on every page
+
+
+def test_wrong_password_is_refused_with_one_message(db):
+    at = sign_in(new_app(), "zorgcoordinator", password="not-the-password")
+    assert "user" not in at.session_state
+    assert "Inloggen is niet gelukt" in at.error[0].value
+    at = sign_in(new_app(), "nobody-here", password="whatever-long")
+    assert "Inloggen is niet gelukt" in at.error[0].value
+
+
+def test_no_page_before_sign_in(db):
+    at = new_app().run()
+    assert not any("pages/" in p for p in nav_pages(at))
+    with pytest.raises(ValueError):
+        at.switch_page("pages/caseload.py")
+
+
+def test_sign_out(signed_in):
+    at = signed_in("mentor")
+    at.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+    assert "U bent uitgelogd." in texts(at)
+    assert at.text_input(key="signin_username").value == ""
+
+
+def test_idle_session_expires(signed_in):
+    at = signed_in("mentor")
+    at.session_state["last_seen"] = dt.datetime.now() - dt.timedelta(hours=1)
+    at.run()
+    assert "user" not in at.session_state
+    assert "Uw sessie is verlopen" in texts(at)
+
+
+def test_absolute_session_lifetime(signed_in):
+    at = signed_in("mentor")
+    at.session_state["started_at"] = dt.datetime.now() - dt.timedelta(hours=13)
+    at.run()
+    assert "user" not in at.session_state
+
+
+def test_a_disabled_account_loses_its_session(signed_in):
+    at = signed_in("mentor")
+    users.disable_user(app_store(), access.CLI_USER, "mentor")
+    at.run()
+    assert "user" not in at.session_state
+    assert "niet meer actief" in texts(at)
+
+
+def test_manager_sees_no_student_data(signed_in):
+    at = signed_in("manager")
+    assert at.title[0].value == "Welkom bij Regiebord"
+    assert "trend" in texts(at)
+    assert not at.dataframe
+    assert not any("pages/" in p for p in nav_pages(at))
+    with pytest.raises(ValueError):
+        at.switch_page("pages/students.py")
+
+
+@pytest.mark.parametrize(
+    ("username", "expected", "absent"),
+    [
+        ("beheerder", {"caseload", "students", "settings", "admin_data"}, set()),
+        ("zorgcoordinator", {"caseload", "students", "student"}, {"settings", "admin_data"}),
+        ("praktijkbegeleider", {"students", "student"}, {"caseload", "settings"}),
+    ],
+)
+def test_navigation_per_role(signed_in, username, expected, absent):
+    at = signed_in(username)
+    names = {p.rsplit("/", 1)[-1].removesuffix(".py") for p in nav_pages(at)}
+    assert expected <= names
+    assert not absent & names
+
+
+def test_language_switch_to_english(signed_in):
+    at = signed_in("zorgcoordinator")
+    at.selectbox(key="lang").select("en").run()
+    assert at.session_state["lang"] == "en"
+    assert "Demo data" in texts(at)
+    assert "Signals per kind" in texts(at)
+    assert at.button(key="sign_out").label == "Sign out"

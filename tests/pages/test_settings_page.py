@@ -1,0 +1,56 @@
+"""The settings page: shows values and defaults, saves valid changes, explains refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import settings
+
+from .conftest import app_store, texts
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+@pytest.fixture
+def settings_page(signed_in):
+    at = signed_in("beheerder")
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception
+    return at
+
+
+def test_shows_every_setting_with_its_default(settings_page):
+    at = settings_page
+    for key, (default, _, _) in settings.DEFAULTS.items():
+        assert at.number_input(key=f"setting_{key}").value == default
+    assert "Standaard: 14" in texts(at)
+
+
+def test_saves_a_valid_change(settings_page):
+    at = settings_page
+    at.number_input(key="setting_upcoming_days").set_value(21)
+    button(at, "Opslaan").click().run()
+    assert "Opgeslagen." in texts(at)
+    assert settings.current(app_store())["upcoming_days"] == 21
+    with app_store().read() as cur:
+        audited = cur.execute(
+            "SELECT count(*) FROM audit WHERE entity = 'settings' AND entity_key = 'upcoming_days'"
+        ).fetchone()[0]
+    assert audited == 1
+
+
+def test_refuses_a_value_out_of_range_and_keeps_the_old_one(settings_page):
+    at = settings_page
+    at.number_input(key="setting_many_guides").set_value(1)  # minimum is 2
+    button(at, "Opslaan").click().run()
+    assert at.error
+    assert "ligt niet tussen 2 en 100" in texts(at)
+    assert settings.current(app_store())["many_guides"] == 7
+
+
+def test_only_admins_have_the_page(signed_in):
+    at = signed_in("zorgcoordinator")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/settings.py")
