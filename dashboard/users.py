@@ -21,7 +21,7 @@ from functools import cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dashboard import access, audit, i18n, settings
+from dashboard import access, audit, demo, i18n, settings
 from dashboard.access import KINDS, User
 from dashboard.errors import Invalid, NotAllowed, NotFound
 from dashboard.problem import Problem
@@ -242,15 +242,36 @@ class DemoAccount:
     description: str  # who the account is and what it sees, in the `lang` asked for
 
 
-# username -> (kind, the role whose busiest holder the account belongs to)
+# username -> (kind, which of demo.demo_people's people the account belongs to)
 DEMO_USERS = {
     "beheerder": ("admin", None),
     "manager": ("manager", None),
     "zorgcoordinator": ("care_coordinator", "care_coordinator"),
     "zorgmedewerker": ("care_worker", "care_worker"),
-    "mentor": ("guide", "mentor"),
-    "praktijkbegeleider": ("workplace", "workplace_supervisor"),
+    "mentor": ("guide", "guide"),
+    "klassenbegeleider": ("guide", "class_counsellor"),
+    "praktijkbegeleider": ("workplace", "workplace"),
+    "praktijkbegeleider2": ("workplace", "workplace_no_consent"),
 }
+
+
+# A small demo may lack demo_people's ideal person (a mentor of 10-30 students, say): then the
+# busiest holder of this role on the day stands in.
+DEMO_FALLBACK_ROLES = {
+    "care_coordinator": "care_coordinator",
+    "care_worker": "care_worker",
+    "guide": "mentor",
+    "class_counsellor": "class_counsellor",
+}
+
+
+def _busiest(cur, who: str, role: str, today: dt.date) -> dict[str, str]:
+    row = cur.execute(
+        f"SELECT person_id FROM roles r WHERE role = $role AND {access.ACTIVE_ROLE} "
+        "GROUP BY person_id ORDER BY count(DISTINCT student_id) DESC, person_id LIMIT 1",
+        {"role": role, "today": today},
+    ).fetchone()
+    return {who: row[0]} if row else {}
 
 
 def demo_password(username: str) -> str:
@@ -262,40 +283,39 @@ def ensure_demo_accounts(
 ) -> list[DemoAccount]:
     """The demo accounts (made when missing) while the store is a demo store, else [].
 
+    Each belongs to a person demo.demo_people picks (a kind without one is left out).
     Outside demo mode there are none: accounts made for an earlier demo are removed.
     """
-    today = today or dt.date.today()
     if not store.is_demo():
-        with store.read() as cur:
-            stale = cur.execute("SELECT username FROM users WHERE is_demo").fetchall()
-        if stale:
-            with store.write() as cur:
-                cur.execute("DELETE FROM users WHERE is_demo")
-                audit.record_many(
-                    cur,
-                    [
-                        audit.Event("system", "user_delete", "users", u, detail="demo account")
-                        for (u,) in stale
-                    ],
-                )
+        _remove_demo_accounts(store)
         return []
+    today = today or dt.date.today()
+    people = demo.demo_people(store, today)
     with store.read() as cur:
         existing = dict(cur.execute("SELECT username, is_demo FROM users").fetchall())
-        people = {u: _demo_person(cur, role, today) for u, (_, role) in DEMO_USERS.items()}
+        names = dict(cur.execute("SELECT person_id, name FROM staff").fetchall())
+        for who, role in DEMO_FALLBACK_ROLES.items():
+            if who not in people:
+                people |= _busiest(cur, who, role, today)
     # A real account that happens to have a demo name is left alone and not listed.
-    wanted = [
-        u
-        for u, (_, role) in DEMO_USERS.items()
-        if (not role or people[u] is not None) and existing.get(u, True)
-    ]
+    wanted = {
+        username: (kind, people.get(who), who or kind)
+        for username, (kind, who) in DEMO_USERS.items()
+        if (who is None or who in people) and existing.get(username, True)
+    }
+    locations = {
+        username: demo.person_locations(store, person_id) if kind == "care_coordinator" else []
+        for username, (kind, person_id, _) in wanted.items()
+    }
     missing = [u for u in wanted if u not in existing]
     if missing:
         with store.write() as cur:
             for username in missing:
-                person_id, _, locations = people[username] or (None, "", [])
-                kind = DEMO_USERS[username][0]
+                kind, person_id, _ = wanted[username]
                 password = demo_password(username)
-                _insert_user(cur, username, kind, person_id, locations, None, password, True)
+                _insert_user(
+                    cur, username, kind, person_id, locations[username], None, password, True
+                )
                 audit.record(
                     cur, audit.Event("system", "user_add", "users", username, detail="demo account")
                 )
@@ -303,43 +323,31 @@ def ensure_demo_accounts(
         DemoAccount(
             username,
             demo_password(username),
-            DEMO_USERS[username][0],
-            _demo_description(DEMO_USERS[username][0], people[username], lang),
+            kind,
+            i18n.t(
+                f"access.demo.{description}",
+                lang,
+                name=names.get(person_id, ""),
+                locations=", ".join(locations[username]),
+            ),
         )
-        for username in wanted
+        for username, (kind, person_id, description) in wanted.items()
     ]
 
 
-def _demo_description(kind: str, person: tuple | None, lang: str) -> str:
-    name, locations = (person[1], ", ".join(person[2])) if person else ("", "")
-    return i18n.t(f"access.demo.{kind}", lang, name=name, locations=locations)
-
-
-def _demo_person(cur, role: str | None, today: dt.date) -> tuple[str, str, list[str]] | None:
-    """(person_id, name, locations) of the person holding `role` for most students on `today`."""
-    if role is None:
-        return None
-    if role == "workplace_supervisor":
-        held = (
-            "SELECT supervisor_id AS person_id, student_id, "
-            "start_date <= $today AND $today <= coalesce(ended_early_on, end_date) AS active "
-            "FROM placements WHERE supervisor_id IS NOT NULL"
-        )
-    else:
-        held = (
-            f"SELECT person_id, student_id, {access.ACTIVE_ROLE} AS active FROM roles r "
-            "WHERE role = $role"
-        )
-    row = cur.execute(
-        f"SELECT h.person_id, s.name, list_sort(list(DISTINCT st.location)) "
-        f"FROM ({held}) h JOIN staff s USING (person_id) JOIN students st USING (student_id) "
-        "GROUP BY ALL ORDER BY count(*) FILTER (WHERE h.active) DESC, count(*) DESC, 1 LIMIT 1",
-        {"today": today} | ({} if role == "workplace_supervisor" else {"role": role}),
-    ).fetchone()
-    if row is None:
-        return None
-    locations = row[2] if role == "care_coordinator" else []
-    return row[0], row[1], locations
+def _remove_demo_accounts(store: Store) -> None:
+    with store.read() as cur:
+        stale = cur.execute("SELECT username FROM users WHERE is_demo").fetchall()
+    if stale:
+        with store.write() as cur:
+            cur.execute("DELETE FROM users WHERE is_demo")
+            audit.record_many(
+                cur,
+                [
+                    audit.Event("system", "user_delete", "users", u, detail="demo account")
+                    for (u,) in stale
+                ],
+            )
 
 
 # -- managing accounts (admins) --------------------------------------------------------------
