@@ -60,14 +60,20 @@ COLUMNS = (
 )
 REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "acknowledged")
 
-_SCOPE_MARK = "/*scope*/"
-_SCOPE_ALL = "true"
-_SCOPE_SOME = "student_id IN (SELECT unnest($student_ids))"
+# The query's two switches (fixed SQL fragments, never values): `/*scope*/` filters the base
+# tables to $student_ids; `/*contacts*/` materializes the scoped contacts, which pays off only
+# when they are few (a caseload) and would copy the whole table otherwise.
+_SWITCHES = {
+    False: {"/*scope*/": "true", "/*contacts*/": "NOT MATERIALIZED"},
+    True: {"/*scope*/": "student_id IN (SELECT unnest($student_ids))", "/*contacts*/": "MATERIALIZED"},
+}
 
 
 def _signal_query(restricted: bool) -> str:
     sql = re.sub(r"--[^\n]*", "", load_query("signals"))  # comments name parameters too
-    return sql.replace(_SCOPE_MARK, _SCOPE_SOME if restricted else _SCOPE_ALL)
+    for mark, fragment in _SWITCHES[restricted].items():
+        sql = sql.replace(mark, fragment)
+    return sql
 
 
 def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None) -> pd.DataFrame:
@@ -95,21 +101,15 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     }
     params = {name: values[name] for name in set(re.findall(r"\$(\w+)", sql))}
     with store.read() as cur:
-        df = cur.execute(sql, params).df()
-    df = _as_dates(df, ("since", "ack_until"))
-    df["acknowledged"] = df["acknowledged"].astype(bool)
-    df = df.astype({"placement_id": object, "person_id": object}).reset_index(drop=True)
-    df = df.where(df.notna(), None) if len(df) else df
+        table = cur.execute(sql, params).to_arrow_table()
+    # Arrow gives dates as datetime.date and keeps NULL apart from strings; missing optional
+    # text becomes None (not NaN) so callers can test `row.placement_id or ""`.
+    df = table.to_pandas(date_as_object=True)
+    for column in ("placement_id", "ack_reason", "ack_by", "person_id"):
+        values = df[column].astype(object)
+        df[column] = values.where(values.notna(), None)
     df.attrs["as_of"] = as_of
     return df[list(COLUMNS)]
-
-
-def _as_dates(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    for column in columns:
-        df[column] = pd.Series(
-            [None if pd.isna(v) else v.date() for v in df[column]], index=df.index, dtype=object
-        )
-    return df
 
 
 def open_signals(df: pd.DataFrame) -> pd.DataFrame:

@@ -5,9 +5,10 @@
 -- and $codes/$severities/$ranks (the catalogue of dashboard/signals.py, one source of truth).
 -- `/*scope*/` marks the student filter; signals.py replaces it with `true` (all students)
 -- or a semi-join on $student_ids, so a caseload is computed only for its own students.
--- Each rule yields cases (code, student_id, placement_id, since, person_id); person_id is the
--- agreement holder a rule is about (used by the texts), NULL elsewhere. Cases on the same
--- (code, student, placement) merge into one signal with the earliest since.
+-- Each rule yields signals (code, student_id, placement_id, since, person_id); person_id is the
+-- agreement holder a rule is about (used by the texts), NULL elsewhere. A rule that can find
+-- several cases for one (code, student, placement) groups them itself, keeping the earliest
+-- since; every other rule yields at most one row per placement or per student.
 WITH
 st AS MATERIALIZED (
     SELECT student_id, enrolment_date, status, status_date
@@ -31,17 +32,18 @@ role_now AS MATERIALIZED (
     FROM role_of_act
     WHERE is_active
 ),
--- Guides: distinct people with an active role other than parent; their start is the earliest
--- start of those roles. rank counts equal starts separately (row_number, not rank()).
-guide_ranked AS MATERIALIZED (
-    SELECT student_id, start_date,
-           row_number() OVER (PARTITION BY student_id ORDER BY start_date) AS rank
+-- Guides: distinct people with an active role other than parent; a guide's start is the
+-- earliest start of those roles. `starts` is sorted with equal dates kept apart, so
+-- starts[k] is "the k-th earliest" and len(starts) the number of guides.
+guide_starts AS MATERIALIZED (
+    SELECT student_id, list_sort(list(start_date)) AS starts
     FROM (
         SELECT student_id, person_id, min(start_date) AS start_date
         FROM role_now
         WHERE role <> 'parent'
         GROUP BY student_id, person_id
     )
+    GROUP BY student_id
 ),
 placement_of_act AS MATERIALIZED (
     SELECT p.student_id, p.placement_id, p.company, p.supervisor_id, p.start_date, p.end_date,
@@ -62,20 +64,27 @@ agreement_now AS MATERIALIZED (
     SEMI JOIN act ON act.student_id = a.student_id
     WHERE a.agreed_on <= $as_of AND (a.ended_on IS NULL OR $as_of <= a.ended_on)
 ),
+-- Contacts count only when dated on or before T. Every rule reads contacts through here,
+-- so a caseload reads the big table once (signals.py materializes it only then).
+contact_upto AS /*contacts*/ (
+    SELECT rowid AS contact_key, student_id, placement_id, date, kind, participants,
+           student_present
+    FROM contacts
+    WHERE date <= $as_of AND /*scope*/
+),
 -- The latest contact on or before T per student (NO_RECENT_CONTACT, ABSENCE_NO_FOLLOW_UP).
 last_contact AS MATERIALIZED (
     SELECT student_id, max(date) AS last_date
-    FROM contacts
-    WHERE date <= $as_of AND /*scope*/
+    FROM contact_upto
     GROUP BY student_id
 ),
 -- Fixed-moment contacts (on or before T) of the placements of active students.
 fixed_contact AS MATERIALIZED (
-    SELECT c.contact_id, c.student_id, c.placement_id, c.date, c.kind, c.participants,
+    SELECT c.contact_key, c.student_id, c.placement_id, c.date, c.kind, c.participants,
            c.student_present, p.supervisor_id, p.is_active AS placement_is_active
-    FROM contacts c
+    FROM contact_upto c
     JOIN placement_of_act p ON p.placement_id = c.placement_id AND p.student_id = c.student_id
-    WHERE c.kind IN ('start', 'mid', 'final') AND c.date <= $as_of
+    WHERE c.kind IN ('start', 'mid', 'final')
 ),
 moments_held AS (
     SELECT placement_id,
@@ -88,9 +97,9 @@ moments_held AS (
 -- Fixed contacts of active placements where a participant held a school-guide role for the
 -- student on the contact's date. Participants are unnested only for these few contacts.
 with_school_guide AS (
-    SELECT DISTINCT u.contact_id
+    SELECT DISTINCT u.contact_key
     FROM (
-        SELECT contact_id, student_id, date, unnest(participants) AS person_id
+        SELECT contact_key, student_id, date, unnest(participants) AS person_id
         FROM fixed_contact
         WHERE placement_is_active
     ) u
@@ -106,8 +115,9 @@ contact_frequency AS (
 holder_last_contact AS (
     SELECT f.agreement_id, max(c.date) AS last_date
     FROM contact_frequency f
-    JOIN contacts c ON c.student_id = f.student_id
-    WHERE c.date <= $as_of AND list_contains(c.participants, f.holder_id)
+    -- contacts before agreed_on never decide: agreed_on + d is the earliest since anyway
+    JOIN contact_upto c ON c.student_id = f.student_id AND c.date > f.agreed_on
+    WHERE list_contains(c.participants, f.holder_id)
     GROUP BY f.agreement_id
 ),
 -- Stops: the student left (dropped out / transferred) while the placement was active, or the
@@ -133,9 +143,10 @@ stop_due AS MATERIALIZED (
 stop_informed AS (
     SELECT DISTINCT d.placement_id, d.stop_day
     FROM stop_due d
-    JOIN contacts c ON c.student_id = d.student_id
+    JOIN contact_upto c ON c.student_id = d.student_id
     WHERE c.date BETWEEN d.stop_day AND d.stop_day + $stop_inform_days
       AND list_contains(c.participants, d.supervisor_id)
+      AND c.date >= $as_of - $stop_window_days  -- a due stop is this recent: scan less
 ),
 -- Unexcused absence in (T - window, T] with the running total in date order.
 absence_running AS (
@@ -153,7 +164,7 @@ absence_over AS (
     GROUP BY student_id
     HAVING max(running) >= $absence_hours
 ),
-cases AS (
+signal AS (
     -- Fixed contact moments --------------------------------------------------------------
     SELECT 'START_MISSING' AS code, p.student_id, p.placement_id,
            p.start_date + $start_grace_days + 1 AS since, NULL AS person_id
@@ -178,13 +189,14 @@ cases AS (
       AND m.has_final IS NOT TRUE
 
     UNION ALL
-    SELECT 'MOMENT_INCOMPLETE', f.student_id, f.placement_id, f.date, NULL
+    SELECT 'MOMENT_INCOMPLETE', f.student_id, f.placement_id, min(f.date), NULL
     FROM fixed_contact f
-    LEFT JOIN with_school_guide g ON g.contact_id = f.contact_id
+    LEFT JOIN with_school_guide g ON g.contact_key = f.contact_key
     WHERE f.placement_is_active
       AND (NOT coalesce(list_contains(f.participants, f.supervisor_id), false)
-           OR g.contact_id IS NULL
+           OR g.contact_key IS NULL
            OR NOT f.student_present)
+    GROUP BY f.student_id, f.placement_id
 
     -- Contact ---------------------------------------------------------------------------
     UNION ALL
@@ -196,11 +208,15 @@ cases AS (
       AND (l.last_date IS NULL OR l.last_date <= $as_of - $no_contact_days)
 
     UNION ALL
-    SELECT 'FREQUENCY_NOT_MET', f.student_id, NULL,
-           greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days), f.holder_id
-    FROM contact_frequency f
-    LEFT JOIN holder_last_contact l ON l.agreement_id = f.agreement_id
-    WHERE l.last_date IS NULL OR l.last_date <= $as_of - f.frequency_days
+    SELECT 'FREQUENCY_NOT_MET', student_id, NULL, min(since), arg_min(holder_id, since)
+    FROM (
+        SELECT f.student_id, f.holder_id,
+               greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days) AS since
+        FROM contact_frequency f
+        LEFT JOIN holder_last_contact l ON l.agreement_id = f.agreement_id
+        WHERE l.last_date IS NULL OR l.last_date <= $as_of - f.frequency_days
+    )
+    GROUP BY student_id
 
     -- Roles -----------------------------------------------------------------------------
     UNION ALL
@@ -223,9 +239,9 @@ cases AS (
        )
 
     UNION ALL
-    SELECT 'MANY_GUIDES', g.student_id, NULL, g.start_date, NULL
-    FROM guide_ranked g
-    WHERE g.rank = $many_guides
+    SELECT 'MANY_GUIDES', g.student_id, NULL, g.starts[$many_guides], NULL
+    FROM guide_starts g
+    WHERE len(g.starts) >= $many_guides
 
     UNION ALL
     SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', r.student_id, NULL, min(r.start_date), NULL
@@ -240,43 +256,52 @@ cases AS (
 
     -- Direction (regie) -----------------------------------------------------------------
     UNION ALL
-    SELECT 'NO_DIRECTION', g.student_id, NULL, g.start_date, NULL
-    FROM guide_ranked g
-    WHERE g.rank = $direction_min_guides
+    SELECT 'NO_DIRECTION', g.student_id, NULL, g.starts[$direction_min_guides], NULL
+    FROM guide_starts g
+    WHERE len(g.starts) >= $direction_min_guides
       AND NOT EXISTS (
           SELECT 1 FROM agreement_now a
           WHERE a.student_id = g.student_id AND a.topic = 'direction'
       )
 
     UNION ALL
-    SELECT 'NO_FINAL_RESPONSIBILITY', g.student_id, NULL, g.start_date, NULL
-    FROM guide_ranked g
-    WHERE g.rank = $direction_min_guides
+    SELECT 'NO_FINAL_RESPONSIBILITY', g.student_id, NULL, g.starts[$direction_min_guides], NULL
+    FROM guide_starts g
+    WHERE len(g.starts) >= $direction_min_guides
       AND NOT EXISTS (
           SELECT 1 FROM agreement_now a
           WHERE a.student_id = g.student_id AND a.topic = 'final_responsibility'
       )
 
     UNION ALL
-    SELECT 'DIRECTION_HOLDER_GONE', a.student_id, NULL,
-           coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.agreed_on),
-           a.holder_id
-    FROM agreement_now a
-    LEFT JOIN role_of_act r
-           ON r.student_id = a.student_id AND r.person_id = a.holder_id AND r.role <> 'parent'
-    WHERE a.topic = 'direction'
-    GROUP BY a.agreement_id, a.student_id, a.holder_id, a.agreed_on
-    HAVING NOT coalesce(bool_or(r.is_active), false)
+    SELECT 'DIRECTION_HOLDER_GONE', student_id, NULL, min(since), arg_min(holder_id, since)
+    FROM (
+        SELECT a.student_id, a.holder_id,
+               coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.agreed_on)
+                   AS since
+        FROM agreement_now a
+        LEFT JOIN role_of_act r
+               ON r.student_id = a.student_id AND r.person_id = a.holder_id
+              AND r.role <> 'parent'
+        WHERE a.topic = 'direction'
+        GROUP BY a.agreement_id, a.student_id, a.holder_id, a.agreed_on
+        HAVING NOT coalesce(bool_or(r.is_active), false)
+    )
+    GROUP BY student_id
 
     UNION ALL
-    SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, a.agreed_on, a.holder_id
+    SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, min(a.agreed_on),
+           arg_min(a.holder_id, a.agreed_on)
     FROM agreement_now a
     WHERE a.topic = 'direction' AND NOT a.discussed_with_student
+    GROUP BY a.student_id
 
     UNION ALL
-    SELECT 'REVIEW_OVERDUE', a.student_id, a.placement_id, a.review_on + 1, a.holder_id
+    SELECT 'REVIEW_OVERDUE', a.student_id, any_value(a.placement_id), min(a.review_on) + 1,
+           arg_min(a.holder_id, a.review_on)
     FROM agreement_now a
     WHERE a.review_on < $as_of
+    GROUP BY a.student_id, coalesce(a.placement_id, '')
 
     -- Information -----------------------------------------------------------------------
     UNION ALL
@@ -304,10 +329,11 @@ cases AS (
 
     UNION ALL
     SELECT 'STOP_NOT_COMMUNICATED', d.student_id, d.placement_id,
-           d.stop_day + $stop_inform_days + 1, NULL
+           min(d.stop_day) + $stop_inform_days + 1, NULL
     FROM stop_due d
     LEFT JOIN stop_informed i ON i.placement_id = d.placement_id AND i.stop_day = d.stop_day
     WHERE i.placement_id IS NULL
+    GROUP BY d.student_id, d.placement_id
 
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
@@ -330,17 +356,11 @@ cases AS (
                 AND a.placement_id IS NULL
           )
 ),
--- One signal per (code, student, placement); '' stands for "no placement" while grouping.
-signal AS (
-    SELECT code, student_id, coalesce(placement_id, '') AS placement_key,
-           min(since) AS since, arg_min(person_id, since) AS person_id
-    FROM cases
-    GROUP BY code, student_id, coalesce(placement_id, '')
-),
 catalogue AS (
     SELECT unnest($codes) AS code, unnest($severities) AS severity, unnest($ranks) AS rank
 ),
--- The latest acknowledgement of each (code, student, placement, since) decides.
+-- The latest acknowledgement of each (code, student, placement, since) decides; '' is the
+-- placement of a signal without one.
 latest_ack AS (
     SELECT code, student_id, placement_id, since, reason, until, acknowledged_by
     FROM acknowledgements
@@ -349,7 +369,7 @@ latest_ack AS (
         PARTITION BY code, student_id, placement_id, since ORDER BY acknowledged_at DESC
     ) = 1
 )
-SELECT s.code, c.severity, s.student_id, nullif(s.placement_key, '') AS placement_id, s.since,
+SELECT s.code, c.severity, s.student_id, s.placement_id, s.since,
        coalesce(k.until >= $as_of, false) AS acknowledged,
        CASE WHEN k.until >= $as_of THEN k.reason END AS ack_reason,
        CASE WHEN k.until >= $as_of THEN k.until END AS ack_until,
@@ -359,5 +379,5 @@ FROM signal s
 JOIN catalogue c ON c.code = s.code
 LEFT JOIN latest_ack k
        ON k.code = s.code AND k.student_id = s.student_id
-      AND k.placement_id = s.placement_key AND k.since = s.since
-ORDER BY c.rank, s.since, s.student_id, s.code, s.placement_key
+      AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
+ORDER BY c.rank, s.since, s.student_id, s.code, s.placement_id NULLS FIRST
