@@ -82,12 +82,6 @@ def cmd_user(args) -> int:
     return users.cli(store, args)
 
 
-def cmd_bench(args) -> int:
-    from dashboard import bench
-
-    return bench.run(args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="regiebord",
@@ -158,12 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
     usub.add_parser("list", help="list the accounts")
     p.set_defaults(func=cmd_user)
 
-    p = sub.add_parser("bench", help="build a store with demo data and report timings")
-    p.add_argument("--students", type=int, default=30000)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--workdir", type=Path, default=Path("benchmarks/out"))
-    p.add_argument("--skip-apptest", action="store_true")
-    p.set_defaults(func=cmd_bench)
     return parser
 
 

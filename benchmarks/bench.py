@@ -1,4 +1,4 @@
-"""`regiebord bench`: build a store with the demo generator and report timings as Markdown.
+"""Benchmark: build a store with the demo generator and report timings as Markdown.
 
 Each step runs several times; the table gives the median and the worst run in milliseconds
 and the peak resident memory of the process that did the work. Import is measured through
@@ -8,6 +8,7 @@ figure includes reading, validation and the transaction.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import resource
@@ -18,6 +19,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import access
 from dashboard.store import open_store
@@ -42,8 +45,16 @@ def _row_count(store) -> int:
     with store.read() as cur:
         return sum(
             cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-            for table in ("students", "staff", "roles", "placements", "contacts", "agreements",
-                          "consents", "absences")
+            for table in (
+                "students",
+                "staff",
+                "roles",
+                "placements",
+                "contacts",
+                "agreements",
+                "consents",
+                "absences",
+            )
         )
 
 
@@ -70,7 +81,9 @@ def _student_with_most_contacts(store) -> str:
         ).fetchone()[0]
 
 
-def _apptest_page(db: Path, page: str, user: access.User, runs: int, **query) -> tuple[float, float]:
+def _apptest_page(
+    db: Path, page: str, user: access.User, runs: int, **query
+) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["REGIEBORD_DB"] = str(db)
@@ -101,8 +114,14 @@ def run(args) -> int:
     demo.generate(store, students=n, seed=1, today=BENCH_TODAY)
     gen_s = time.perf_counter() - start
     total = _row_count(store)
-    rows.append(("demo generation", f"{gen_s * 1000:.0f}", "-",
-                 f"{total:,} rows, {total / gen_s:,.0f} rows/s"))
+    rows.append(
+        (
+            "demo generation",
+            f"{gen_s * 1000:.0f}",
+            "-",
+            f"{total:,} rows, {total / gen_s:,.0f} rows/s",
+        )
+    )
     csv_dir = work / "csv"
     interchange.export_all(store, csv_dir, actor="bench")
     store.close()
@@ -113,14 +132,21 @@ def run(args) -> int:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "dashboard", "import", "--db", str(imp_db), *files],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     imp_s = time.perf_counter() - start
     if done.returncode != 0:
         print(done.stderr[-2000:], file=sys.stderr)
         return 1
-    rows.append(("import (regiebord import, CSV)", f"{imp_s * 1000:.0f}", "-",
-                 f"{total / imp_s:,.0f} rows/s; peak {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB"))
+    rows.append(
+        (
+            "import (regiebord import, CSV)",
+            f"{imp_s * 1000:.0f}",
+            "-",
+            f"{total / imp_s:,.0f} rows/s; peak {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB",
+        )
+    )
 
     store = open_store(imp_db)
     admin = access.CLI_USER
@@ -143,17 +169,34 @@ def run(args) -> int:
     if not args.skip_apptest:
         page_user = coordinator
         median, worst = _apptest_page(imp_db, "pages/caseload.py", page_user, runs)
-        rows.append(("caseload page, full server run (warm)", f"{median:.0f}", f"{worst:.0f}",
-                     "AppTest"))
+        rows.append(
+            ("caseload page, full server run (warm)", f"{median:.0f}", f"{worst:.0f}", "AppTest")
+        )
         median, worst = _apptest_page(imp_db, "pages/student.py", admin, runs, student=sid)
-        rows.append(("student page, full server run (warm)", f"{median:.0f}", f"{worst:.0f}",
-                     "AppTest"))
+        rows.append(
+            ("student page, full server run (warm)", f"{median:.0f}", f"{worst:.0f}", "AppTest")
+        )
 
     print(f"\n### {n:,} students ({runs} runs, as of {BENCH_TODAY})\n")
     print("| step | median ms | worst ms | notes |")
     print("|---|---:|---:|---|")
     for step, med, worst_ms, note in rows:
         print(f"| {step} | {med} | {worst_ms} | {note} |")
-    print(f"\nPeak memory of the benchmark process: {_peak_mib():,.0f} MiB; "
-          f"of the import process: {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB.")
+    print(
+        f"\nPeak memory of the benchmark process: {_peak_mib():,.0f} MiB; "
+        f"of the import process: {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB."
+    )
     return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--skip-apptest", action="store_true")
+    return run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
