@@ -76,7 +76,7 @@ def _context(cur, user: User, student_id: str, today: dt.date, named: Iterable[s
     own = own_placement_ids(placements, user)
     wanted = sorted({p for p in named if p})
     known = cur.execute(
-        "SELECT person_id FROM staff WHERE list_contains($ids, person_id)", {"ids": wanted}
+        "SELECT person_id FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": wanted}
     ).fetchall()
     return forms.FormContext(
         today=today,

@@ -2,8 +2,8 @@
 
 `load` gathers, for one student on day `as_of`, who holds direction (regie) and final
 responsibility, everyone with a role, the placements with their three fixed contact moments,
-every contact, every agreement (ended versions too), the consent decisions, the open signals
-and the history of changes. It is access-checked (a student the user may not see is NotFound,
+every contact, every agreement (ended versions too), the consent decisions and the open
+signals; `history` gives the changes on request. It is access-checked (a student the user may not see is NotFound,
 exactly as an unknown id), filtered through `access.lens` (visibilities, personal
 circumstances), and each load is audited as a `view_student` event.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -181,14 +181,12 @@ class StudentFile:
     topics: tuple[TopicStatus, ...]
     consents: tuple[ConsentDecision, ...]  # newest first per audience
     signals: pd.DataFrame  # open signals, described (explanation, next_step)
-    history: tuple[HistoryEntry, ...]
     people: dict[str, Person]  # everyone the user may see named in this file
     visibilities: tuple[str, ...]  # contact visibilities the user may read (and write)
     sees_personal: bool
     may_write: bool
     may_log_contact: bool
     acknowledged_signals: int = 0
-    staff: tuple[Person, ...] = field(default_factory=tuple)  # for assigning roles
 
     def name_of(self, person_id: str | None) -> str | None:
         """The person's name, or None when the person is not shown to this user."""
@@ -278,13 +276,7 @@ def load(
         student_row = lens.student(
             _rows(cur, "SELECT * FROM students WHERE student_id = $sid", params)[0]
         )
-        role_rows = _rows(
-            cur,
-            "SELECT r.*, s.name, s.organisation, s.organisation_kind, s.email, s.phone "
-            "FROM roles r JOIN staff s USING (person_id) WHERE r.student_id = $sid "
-            "ORDER BY r.start_date, s.name",
-            params,
-        )
+        role_rows = _rows(cur, "SELECT * FROM roles WHERE student_id = $sid", params)
         placement_rows = _rows(
             cur, "SELECT * FROM placements WHERE student_id = $sid ORDER BY start_date", params
         )
@@ -318,18 +310,9 @@ def load(
         if user.kind == "workplace":
             consent_rows = [c for c in consent_rows if c["audience"] == "workplace"]
         role_rows = [r for r in role_rows if lens.shows_role(r)]
-        people = {
-            r["person_id"]: _person(r)
-            for r in role_rows
-            if r["person_id"] not in lens.hidden_persons
-        }
-        people.update(
-            _named_people(
-                cur, people, placement_rows, contact_rows, agreement_rows, consent_rows, lens
-            )
+        people = _people(
+            cur, role_rows, placement_rows, contact_rows, agreement_rows, consent_rows, lens
         )
-        history = _history(cur, student_id) if access.may(user, "write_student") else ()
-        staff = _staff(cur) if access.may(user, "write_student") else ()
     found = signals.evaluate(store, as_of, student_ids=[student_id])
     if own is not None:
         found = found[found["placement_id"].isin(own)]
@@ -362,8 +345,12 @@ def load(
         student=_student(student_row, as_of),
         network=tuple(
             sorted(
-                (_involvement(r, as_of) for r in role_rows),
-                key=lambda i: (not i.is_active, i.start_date),
+                (
+                    _involvement(r, people[r["person_id"]], as_of)
+                    for r in role_rows
+                    if r["person_id"] in people
+                ),
+                key=lambda i: (not i.is_active, i.start_date, i.person.name),
             )
         ),
         placements=tuple(_placement(p, contacts, school_guides, as_of) for p in placement_rows),
@@ -372,14 +359,12 @@ def load(
         topics=tuple(_topic(t, agreements) for t in TOPICS),
         consents=tuple(_consents(consent_rows, as_of)),
         signals=open_found,
-        history=history,
         people=people,
         visibilities=lens.visibilities,
         sees_personal=lens.personal,
         may_write=access.may(user, "write_student"),
         may_log_contact=access.may(user, "log_contact"),
         acknowledged_signals=int(found["acknowledged"].sum()),
-        staff=staff,
     )
 
 
@@ -391,47 +376,60 @@ def _in_part(contact: dict, own: set[str] | None, user: User) -> bool:
 
 
 def _person(row: dict) -> Person:
-    return Person(
-        person_id=row["person_id"],
-        name=row["name"],
-        organisation=row["organisation"],
-        organisation_kind=row["organisation_kind"],
-        email=row.get("email"),
-        phone=row.get("phone"),
-    )
+    return Person(**row)
 
 
-def _named_people(
-    cur, known, placements, contacts, agreements, consents, lens
-) -> dict[str, Person]:
-    """Staff named in the file without a (shown) role for the student, in one query."""
-    wanted = {p["supervisor_id"] for p in placements}
+def _people(cur, roles, placements, contacts, agreements, consents, lens) -> dict[str, Person]:
+    """Everyone named in the file whom the user may see, from one lookup in staff."""
+    wanted = {r["person_id"] for r in roles} | {p["supervisor_id"] for p in placements}
     for c in contacts:
         wanted |= set(c["participants"] or []) | {c["initiated_by"]}
     for a in agreements:
         wanted |= {a["holder_id"], *(a["counterpart_ids"] or [])}
     wanted |= {c["recorded_by"] for c in consents}
-    wanted = {p for p in wanted if p and p not in known and p not in lens.hidden_persons}
-    if not wanted:
-        return {}
+    wanted = sorted(p for p in wanted if p and p not in lens.hidden_persons)
     rows = _rows(
-        cur, "SELECT * FROM staff WHERE list_contains($ids, person_id)", {"ids": sorted(wanted)}
+        cur, "SELECT * FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": wanted}
     )
     return {r["person_id"]: _person(r) for r in rows}
 
 
-def _staff(cur) -> tuple[Person, ...]:
-    return tuple(_person(r) for r in _rows(cur, "SELECT * FROM staff ORDER BY name, person_id", {}))
+def find_staff(store: Store, user: User, text: str, limit: int = 50) -> list[Person]:
+    """Staff whose name, organisation or id contains `text` (for giving someone a role).
+
+    Only for users who may change student files; a search keeps the list short on a store
+    with thousands of staff.
+    """
+    access.ensure(user, "write_student")
+    text = (text or "").strip().lower()
+    if not text:
+        return []
+    with store.read() as cur:
+        rows = _rows(
+            cur,
+            "SELECT * FROM staff WHERE contains(lower(name), $t) OR contains(lower(organisation), $t)"
+            f" OR lower(person_id) = $t ORDER BY name, person_id LIMIT {int(limit)}",
+            {"t": text},
+        )
+    return [_person(r) for r in rows]
 
 
-def _history(cur, student_id: str) -> tuple[HistoryEntry, ...]:
-    rows = _rows(
-        cur,
-        "SELECT occurred_at, actor, action, entity, entity_key, old_value, new_value FROM audit "
-        "WHERE student_id = $sid AND NOT list_contains($views, action) "
-        f"ORDER BY id DESC LIMIT {HISTORY_LIMIT}",
-        {"sid": student_id, "views": list(VIEW_ACTIONS)},
-    )
+def history(store: Store, user: User, student_id: str, as_of: dt.date) -> tuple[HistoryEntry, ...]:
+    """The changes to this student's file (audit entries other than views), newest first.
+
+    Asked for separately from `load` (the page shows it on request): the audit trail grows
+    with every view, so this is the one read of the file that gets slower over time.
+    """
+    access.ensure(user, "write_student")
+    with store.read() as cur:
+        access.require_student(cur, user, student_id, as_of)
+        rows = _rows(
+            cur,
+            "SELECT occurred_at, actor, action, entity, entity_key, old_value, new_value "
+            "FROM audit WHERE student_id = $sid AND action NOT IN (SELECT unnest($views)) "
+            f"ORDER BY id DESC LIMIT {HISTORY_LIMIT}",
+            {"sid": student_id, "views": list(VIEW_ACTIONS)},
+        )
     return tuple(
         HistoryEntry(
             occurred_at=r["occurred_at"],
@@ -451,9 +449,9 @@ def _student(row: dict, as_of: dt.date) -> Student:
     return Student(**row, age=age, is_minor=age < ADULT_AGE)
 
 
-def _involvement(row: dict, as_of: dt.date) -> Involvement:
+def _involvement(row: dict, person: Person, as_of: dt.date) -> Involvement:
     return Involvement(
-        person=_person(row),
+        person=person,
         role=row["role"],
         start_date=row["start_date"],
         end_date=row["end_date"],

@@ -87,7 +87,7 @@ def person_label(f: student_file.StudentFile, person_id: str | None) -> str:
     if person_id is None:
         return "—"
     roles = f.roles_of(person_id)
-    person = f.people.get(person_id) or next((p for p in f.staff if p.person_id == person_id), None)
+    person = f.people.get(person_id)
     if person is None:
         return person_name(f, person_id)
     extra = ", ".join(label("role", r) for r in roles) or person.organisation
@@ -379,7 +379,11 @@ def involvement_table(items, ended: bool) -> None:
 
 def assign_role_form(f: student_file.StudentFile) -> None:
     form, slots = "role", Slots()
-    staff = {p.person_id: p for p in f.staff}
+    # The search sits outside the form so that the list follows what is typed.
+    found = student_file.find_staff(
+        ui.store(), ui.user(), st.text_input(tr("student.field.find_person"), key=key(form, "find"))
+    )
+    staff = {p.person_id: p for p in found}
     with st.form(key(form, "form"), border=False):
         person = st.selectbox(
             tr("student.field.person_id"),
@@ -1221,8 +1225,10 @@ def status_tab(f: student_file.StudentFile) -> None:
     if f.may_write:
         with st.expander(tr("student.status.change")):
             status_form(f)
-    with st.expander(tr("student.history.title", n=len(f.history))):
-        history_view(f)
+        if st.toggle(tr("student.history.show"), key="student.history.show"):
+            entries = student_file.history(ui.store(), ui.user(), s.student_id, f.as_of)
+            st.markdown(f"**{ui.plain(tr('student.history.title', n=len(entries)))}**")
+            history_view(f, entries)
 
 
 def status_form(f: student_file.StudentFile) -> None:
@@ -1263,16 +1269,16 @@ def status_form(f: student_file.StudentFile) -> None:
         )
 
 
-def history_view(f: student_file.StudentFile) -> None:
-    if not f.history:
+def history_view(f: student_file.StudentFile, entries) -> None:
+    if not entries:
         st.caption(tr("student.history.none"))
         return
     frame = pd.DataFrame(
         {
-            "when": [h.occurred_at for h in f.history],
-            "who": [h.actor for h in f.history],
-            "what": [known_text(f"student.action.{h.action}", h.action) for h in f.history],
-            "change": [change_text(f, h) for h in f.history],
+            "when": [h.occurred_at for h in entries],
+            "who": [h.actor for h in entries],
+            "what": [known_text(f"student.action.{h.action}", h.action) for h in entries],
+            "change": [change_text(f, h) for h in entries],
         }
     )
     st.dataframe(

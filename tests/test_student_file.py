@@ -10,7 +10,7 @@ import student_world as w
 
 from dashboard import audit, records, student_file
 from dashboard.access import User
-from dashboard.errors import NotFound
+from dashboard.errors import NotAllowed, NotFound
 from validation.forms import ConsentForm, ContactForm, StatusForm
 
 T = w.TODAY
@@ -123,7 +123,6 @@ def test_workplace_supervisor_sees_only_their_part(world):
     assert f.name_of("P-EXT") is None  # jeugdzorg stays hidden
     assert set(f.signals["placement_id"]) == {"PL1"}
     assert not f.may_write and f.may_log_contact
-    assert f.history == () and f.staff == ()
 
 
 def test_workplace_supervisor_sees_personal_circumstances_after_consent(world):
@@ -138,6 +137,17 @@ def test_workplace_supervisor_sees_personal_circumstances_after_consent(world):
     assert [c.audience for c in f.consents] == ["workplace"]
 
 
+def test_find_staff_searches_names_and_organisations(world):
+    assert [p.person_id for p in student_file.find_staff(world, w.MENTOR, "BAKKERIJ")] == ["P-SUP"]
+    assert [p.person_id for p in student_file.find_staff(world, w.MENTOR, "o", limit=2)] == [
+        "P-BPV",
+        "P-CARE",
+    ]
+    assert student_file.find_staff(world, w.MENTOR, "  ") == []
+    with pytest.raises(NotAllowed):
+        student_file.find_staff(world, w.SUPERVISOR, "Mila")
+
+
 def test_other_supervisor_cannot_open_the_file(world):
     with pytest.raises(NotFound):
         student_file.load(world, w.OTHER_SUPERVISOR, "S1", T)
@@ -147,13 +157,18 @@ def test_history_shows_status_changes_with_old_and_new_values(world):
     records.change_status(
         world, w.MENTOR, "S1", StatusForm("dropped_out", dt.date(2025, 9, 30), "verhuisd"), T
     )
-    f = student_file.load(world, w.MENTOR, "S1", T)
-    (entry,) = [h for h in f.history if h.action == "change_status"]
+    student_file.load(world, w.MENTOR, "S1", T)
+    entries = student_file.history(world, w.MENTOR, "S1", T)
+    (entry,) = [h for h in entries if h.action == "change_status"]
     assert entry.old_value["status"] == "active"
     assert entry.new_value["status"] == "dropped_out"
     assert entry.new_value["status_date"] == "2025-09-30"
     assert entry.new_value["status_reason"] is True  # that there was a reason, not its text
-    assert all(h.action != "view_student" for h in f.history)
+    assert all(h.action != "view_student" for h in entries)
+    with pytest.raises(NotAllowed):
+        student_file.history(world, w.SUPERVISOR, "S1", T)
+    with pytest.raises(NotFound):
+        student_file.history(world, w.MENTOR, "S2", T)
 
 
 def test_consent_in_force_is_the_latest_on_or_before_the_day(world):

@@ -109,6 +109,7 @@ def test_history_lists_changes_with_old_and_new_value(world):
     at = open_page()
     at.selectbox(key="status.status.0").set_value("graduated")
     send(at, "status")
+    at.toggle(key="student.history.show").set_value(True).run()
     (history,) = [d for d in at.dataframe if "change" in d.value.columns]
     assert history.value["what"].tolist() == ["Status gewijzigd"]
     assert "actief → gediplomeerd" in history.value["change"].iloc[0]
@@ -190,6 +191,8 @@ def test_hand_over_direction(world):
 
 def test_assign_and_end_a_role(world):
     at = open_page()
+    at.text_input(key="role.find.0").input("garage").run()
+    assert at.selectbox(key="role.person_id.0").options == ["Olga Other — Garage Oost"]
     at.selectbox(key="role.person_id.0").set_value("P-SUP2")
     send(at, "role")
     assert [e.value for e in form(at, "role").error][0] == "Dit veld is verplicht."
@@ -235,6 +238,7 @@ def test_record_change_and_end_an_agreement(world):
         world, "SELECT frequency_days, ended_on FROM agreements WHERE topic = 'contact_frequency'"
     )
     assert got == [(7, None)]  # changed on the day it began: corrected in place ...
+    at.toggle(key="student.history.show").set_value(True).run()
     (history,) = [d for d in at.dataframe if "change" in d.value.columns]
     assert (
         "Contact minstens elke ... dagen: 14 → 7" in history.value["change"].iloc[0]
