@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import access, demo, settings, ui, users
 from dashboard.errors import NotAllowed
 
-st.set_page_config(page_title="Regiebord", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Regiebord", page_icon=":material/explore:", layout="wide")
 
 # What survives signing out: the language, and the evaluation day a test may have fixed.
 KEPT_ON_SIGN_OUT = ("lang", "today")
@@ -161,18 +161,22 @@ def pages_for(user: access.User) -> dict[str, list[st.Page]]:
     """The pages this user may open, by section (only these are reachable by URL)."""
     work, admin = [], []
     if access.may(user, "view_caseload"):
-        work.append(st.Page("pages/caseload.py", title=ui.tr("nav.caseload"), icon="📋"))
+        work.append(
+            st.Page("pages/caseload.py", title=ui.tr("nav.caseload"), icon=":material/checklist:")
+        )
     if access.may(user, "view_students"):
-        work.append(st.Page("pages/students.py", title=ui.tr("nav.students"), icon="👥"))
+        work.append(
+            st.Page("pages/students.py", title=ui.tr("nav.students"), icon=":material/groups:")
+        )
         work.append(st.Page("pages/student.py", title=ui.tr("nav.student"), visibility="hidden"))
     if not work:
-        work.append(st.Page(home, title=ui.tr("nav.home"), icon="🏠", url_path="home"))
+        work.append(st.Page(home, title=ui.tr("nav.home"), icon=":material/home:", url_path="home"))
     admin_pages = (
-        ("manage_settings", "pages/settings.py", "nav.settings", "⚙️"),
-        ("import_export", "pages/admin_data.py", "nav.admin_data", "📦"),
-        ("manage_users", "pages/users.py", "nav.users", "🔑"),
-        ("view_audit", "pages/audit_log.py", "nav.audit_log", "📜"),
-        ("student_rights", "pages/student_rights.py", "nav.student_rights", "⚖️"),
+        ("manage_settings", "pages/settings.py", "nav.settings", ":material/tune:"),
+        ("import_export", "pages/admin_data.py", "nav.admin_data", ":material/import_export:"),
+        ("manage_users", "pages/users.py", "nav.users", ":material/manage_accounts:"),
+        ("view_audit", "pages/audit_log.py", "nav.audit_log", ":material/history:"),
+        ("student_rights", "pages/student_rights.py", "nav.student_rights", ":material/gavel:"),
     )
     for action, path, title, icon in admin_pages:
         if access.may(user, action):
@@ -186,7 +190,7 @@ def main() -> None:
     store = ui.store()
     ui.language_switch()
     if store.is_demo():
-        st.warning(ui.tr("app.demo_banner"), icon="🧪")
+        st.warning(ui.tr("app.demo_banner"), icon=":material/science:")
 
     user = current_user(store)
     if user is None:

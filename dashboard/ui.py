@@ -15,12 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import i18n
 from dashboard.access import User
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
 from dashboard.store import Store, default_db_path, open_store
+
+ENTRY_SCRIPT = "streamlit_app.py"
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,10 +53,36 @@ def label(group: str, code: str | None) -> str:
 
 
 def user() -> User:
+    """The signed-in user. Without one, go through the entry script's sign-in gate.
+
+    Pages run only after the entry has signed the user in, except on a fresh server's very
+    first request: Streamlit then still runs a `pages/` file by itself (its old folder mode,
+    until st.navigation is first called), and that request is sent to the entry.
+    """
     u = st.session_state.get("user")
     if u is None:
-        st.stop()
+        try:
+            st.switch_page(ENTRY_SCRIPT)
+        except StreamlitAPIException:  # the entry is not a page here: show nothing
+            st.stop()
     return u
+
+
+def date_format() -> str:
+    """The date_input format of the user's language (Dutch: day first)."""
+    return "DD-MM-YYYY" if lang() == "nl" else "YYYY-MM-DD"
+
+
+def date_text(day: dt.date | None) -> str:
+    """A date as text in the user's language (Dutch: 23-11-2026)."""
+    if day is None:
+        return ""
+    return day.strftime("%d-%m-%Y") if lang() == "nl" else day.isoformat()
+
+
+def date_column(label: str):
+    """A st.dataframe column of dates in the user's language's format."""
+    return st.column_config.DateColumn(label, format=date_format())
 
 
 def today() -> dt.date:
@@ -93,17 +123,34 @@ def plain(text: str) -> str:
 
 _plain = plain  # the name used before; kept for pages written against it
 
-# Signal severities: a fixed colour (st.badge / Markdown badge) and a dot for tables.
+# Signal severities: a fixed colour for badges (st.badge / Markdown) and for table cells.
 SEVERITY_COLOURS = {"high": "red", "medium": "orange", "low": "blue"}
-SEVERITY_DOTS = {"high": "🔴", "medium": "🟠", "low": "🔵"}
 ACKNOWLEDGED_COLOUR = "gray"
-ACKNOWLEDGED_DOT = "⚪"
+SEVERITY_CELLS = {
+    "high": "background-color: #fde4e1; color: #8f1d14",
+    "medium": "background-color: #fff0d6; color: #7a4100",
+    "low": "background-color: #e4ecfc; color: #1e429f",
+}
+ACKNOWLEDGED_CELL = "background-color: #eeeeee; color: #555555"
 
 
 def badge(text: str, severity: str, acknowledged: bool = False) -> str:
     """A Markdown colour badge for a signal; `text` is escaped, the colour fixed."""
     colour = ACKNOWLEDGED_COLOUR if acknowledged else SEVERITY_COLOURS.get(severity, "gray")
     return f":{colour}-badge[{plain(text)}]"
+
+
+def by_severity(
+    frame: pd.DataFrame, column: str, severities: list, acknowledged: list | None = None
+):
+    """`frame` styled for st.dataframe: cells of `column` coloured by severity (row by row;
+    a None severity stays plain, an acknowledged signal grey)."""
+    acknowledged = acknowledged or [False] * len(frame)
+    cells = [
+        ACKNOWLEDGED_CELL if ack else SEVERITY_CELLS.get(severity, "")
+        for severity, ack in zip(severities, acknowledged)
+    ]
+    return frame.style.apply(lambda _: cells, subset=[column], axis=0)
 
 
 def signal_title(code: str) -> str:

@@ -35,38 +35,50 @@ def filter_widgets(user: User, options: caseload.CaseloadOptions) -> CaseloadFil
     with st.expander(ui.tr("caseload.filters"), expanded=True):
         row1 = st.columns(3)
         locations = row1[0].multiselect(
-            ui.tr("caseload.location"), options.locations, key="caseload_locations"
+            ui.tr("caseload.location"),
+            options.locations,
+            placeholder=all_,
+            key="caseload_locations",
         )
         programmes = row1[1].multiselect(
-            ui.tr("caseload.programme"), options.programmes, key="caseload_programmes"
+            ui.tr("caseload.programme"),
+            options.programmes,
+            placeholder=all_,
+            key="caseload_programmes",
         )
         classes = row1[2].multiselect(
-            ui.tr("caseload.class"), options.classes, key="caseload_classes"
+            ui.tr("caseload.class"), options.classes, placeholder=all_, key="caseload_classes"
         )
         row2 = st.columns(4)
         guide_names = dict(options.guides)
         guide = row2[0].selectbox(
             ui.tr("caseload.guide"),
-            [None, *guide_names],
-            format_func=lambda p: all_ if p is None else guide_names[p],
+            list(guide_names),
+            index=None,
+            format_func=guide_names.get,
+            placeholder=all_,
             key="caseload_guide",
         )
         role = row2[1].selectbox(
             ui.tr("caseload.role"),
-            [None, *options.roles],
-            format_func=lambda r: all_ if r is None else ui.label("role", r),
+            options.roles,
+            index=None,
+            format_func=lambda r: ui.label("role", r),
+            placeholder=all_,
             key="caseload_role",
         )
         severities = row2[2].multiselect(
             ui.tr("caseload.severity"),
             signals.SEVERITY_ORDER,
             format_func=lambda s: ui.label("severity", s),
+            placeholder=all_,
             key="caseload_severities",
         )
         codes = row2[3].multiselect(
             ui.tr("caseload.signal"),
             list(signals.CODES),
             format_func=ui.signal_title,
+            placeholder=all_,
             key="caseload_codes",
         )
         mine = st.toggle(
@@ -87,8 +99,9 @@ def filter_widgets(user: User, options: caseload.CaseloadOptions) -> CaseloadFil
     )
 
 
-def dot(severity: str, acknowledged: bool = False) -> str:
-    return ui.ACKNOWLEDGED_DOT if acknowledged else ui.SEVERITY_DOTS[severity]
+def signal_text(code: str, acknowledged: bool = False) -> str:
+    title = ui.signal_title(code)
+    return f"{title} ({ui.tr('caseload.ack_suffix')})" if acknowledged else title
 
 
 def render_counts(counts: pd.DataFrame) -> None:
@@ -103,17 +116,17 @@ def render_counts(counts: pd.DataFrame) -> None:
     ]
     if badges:
         st.markdown(" ".join(badges))
+    severity = ui.tr("caseload.severity")
     table = pd.DataFrame(
         {
-            ui.tr("caseload.signal"): [
-                f"{dot(s)} {ui.signal_title(c)}" for c, s in zip(counts["code"], counts["severity"])
-            ],
-            ui.tr("caseload.severity"): [ui.label("severity", s) for s in counts["severity"]],
+            ui.tr("caseload.signal"): [ui.signal_title(c) for c in counts["code"]],
+            severity: [ui.label("severity", s) for s in counts["severity"]],
             ui.tr("caseload.count_open"): counts["open"].astype(int),
             ui.tr("caseload.count_acknowledged"): counts["acknowledged"].astype(int),
         }
     )
-    st.dataframe(table, hide_index=True, key="caseload_counts")
+    with st.expander(ui.tr("caseload.counts_table")):
+        st.dataframe(ui.by_severity(table, severity, list(counts["severity"])), hide_index=True)
 
 
 def render_students(rows: pd.DataFrame) -> None:
@@ -126,18 +139,16 @@ def render_students(rows: pd.DataFrame) -> None:
         {
             "student_id": rows["student_id"],
             "name": rows["name"],
-            "class_code": rows["class_code"],
+            "class_code": rows["class_code"].fillna(""),
             "location": rows["location"],
-            "mentor": rows["mentor"],
+            "mentor": rows["mentor"].fillna(""),
+            "worst": [ui.label("severity", s) for s in rows["worst"]],
             "open_signals": rows["open_signals"].astype(int),
-            "signals": [
-                [f"{dot(s, ack)} {ui.signal_title(c)}" for c, s, ack in badges]
-                for badges in rows["badges"]
-            ],
+            "signals": [[signal_text(c, ack) for c, _, ack in badges] for badges in rows["badges"]],
         }
     )
     table = st.dataframe(
-        shown,
+        ui.by_severity(shown, "worst", list(rows["worst"])),
         hide_index=True,
         key="caseload_students",
         on_select="rerun",
@@ -148,6 +159,7 @@ def render_students(rows: pd.DataFrame) -> None:
             "class_code": ui.tr("caseload.class"),
             "location": ui.tr("caseload.location"),
             "mentor": ui.tr("caseload.mentor"),
+            "worst": ui.tr("caseload.worst"),
             "open_signals": st.column_config.NumberColumn(ui.tr("caseload.open_signals")),
             "signals": st.column_config.ListColumn(ui.tr("caseload.signals"), width="large"),
         },
@@ -158,7 +170,7 @@ def render_students(rows: pd.DataFrame) -> None:
 
 def state_text(row) -> str:
     if row.acknowledged:
-        return ui.tr("caseload.state_acknowledged", until=row.ack_until)
+        return ui.tr("caseload.state_acknowledged", until=ui.date_text(row.ack_until))
     return ui.tr("caseload.state_open")
 
 
@@ -167,12 +179,11 @@ def render_signals(found: pd.DataFrame) -> None:
     if found.empty:
         st.info(ui.tr("caseload.no_signals"))
         return
+    severity = ui.tr("caseload.severity")
     table = pd.DataFrame(
         {
-            ui.tr("caseload.signal"): [
-                f"{dot(r.severity, r.acknowledged)} {ui.signal_title(r.code)}"
-                for r in found.itertuples()
-            ],
+            severity: [ui.label("severity", s) for s in found["severity"]],
+            ui.tr("caseload.signal"): [ui.signal_title(c) for c in found["code"]],
             ui.tr("caseload.name"): found["name"],
             ui.tr("caseload.since"): found["since"],
             ui.tr("caseload.explanation"): found["explanation"],
@@ -180,7 +191,11 @@ def render_signals(found: pd.DataFrame) -> None:
             ui.tr("caseload.state"): [state_text(r) for r in found.itertuples()],
         }
     )
-    st.dataframe(table, hide_index=True, key="caseload_signals")
+    styled = ui.by_severity(
+        table, severity, list(found["severity"]), list(found["acknowledged"].astype(bool))
+    )
+    since = ui.tr("caseload.since")
+    st.dataframe(styled, hide_index=True, column_config={since: ui.date_column(since)})
 
 
 def render_acknowledge(user: User, found: pd.DataFrame) -> None:
@@ -193,7 +208,7 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
         range(len(found)),
         format_func=lambda i: (
             f"{ui.signal_title(found['code'].iloc[i])} — {found['name'].iloc[i]} "
-            f"({found['student_id'].iloc[i]}, {found['since'].iloc[i]})"
+            f"({found['student_id'].iloc[i]}, {ui.date_text(found['since'].iloc[i])})"
         ),
         key="caseload_ack_pick",
     )
@@ -208,7 +223,7 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
             ui.tr(
                 "caseload.ack_current",
                 by=chosen["ack_by"],
-                until=chosen["ack_until"],
+                until=ui.date_text(chosen["ack_until"]),
                 reason=chosen["ack_reason"],
             )
         )
@@ -217,6 +232,7 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
         until = st.date_input(
             ui.tr("caseload.ack_until"),
             value=ui.today() + dt.timedelta(days=30),
+            format=ui.date_format(),
             key="caseload_ack_until",
         )
         if not st.form_submit_button(ui.tr("caseload.ack_submit")):
@@ -236,7 +252,7 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
     except RegiebordError as exc:
         ui.show_error(exc)
         return
-    st.session_state["caseload_notice"] = ui.tr("caseload.ack_done", until=until)
+    st.session_state["caseload_notice"] = ui.tr("caseload.ack_done", until=ui.date_text(until))
     st.rerun()
 
 
@@ -255,7 +271,12 @@ def render_upcoming(upcoming: pd.DataFrame, days: int) -> None:
             ui.tr("caseload.supervisor"): upcoming["supervisor"],
         }
     )
-    st.dataframe(table, hide_index=True, key="caseload_upcoming")
+    due, deadline = ui.tr("caseload.due"), ui.tr("caseload.deadline")
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={due: ui.date_column(due), deadline: ui.date_column(deadline)},
+    )
 
 
 user = ui.user()
@@ -265,7 +286,9 @@ notice = st.session_state.pop("caseload_notice", None)
 if notice:
     st.success(notice)
 
-as_of = st.date_input(ui.tr("caseload.as_of"), value=ui.today(), key="caseload_as_of")
+as_of = st.columns([1, 3])[0].date_input(
+    ui.tr("caseload.as_of"), value=ui.today(), format=ui.date_format(), key="caseload_as_of"
+)
 options = load_options(ui.store_key(), user, as_of)
 filters = filter_widgets(user, options)
 result = load_caseload(ui.store_key(), user, as_of, filters, ui.lang())

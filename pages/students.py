@@ -51,6 +51,7 @@ chosen = [
         ui.tr(f"studentlist.{name}"),
         values,
         format_func=fmt or str,
+        placeholder=ui.tr("studentlist.all"),
         key=f"students_{name}",
         on_change=first_page,
     )
@@ -71,7 +72,11 @@ else:
     st.caption(
         ui.tr("studentlist.count", total=result.total) + " · " + ui.tr("studentlist.open_hint")
     )
-    rows = result.rows.assign(status=result.rows["status"].map(lambda c: ui.label("status", c)))
+    rows = result.rows.assign(
+        status=result.rows["status"].map(lambda c: ui.label("status", c)),
+        class_code=result.rows["class_code"].fillna(""),
+        mentor=result.rows["mentor"].fillna(""),
+    )
     table = st.dataframe(
         rows,
         hide_index=True,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test
 
 from dashboard import access, users
 
@@ -121,3 +123,14 @@ def test_language_switch_to_english(signed_in):
     assert "Demo data" in texts(at)
     assert "Signals per kind" in texts(at)
     assert at.button(key="sign_out").label == "Sign out"
+
+
+def test_a_page_run_without_the_entry_is_sent_to_the_sign_in(db, monkeypatch):
+    """A fresh server's first request runs a pages/ file by itself (Streamlit's old folder
+    mode); the page must show nothing and hand over to the entry's sign-in gate."""
+    monkeypatch.setattr(app_test, "PagesManager", PagesManager)  # AppTest's own: folder mode
+    at = new_app()
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Inloggen"
+    assert not at.number_input

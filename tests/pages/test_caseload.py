@@ -19,9 +19,7 @@ def frame_with(at, column: str):
 def shown_open_counts(at) -> dict[str, int]:
     table = frame_with(at, "Open")
     titles = {i18n.t(f"signals.{code}.title"): code for code in signals.CODES}
-    return {
-        titles[label.split(" ", 1)[1]]: int(n) for label, n in zip(table["Signaal"], table["Open"])
-    }
+    return {titles[label]: int(n) for label, n in zip(table["Signaal"], table["Open"])}
 
 
 def expected_open_counts(user) -> dict[str, int]:
@@ -43,7 +41,7 @@ def test_counts_per_signal_match_signals_evaluate(signed_in):
     assert students["open_signals"].sum() == sum(expected.values())
     # Worst first: the first student has a high signal when any exists.
     if any(signals.CODES[c] == "high" for c in expected):
-        assert students["signals"].iloc[0][0].startswith("🔴")
+        assert students["worst"].iloc[0] == "hoog"
 
 
 def test_location_filter_and_my_students(signed_in):
@@ -115,3 +113,20 @@ def test_another_evaluation_day(signed_in):
     assert not at.exception
     assert "0 leerlingen · 0 open signalen" in texts(at)
     assert "Geen leerlingen bij deze filters." in texts(at)
+
+
+def test_guide_filter(signed_in):
+    at = signed_in("zorgcoordinator")
+    person = at.session_state["user"].person_id  # the coordinator guides some students too
+    at.selectbox(key="caseload_guide").set_value(person).run()
+    with app_store().read() as cur:
+        guided = {
+            r[0]
+            for r in cur.execute(
+                "SELECT student_id FROM roles WHERE person_id = $p AND role <> 'parent' "
+                "AND start_date <= $t AND (end_date IS NULL OR end_date >= $t)",
+                {"p": person, "t": TODAY},
+            ).fetchall()
+        }
+    shown = set(frame_with(at, "open_signals")["student_id"])
+    assert shown and shown <= guided
