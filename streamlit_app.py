@@ -42,9 +42,16 @@ def uses_oidc() -> bool:
         return False
 
 
-def start_session(user: access.User) -> None:
+def start_session(user: access.User, started_at: dt.datetime | None = None) -> None:
     now = dt.datetime.now()
-    st.session_state.update(user=user, started_at=now, last_seen=now)
+    st.session_state.update(user=user, started_at=started_at or now, last_seen=now)
+
+
+def oidc_signed_in_at() -> dt.datetime | None:
+    """When the identity provider signed the user in (the ID token's `iat`), so the absolute
+    session lifetime also bounds the 30-day login cookie that new browser sessions reuse."""
+    issued = st.user.get("iat")
+    return dt.datetime.fromtimestamp(issued) if isinstance(issued, int | float) else None
 
 
 def end_session(store, notice: str) -> None:
@@ -56,6 +63,8 @@ def end_session(store, notice: str) -> None:
         if key not in KEPT_ON_SIGN_OUT:
             del st.session_state[key]
     st.session_state["signin_notice"] = notice
+    if uses_oidc() and st.user.is_logged_in:
+        st.logout()  # else the identity cookie would sign the user straight back in
 
 
 def current_user(store) -> access.User | None:
@@ -127,8 +136,14 @@ def oidc_sign_in(store) -> None:
     if st.user.is_logged_in:
         user = users.user_for_email(store, st.user.email)
         if user is not None:
+            started_at = oidc_signed_in_at()
+            if started_at and users.session_expired(
+                started_at, dt.datetime.now(), dt.datetime.now(), settings.current(store)
+            ):
+                end_session(store, "signin.expired")
+                return
             users.record_sign_in(store, user)
-            start_session(user)
+            start_session(user, started_at)
             st.rerun()
         st.error(ui.tr("signin.sso_unknown", email=st.user.email))
         st.button(ui.tr("signin.sign_out"), on_click=st.logout)
@@ -145,8 +160,6 @@ def sidebar_account(store, user: access.User) -> None:
     )
     if st.sidebar.button(ui.tr("signin.sign_out"), key="sign_out"):
         end_session(store, "signin.signed_out")
-        if uses_oidc():
-            st.logout()
         st.rerun()
 
 

@@ -134,3 +134,84 @@ def test_a_page_run_without_the_entry_is_sent_to_the_sign_in(db, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Inloggen"
     assert not at.number_input
+
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-secret-not-used",
+    "client_id": "regiebord",
+    "client_secret": "not-used",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+def oidc_app(email: str | None) -> object:
+    at = new_app()
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": email is not None, **({"email": email} if email else {})}
+    return at
+
+
+def test_oidc_sign_in_by_e_mail(db):
+    users.add_user(
+        app_store(),
+        access.CLI_USER,
+        "j.devries",
+        "guide",
+        "a-long-password",
+        person_id=_some_person(),
+        email="J.deVries@school.example",
+    )
+    at = oidc_app("j.devries@school.example").run()
+    assert not at.exception
+    assert at.session_state["user"].username == "j.devries"
+    assert at.title[0].value == "Caseload"
+    with app_store().read() as cur:
+        method = cur.execute(
+            "SELECT detail FROM audit WHERE action = 'sign_in' AND actor = 'j.devries'"
+        ).fetchall()
+    assert method == [("oidc",)]
+    # Signing out also ends the identity provider's session in Streamlit (st.logout).
+    at.button(key="sign_out").click().run()
+    assert "user" not in at.session_state
+    assert at.user.get("is_logged_in") is False
+
+
+def test_oidc_sessions_keep_the_app_clock(db):
+    users.add_user(
+        app_store(),
+        access.CLI_USER,
+        "j.devries",
+        "guide",
+        "a-long-password",
+        person_id=_some_person(),
+        email="j.devries@school.example",
+    )
+    at = oidc_app("j.devries@school.example").run()
+    at.session_state["last_seen"] = dt.datetime.now() - dt.timedelta(hours=1)
+    at.run()
+    assert "user" not in at.session_state
+    assert at.user.get("is_logged_in") is False  # the cookie cannot sign them back in
+    # A login cookie older than the absolute lifetime does not start a session either.
+    at = oidc_app("j.devries@school.example")
+    at.user["iat"] = (dt.datetime.now() - dt.timedelta(hours=13)).timestamp()
+    at.run()
+    assert "user" not in at.session_state
+    assert at.user.get("is_logged_in") is False
+
+
+def test_oidc_unknown_e_mail_gets_no_session(db):
+    at = oidc_app("stranger@elsewhere.example").run()
+    assert "user" not in at.session_state
+    assert "Er is geen actief Regiebord-account voor stranger@elsewhere.example" in texts(at)
+
+
+def test_oidc_signed_out_sees_the_school_sign_in_button(db):
+    at = oidc_app(None).run()
+    assert at.button[0].label == "Inloggen met uw schoolaccount"
+    assert not at.text_input  # no local password form with OIDC
+
+
+def _some_person() -> str:
+    with app_store().read() as cur:
+        return cur.execute("SELECT min(person_id) FROM staff").fetchone()[0]
