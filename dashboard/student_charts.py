@@ -21,6 +21,8 @@ KIND_COLOURS = {
 }
 MOMENT_COLOURS = {"start": "#1f77b4", "mid": "#9467bd", "final": "#2ca02c", "incidental": "#7f7f7f"}
 ROW_HEIGHT = 78
+LANE_HEIGHT = 34  # pixels per lane of the contact timeline
+DATE_AXIS = alt.Axis(format="%d-%m-%y", title=None, labelOverlap=True)
 COLUMN_WIDTH = 170
 
 
@@ -37,38 +39,55 @@ def network_layout(people: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def network_chart(people: pd.DataFrame, kinds: list[str], student_name: str) -> alt.Chart:
-    """The student on the left, a line to each person, people in one row per organisation kind."""
+def network_chart(people: pd.DataFrame, kinds: list[str], student_name: str) -> alt.LayerChart:
+    """The student on the left; one branch per organisation kind with its people on it.
+
+    Drawn as a tree (student -> trunk -> one horizontal branch per kind) so that no line
+    crosses a name; the direction holder gets a larger dot with a dark ring.
+    """
     laid = network_layout(people, kinds)
-    n_rows = max(int(laid["y"].max()) + 1, 1) if len(laid) else 1
-    n_cols = max(int(laid["x"].max()), 1) if len(laid) else 1
+    n_rows = int(laid["y"].max()) + 1 if len(laid) else 1
+    n_cols = int(laid["x"].max()) if len(laid) else 1
     mid = (n_rows - 1) / 2
-    x_scale = alt.Scale(domain=[-0.6, n_cols + 0.6], nice=False)
-    y_scale = alt.Scale(domain=[n_rows - 0.4, -0.9], nice=False)
-    x, y = alt.X("x:Q", scale=x_scale, axis=None), alt.Y("y:Q", scale=y_scale, axis=None)
+    x_scale = alt.Scale(domain=[-0.5, n_cols + 0.5], nice=False)
+    y_scale = alt.Scale(domain=[n_rows - 0.45, -0.75], nice=False)
+
+    def xy(chart: alt.Chart, x: str = "x", y: str = "y") -> alt.Chart:
+        return chart.encode(
+            x=alt.X(f"{x}:Q", scale=x_scale, axis=None), y=alt.Y(f"{y}:Q", scale=y_scale, axis=None)
+        )
+
     colour = alt.Color(
         "kind:N",
         scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
         legend=None,
     )
-    centre = pd.DataFrame([{"x": 0, "y": mid, "name": student_name}])
-    base = alt.Chart(laid)
-    edges = (
-        base.mark_rule(opacity=0.35, strokeWidth=1.5)
-        .encode(
-            x=alt.X("x0:Q", scale=x_scale, axis=None),
-            y=alt.Y("y0:Q", scale=y_scale, axis=None),
-            x2="x:Q",
-            y2="y:Q",
-            color=colour,
-        )
-        .transform_calculate(x0="0", y0=str(mid))
+    rows = laid.groupby(["y", "kind", "kind_label"], as_index=False)["x"].max()
+    trunk = pd.DataFrame(
+        [
+            {"x": 0, "y": mid, "x2": 0.5, "y2": mid},
+            {"x": 0.5, "y": 0, "x2": 0.5, "y2": n_rows - 1},
+        ]
     )
-    dots = base.mark_circle(opacity=1).encode(
-        x=x,
-        y=y,
+    lines = xy(alt.Chart(trunk).mark_rule(color="#999", strokeWidth=2)).encode(x2="x2:Q", y2="y2:Q")
+    branches = (
+        xy(alt.Chart(rows).mark_rule(strokeWidth=2, opacity=0.6), x="x0")
+        .encode(x2="x:Q", y2="y:Q", color=colour)
+        .transform_calculate(x0="0.5")
+    )
+    group_labels = (
+        xy(
+            alt.Chart(rows).mark_text(
+                align="left", dx=4, dy=-9, fontSize=11, fontStyle="italic", color="#444"
+            ),
+            x="x0",
+        )
+        .encode(text="kind_label:N")
+        .transform_calculate(x0="0.5")
+    )
+    dots = xy(alt.Chart(laid).mark_circle(opacity=1)).encode(
         color=colour,
-        size=alt.condition("datum.holds_direction", alt.value(520), alt.value(240)),
+        size=alt.condition("datum.holds_direction", alt.value(520), alt.value(220)),
         stroke=alt.condition("datum.holds_direction", alt.value("#111"), alt.value("white")),
         strokeWidth=alt.value(2),
         tooltip=[
@@ -77,32 +96,18 @@ def network_chart(people: pd.DataFrame, kinds: list[str], student_name: str) -> 
             alt.Tooltip("organisation:N", title=""),
         ],
     )
-    names = base.mark_text(dy=18, fontWeight="bold", fontSize=12).encode(x=x, y=y, text="name:N")
-    roles = base.mark_text(dy=32, fontSize=11, color="#555").encode(x=x, y=y, text="roles:N")
-    group_labels = (
-        alt.Chart(laid.drop_duplicates("y"))
-        .mark_text(align="left", dx=-12, dy=-22, fontSize=11, color="#333", fontStyle="italic")
-        .encode(x=alt.X("x0:Q", scale=x_scale, axis=None), y=y, text="kind_label:N")
-        .transform_calculate(x0="0.75")
+    names = xy(alt.Chart(laid).mark_text(dy=19, fontWeight="bold", fontSize=12)).encode(
+        text="name:N"
     )
-    student = (
-        alt.Chart(centre)
-        .mark_circle(size=900, color="#222")
-        .encode(x=alt.X("x:Q", scale=x_scale, axis=None), y=alt.Y("y:Q", scale=y_scale, axis=None))
+    roles = xy(alt.Chart(laid).mark_text(dy=33, fontSize=11, color="#555")).encode(text="roles:N")
+    centre = pd.DataFrame([{"x": 0, "y": mid, "name": student_name}])
+    student = xy(alt.Chart(centre).mark_circle(size=900, color="#222", opacity=1))
+    student_label = xy(alt.Chart(centre).mark_text(dy=30, fontWeight="bold", fontSize=13)).encode(
+        text="name:N"
     )
-    student_name_mark = (
-        alt.Chart(centre)
-        .mark_text(dy=30, fontWeight="bold", fontSize=13)
-        .encode(
-            x=alt.X("x:Q", scale=x_scale, axis=None),
-            y=alt.Y("y:Q", scale=y_scale, axis=None),
-            text="name:N",
-        )
-    )
-    layers = [edges, dots, names, roles, group_labels, student, student_name_mark]
     return (
-        alt.layer(*layers)
-        .properties(width=COLUMN_WIDTH * (n_cols + 1), height=ROW_HEIGHT * n_rows + 40)
+        alt.layer(lines, branches, group_labels, dots, names, roles, student, student_label)
+        .properties(width=COLUMN_WIDTH * (n_cols + 1), height=ROW_HEIGHT * n_rows + 30)
         .configure_view(stroke=None)
     )
 
@@ -122,14 +127,13 @@ def timeline_chart(
     planned:  date, lane, kind, label        periods: start, end, lane, label
     """
     y = alt.Y("lane:N", sort=lanes, title=None, axis=alt.Axis(labelLimit=220))
-    x_title = None
     layers = []
     if len(periods):
         layers.append(
             alt.Chart(periods)
             .mark_bar(height=14, cornerRadius=3, color="#d9d9d9")
             .encode(
-                x=alt.X("start:T", title=x_title),
+                x=alt.X("start:T", axis=DATE_AXIS),
                 x2="end:T",
                 y=y,
                 tooltip=[alt.Tooltip("label:N", title="")],
@@ -145,7 +149,7 @@ def timeline_chart(
             alt.Chart(planned)
             .mark_point(size=160, filled=False, strokeWidth=2, opacity=0.8)
             .encode(
-                x=alt.X("date:T", title=x_title),
+                x=alt.X("date:T", axis=DATE_AXIS),
                 y=y,
                 color=colour,
                 tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("date:T", title="")],
@@ -156,7 +160,7 @@ def timeline_chart(
             alt.Chart(contacts)
             .mark_point(size=110, filled=True, opacity=0.9)
             .encode(
-                x=alt.X("date:T", title=x_title),
+                x=alt.X("date:T", axis=DATE_AXIS),
                 y=y,
                 color=colour,
                 shape=alt.Shape("channel_label:N", legend=alt.Legend(title=None, orient="bottom")),
@@ -173,6 +177,6 @@ def timeline_chart(
     layers.append(
         alt.Chart(marker)
         .mark_rule(color="#d62728", strokeDash=[4, 3])
-        .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="")])
+        .encode(x=alt.X("date:T", axis=DATE_AXIS), tooltip=[alt.Tooltip("label:N", title="")])
     )
-    return alt.layer(*layers).properties(height=max(40 * len(lanes), 120))
+    return alt.layer(*layers).properties(height=alt.Step(LANE_HEIGHT))

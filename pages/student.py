@@ -49,6 +49,7 @@ CODE_FIELDS = {
 }
 PERSON_FIELDS = ("person_id", "holder_id", "recorded_by", "initiated_by", "supervisor_id")
 PERSON_LIST_FIELDS = ("participants", "counterpart_ids")
+TOPIC_COLOURS = {"present": "#1a7f37", "missing": "#c62828", "review_overdue": "#b26a00"}
 
 
 # -- small helpers ---------------------------------------------------------------------------
@@ -254,6 +255,7 @@ def hand_over_form(f: student_file.StudentFile) -> None:
             index=None,
             format_func=lambda p: person_label(f, p),
             key=key(form, "holder_id"),
+            placeholder=tr("student.choose"),
         )
         slots.below("holder_id")
         on = st.date_input(
@@ -353,8 +355,8 @@ def involvement_table(items, ended: bool) -> None:
             "organisation": [i.person.organisation for i in items],
             "email": [i.person.email or "" for i in items],
             "phone": [i.person.phone or "" for i in items],
-            "since": [i.start_date for i in items],
-            "until": [i.end_date for i in items],
+            "since": [day(i.start_date) for i in items],
+            "until": [day(i.end_date) for i in items],
             "note": [i.note or "" for i in items],
         }
     )
@@ -370,8 +372,8 @@ def involvement_table(items, ended: bool) -> None:
             "organisation": tr("student.col.organisation"),
             "email": tr("student.col.email"),
             "phone": tr("student.col.phone"),
-            "since": date_column(tr("student.col.since")),
-            "until": date_column(tr("student.col.until")),
+            "since": tr("student.col.since"),
+            "until": tr("student.col.until"),
             "note": tr("student.col.note"),
         },
     )
@@ -391,6 +393,7 @@ def assign_role_form(f: student_file.StudentFile) -> None:
             index=None,
             format_func=lambda p: f"{staff[p].name} — {staff[p].organisation}",
             key=key(form, "person_id"),
+            placeholder=tr("student.choose"),
         )
         slots.below("person_id")
         role = st.selectbox(
@@ -399,6 +402,7 @@ def assign_role_form(f: student_file.StudentFile) -> None:
             index=None,
             format_func=lambda r: label("role", r),
             key=key(form, "role"),
+            placeholder=tr("student.choose"),
         )
         slots.below("role")
         start = st.date_input(
@@ -439,6 +443,7 @@ def end_role_form(f: student_file.StudentFile) -> None:
             index=None,
             format_func=lambda k: f"{active[k].person.name} — {label('role', active[k].role)}",
             key=key(form, "role"),
+            placeholder=tr("student.choose"),
         )
         slots.below("role")
         end = st.date_input(
@@ -538,9 +543,9 @@ def moments_table(f: student_file.StudentFile, p: student_file.Placement) -> Non
     frame = pd.DataFrame(
         {
             "moment": [label("kind", m.kind) for m in p.moments],
-            "planned": [m.planned_on for m in p.moments],
+            "planned": [day(m.planned_on) for m in p.moments],
             "state": [moment_state(m, p, f.as_of) for m in p.moments],
-            "held": [m.held_on for m in p.moments],
+            "held": [day(m.held_on) if m.held_on else "" for m in p.moments],
             "who": [names(f, m.participants) if m.is_held else "" for m in p.moments],
             "missing": [
                 ", ".join(missing_names[x] for x in m.missing) if m.is_held else ""
@@ -554,9 +559,9 @@ def moments_table(f: student_file.StudentFile, p: student_file.Placement) -> Non
         width="stretch",
         column_config={
             "moment": tr("student.col.moment"),
-            "planned": date_column(tr("student.col.planned")),
+            "planned": tr("student.col.planned"),
             "state": tr("student.col.state"),
-            "held": date_column(tr("student.col.held")),
+            "held": tr("student.col.held"),
             "who": tr("student.col.participants"),
             "missing": tr("student.col.missing"),
         },
@@ -567,30 +572,32 @@ def contacts_view(f: student_file.StudentFile) -> None:
     if not f.contacts and not f.placements:
         st.info(tr("student.contacts.none"))
         return
-    kinds_col, channels_col, period_col = st.columns(3)
-    kinds = kinds_col.multiselect(
+    kinds_col, period_col = st.columns([2, 1])
+    kinds = kinds_col.pills(
         tr("student.filter.kind"),
         CONTACT_KINDS,
+        selection_mode="multi",
         default=list(CONTACT_KINDS),
         format_func=lambda k: label("kind", k),
         key="student.filter.kind",
     )
-    channels = channels_col.multiselect(
+    known = [c.date for c in f.contacts] + [f.as_of, f.student.enrolment_date]
+    known += [p.end_date for p in f.placements]
+    period = period_col.date_input(
+        tr("student.filter.period"),
+        value=(min(known), max(known)),
+        key="student.filter.period",
+        format=tr("student.date_input"),
+    )
+    channels = st.pills(
         tr("student.filter.channel"),
         CHANNELS,
+        selection_mode="multi",
         default=list(CHANNELS),
         format_func=lambda c: label("channel", c),
         key="student.filter.channel",
     )
-    dates = [c.date for c in f.contacts] + [f.as_of, f.student.enrolment_date]
-    dates += [p.end_date for p in f.placements]
-    period = period_col.date_input(
-        tr("student.filter.period"),
-        value=(min(dates), max(dates)),
-        key="student.filter.period",
-        format=tr("student.date_input"),
-    )
-    start, end = (period[0], period[-1]) if period else (min(dates), max(dates))
+    start, end = (period[0], period[-1]) if period else (min(known), max(known))
     shown = [
         c
         for c in f.contacts
@@ -815,6 +822,7 @@ def early_end_form(f: student_file.StudentFile) -> None:
             index=None,
             format_func=lambda p: placement_label(f, p),
             key=key(form, "placement_id"),
+            placeholder=tr("student.choose"),
         )
         slots.below("placement_id")
         on = st.date_input(
@@ -867,10 +875,11 @@ def stop_notice(f: student_file.StudentFile) -> None:
 
 def agreements_tab(f: student_file.StudentFile) -> None:
     states = {
-        "present": ("🟢", tr("student.topic.present")),
-        "missing": ("🔴", tr("student.topic.missing")),
-        "review_overdue": ("🟠", tr("student.topic.review_overdue")),
+        "present": ("✓", tr("student.topic.present")),
+        "missing": ("✗", tr("student.topic.missing")),
+        "review_overdue": ("!", tr("student.topic.review_overdue")),
     }
+    colours = {f"{mark} {text}": TOPIC_COLOURS[code] for code, (mark, text) in states.items()}
     rows = []
     for t in f.topics:
         shown = t.active or (None,)
@@ -883,18 +892,16 @@ def agreements_tab(f: student_file.StudentFile) -> None:
                     "holder": person_name(f, a.holder_id) if a else "",
                     "with": names(f, a.counterpart_ids) if a else "",
                     "details": agreement_details(a) if a else "",
-                    "agreed_on": a.agreed_on if a else None,
-                    "review_on": a.review_on if a else None,
+                    "agreed_on": day(a.agreed_on) if a else "",
+                    "review_on": day(a.review_on) if a and a.review_on else "",
                     "discussed": yes_no(a.discussed_with_student) if a else "",
                     "placement": placement_label(f, a.placement_id) if a and a.placement_id else "",
                 }
             )
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        width="stretch",
-        column_config=agreement_columns(),
+    table = pd.DataFrame(rows).style.map(
+        lambda v: f"color: {colours[v]}; font-weight: 600", subset=["state"]
     )
+    st.dataframe(table, hide_index=True, width="stretch", column_config=agreement_columns())
     ended = [a for a in f.agreements if not a.is_active]
     if ended:
         with st.expander(tr("student.agreements.history", n=len(ended))):
@@ -905,8 +912,8 @@ def agreements_tab(f: student_file.StudentFile) -> None:
                         "holder": person_name(f, a.holder_id),
                         "with": names(f, a.counterpart_ids),
                         "details": agreement_details(a),
-                        "agreed_on": a.agreed_on,
-                        "ended_on": a.ended_on,
+                        "agreed_on": day(a.agreed_on),
+                        "ended_on": day(a.ended_on),
                         "discussed": yes_no(a.discussed_with_student),
                         "placement": placement_label(f, a.placement_id) if a.placement_id else "",
                     }
@@ -934,6 +941,7 @@ def agreements_tab(f: student_file.StudentFile) -> None:
                         f"{label('topic', by_id[i].topic)} — {person_name(f, by_id[i].holder_id)}"
                     ),
                     key="student.agreement.chosen",
+                    placeholder=tr("student.choose"),
                 )
                 if chosen:
                     st.markdown(f"**{ui.plain(tr('student.agreements.new_version'))}**")
@@ -956,9 +964,9 @@ def agreement_columns() -> dict:
         "holder": tr("student.col.holder"),
         "with": tr("student.col.counterparts"),
         "details": tr("student.col.details"),
-        "agreed_on": date_column(tr("student.col.agreed_on")),
-        "review_on": date_column(tr("student.col.review_on")),
-        "ended_on": date_column(tr("student.col.ended_on")),
+        "agreed_on": tr("student.col.agreed_on"),
+        "review_on": tr("student.col.review_on"),
+        "ended_on": tr("student.col.ended_on"),
         "discussed": tr("student.col.discussed"),
         "placement": tr("student.col.placement"),
     }
@@ -1133,7 +1141,7 @@ def consent_tab(f: student_file.StudentFile) -> None:
                     {
                         "audience": [label("audience", c.audience) for c in earlier],
                         "shares": [yes_no(c.shares) for c in earlier],
-                        "decided_on": [c.decided_on for c in earlier],
+                        "decided_on": [day(c.decided_on) for c in earlier],
                         "recorded_by": [person_name(f, c.recorded_by) for c in earlier],
                         "note": [c.note or "" for c in earlier],
                     }
@@ -1143,7 +1151,7 @@ def consent_tab(f: student_file.StudentFile) -> None:
                 column_config={
                     "audience": tr("student.col.audience"),
                     "shares": tr("student.col.shares"),
-                    "decided_on": date_column(tr("student.col.decided_on")),
+                    "decided_on": tr("student.col.decided_on"),
                     "recorded_by": tr("student.col.recorded_by"),
                     "note": tr("student.col.note"),
                 },
@@ -1370,7 +1378,7 @@ def main() -> None:
         direction_card(f)
     network, placements, agreements, consent, status = st.tabs(
         [
-            tr("student.tab.network", n=len(f.guides)),
+            tr("student.tab.network", n=len({i.person.person_id for i in f.active_network})),
             tr("student.tab.placements"),
             tr("student.tab.agreements"),
             tr("student.tab.consent"),

@@ -81,7 +81,7 @@ def test_overview_shows_student_direction_and_signals(world):
     assert "Startgesprek ontbreekt" in text
     assert "Plan het startgesprek met Mila Mentor en Sam Bakker" in text
     assert "eindverantwoordelijk" in text.lower()
-    assert [t.label for t in at.tabs][0] == "Netwerk (5)"
+    assert [t.label for t in at.tabs][0] == "Netwerk (6)"
 
 
 def test_without_a_student_the_page_says_what_to_do(world):
@@ -100,7 +100,7 @@ def test_contacts_filter_by_kind(world):
     at = open_page(user=w.CARE)
     (table,) = [d for d in at.dataframe if "channel" in d.value.columns]
     assert len(table.value) == 2
-    at.multiselect(key="student.filter.channel").set_value(["phone"]).run()
+    at.pills(key="student.filter.channel").set_value(["phone"]).run()
     (table,) = [d for d in at.dataframe if "channel" in d.value.columns]
     assert list(table.value["channel"]) == ["telefoon"]
 
