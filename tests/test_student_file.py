@@ -102,6 +102,14 @@ def test_invisible_student_is_not_found_exactly_like_an_unknown_one(world):
     assert _views(world) == 0
 
 
+def test_admin_opens_any_file_but_not_an_unknown_one(world):
+    f = student_file.load(world, w.ADMIN, "S2", T)
+    assert (f.student.name, f.student.is_minor) == ("Tim de Vries", False)
+    assert f.direction is None and f.may_write
+    with pytest.raises(NotFound):
+        student_file.load(world, w.ADMIN, "NOPE", T)
+
+
 def test_a_manager_sees_no_student_file(world):
     with pytest.raises(NotFound):
         student_file.load(world, User("boss", "manager"), "S1", T)
