@@ -145,7 +145,7 @@ def oidc_sign_in(store) -> None:
             users.record_sign_in(store, user)
             start_session(user, started_at)
             st.rerun()
-        st.error(ui.tr("signin.sso_unknown", email=st.user.email))
+        st.error(ui.tr("signin.sso_unknown", email=ui.plain(st.user.email or "")))
         st.button(ui.tr("signin.sign_out"), on_click=st.logout)
         return
     st.title(ui.tr("signin.title"))

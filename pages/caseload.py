@@ -222,9 +222,9 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
         st.caption(
             ui.tr(
                 "caseload.ack_current",
-                by=chosen["ack_by"],
+                by=ui.plain(chosen["ack_by"]),
                 until=ui.date_text(chosen["ack_until"]),
-                reason=chosen["ack_reason"],
+                reason=ui.plain(chosen["ack_reason"]),
             )
         )
     with st.form("caseload_ack", clear_on_submit=True):

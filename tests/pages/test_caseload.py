@@ -84,6 +84,8 @@ def test_acknowledge_a_signal(signed_in):
     assert "Vastgelegd" in texts(at)
     after = shown_open_counts(at)
     assert sum(after.values()) == sum(before.values()) - 1
+    states = frame_with(at, "Status")["Status"].tolist()
+    assert sum(s.startswith("bewust afgeweken tot") for s in states) == 1  # still listed
     with app_store().read() as cur:
         row = cur.execute("SELECT reason, acknowledged_by FROM acknowledgements").fetchall()
     assert row == [("Afgestemd in het zorgoverleg", "zorgcoordinator")]
