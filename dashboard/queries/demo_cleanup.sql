@@ -17,6 +17,7 @@ DROP TABLE IF EXISTS demo_prog;
 DROP TABLE IF EXISTS demo_loc;
 DROP TABLE IF EXISTS demo_pool;
 DROP MACRO IF EXISTS demo_nsup;
+DROP MACRO IF EXISTS demo_pkey;
 DROP MACRO IF EXISTS demo_mentor_at;
 DROP MACRO IF EXISTS demo_between;
 DROP MACRO IF EXISTS demo_n;

@@ -20,6 +20,10 @@ CREATE OR REPLACE TEMP MACRO demo_mentor_at(mode, d, change_d, gone_d, mentor, p
         WHEN 'gone' THEN CASE WHEN d > gone_d THEN NULL ELSE prev END
         ELSE mentor
     END;
+-- One number per person key (group number, a, b, k); joins on it keep DuckDB's optimizer from
+-- linking the person lookups to each other (joining them on shared columns blew up).
+CREATE OR REPLACE TEMP MACRO demo_pkey(gr, a, b, k) AS
+    gr::BIGINT * 10000000000000000 + a::BIGINT * 1000000000 + b::BIGINT * 10000 + k::BIGINT;
 -- The number of supervisors of company c of offer o (1 or 2).
 CREATE OR REPLACE TEMP MACRO demo_nsup(o, c) AS 1 + demo_n(o * 100000 + c, 'nsup', 2);
 
@@ -233,7 +237,7 @@ WITH c AS (
     SELECT oc.o, unnest(range(oc.ncomp)) AS c, p.sector
     FROM demo_oc oc JOIN demo_prog p USING (g)
 )
-SELECT c.o, c.c,
+SELECT c.o, c.c, c.o * 100000 + c.c AS ckey,
     replace(replace(replace(tpl.text,
         '{last}', ln.text), '{street}', st.text), '{company}', co.text) AS name
 FROM c
@@ -244,7 +248,7 @@ JOIN demo_pool co ON co.pool = 'company' AND co.k = demo_n(c.o * 100000 + c.c, '
 
 CREATE OR REPLACE TEMP TABLE demo_p AS
 WITH numbered AS (
-    SELECT d.*, row_number() OVER (ORDER BY gr, a, b, k) AS n,
+    SELECT d.*, row_number() OVER (ORDER BY gr, a, b, k) AS n, demo_pkey(gr, a, b, k) AS pkey,
         CASE WHEN grp = 'parent' THEN CASE
             WHEN k = 0 AND demo_n(a, 'parnote', 10) < 6 THEN 'Moeder'
             WHEN k = 0 AND demo_n(a, 'parnote', 10) < 9 THEN 'Vader'
@@ -266,7 +270,9 @@ named AS (
     JOIN demo_pool fn ON fn.pool = CASE note WHEN 'Moeder' THEN 'first_f' WHEN 'Vader' THEN 'first_m' ELSE 'first' END
         AND fn.k = demo_n(n, 'pfirst', getvariable('demo_nfirst'))
     JOIN demo_pool ln ON ln.pool = 'last' AND ln.k = demo_n(n, 'plast', getvariable('demo_nlast'))
-    LEFT JOIN demo_s1 s ON grp = 'parent' AND s.i = nb.a
+    -- (conditions as equalities on CASE keys: a constant test in a LEFT JOIN makes DuckDB
+    -- fall back to a nested loop)
+    LEFT JOIN demo_s1 s ON s.i = CASE WHEN grp = 'parent' THEN nb.a END
     LEFT JOIN demo_pool sl ON sl.pool = 'last' AND sl.k = s.last_k
 ),
 org AS (
@@ -287,11 +293,11 @@ org AS (
             ELSE 'school'
         END AS organisation_kind
     FROM named nm
-    LEFT JOIN demo_service sv ON grp = 'ext' AND sv.sv = nm.b
-    LEFT JOIN demo_lc lc ON grp = 'ext' AND lc.l = nm.a
-    LEFT JOIN demo_company co ON grp = 'sup' AND co.o = nm.a AND co.c = nm.b
+    LEFT JOIN demo_service sv ON sv.sv = CASE WHEN grp = 'ext' THEN nm.b END
+    LEFT JOIN demo_lc lc ON lc.l = CASE WHEN grp = 'ext' THEN nm.a END
+    LEFT JOIN demo_company co ON co.ckey = CASE WHEN grp = 'sup' THEN nm.a * 100000 + nm.b END
 )
-SELECT grp, a, b, k, n, pid, note, first_name, last_name, first_name || ' ' || last_name AS name,
+SELECT grp, a, b, k, n, pkey, pid, note, first_name, last_name, first_name || ' ' || last_name AS name,
     organisation, organisation_kind,
     CASE
         WHEN grp = 'parent' AND demo_u(n, 'pmail') < 0.5 THEN NULL
@@ -316,15 +322,15 @@ SELECT s.*,
     e1.pid AS ext1_pid,
     CASE WHEN s.has_ext2 THEN e2.pid END AS ext2_pid
 FROM demo_s1 s
-JOIN demo_p pm ON pm.grp = 'mentor' AND pm.a = s.o AND pm.b = s.letter
-JOIN demo_p pp ON pp.grp = 'mspare' AND pp.a = s.l AND pp.k = demo_n(s.i, 'prev', s.nspare)
-LEFT JOIN demo_p pk ON pk.grp = 'kaw' AND pk.a = s.o AND pk.b = s.letter
-JOIN demo_p pc ON pc.grp = 'cc' AND pc.a = s.l AND pc.k = demo_n(s.i, 'ccp', s.ncc)
-JOIN demo_p pw ON pw.grp = 'cw' AND pw.a = s.l AND pw.k = demo_n(s.i, 'cwp', s.ncw)
-JOIN demo_p pb ON pb.grp = 'bpv' AND pb.a = s.l AND pb.k = demo_n(s.i, 'bpvp', s.nbpv)
-JOIN demo_p pr ON pr.grp = 'peer' AND pr.a = s.l AND pr.k = demo_n(s.i, 'peerp', s.npeer)
-JOIN demo_p e1 ON e1.grp = 'ext' AND e1.a = s.l AND e1.b = s.svc1 AND e1.k = demo_n(s.i, 'e1p', s.next)
-JOIN demo_p e2 ON e2.grp = 'ext' AND e2.a = s.l AND e2.b = s.svc2 AND e2.k = demo_n(s.i, 'e2p', s.next);
+JOIN demo_p pm ON pm.pkey = demo_pkey(3, s.o, s.letter, 0)
+JOIN demo_p pp ON pp.pkey = demo_pkey(4, s.l, 0, demo_n(s.i, 'prev', s.nspare))
+LEFT JOIN demo_p pk ON pk.pkey = demo_pkey(6, s.o, s.letter, 0)
+JOIN demo_p pc ON pc.pkey = demo_pkey(1, s.l, 0, demo_n(s.i, 'ccp', s.ncc))
+JOIN demo_p pw ON pw.pkey = demo_pkey(2, s.l, 0, demo_n(s.i, 'cwp', s.ncw))
+JOIN demo_p pb ON pb.pkey = demo_pkey(5, s.l, 0, demo_n(s.i, 'bpvp', s.nbpv))
+JOIN demo_p pr ON pr.pkey = demo_pkey(7, s.l, 0, demo_n(s.i, 'peerp', s.npeer))
+JOIN demo_p e1 ON e1.pkey = demo_pkey(8, s.l, s.svc1, demo_n(s.i, 'e1p', s.next))
+JOIN demo_p e2 ON e2.pkey = demo_pkey(8, s.l, s.svc2, demo_n(s.i, 'e2p', s.next));
 
 -- Placements: up to four BPV periods one after another, the first some weeks after enrolment.
 CREATE OR REPLACE TEMP TABLE demo_pl AS
@@ -394,9 +400,8 @@ SELECT sp.i, sp.num, sp.p, sp.pk, 'PL' || sp.num || '-' || (sp.p + 1) AS plid,
     END AS stop_d,
     sp.left_early AND sp.s_date <= sp.end_d AS stop_by_leaving
 FROM supervised sp
-JOIN demo_company co ON co.o = sp.o AND co.c = sp.c
-JOIN demo_p ps ON ps.grp = 'sup' AND ps.a = sp.o AND ps.b = sp.c
-    AND ps.k = demo_n(sp.pk, 'supk', demo_nsup(sp.o, sp.c));
+JOIN demo_company co ON co.ckey = sp.o * 100000 + sp.c
+JOIN demo_p ps ON ps.pkey = demo_pkey(9, sp.o, sp.c, demo_n(sp.pk, 'supk', demo_nsup(sp.o, sp.c)));
 
 -- Per student: first placement facts, and the day contacts stop (planted silences).
 CREATE OR REPLACE TEMP TABLE demo_sx AS
