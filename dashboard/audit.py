@@ -64,8 +64,7 @@ def record(cur: duckdb.DuckDBPyConnection, event: Event) -> None:
 def record_many(cur: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
     if not events:
         return
-    prev = cur.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    prev_hash = prev[0] if prev else GENESIS
+    prev_hash = cur.execute("SELECT hash FROM audit_head").fetchone()[0]
     now = dt.datetime.now().replace(microsecond=0)
     rows = []
     for e in events:
@@ -88,6 +87,7 @@ def record_many(cur: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
         f"VALUES ({', '.join('?' * (len(_FIELDS) + 2))})",
         rows,
     )
+    cur.execute("UPDATE audit_head SET hash = ?", [prev_hash])
 
 
 def search(

@@ -91,3 +91,20 @@ def test_audit_chain_detects_an_edit(store):
 
 def test_store_locked_is_a_domain_error():
     assert issubclass(StoreLocked, Exception)
+
+
+def test_audit_chain_survives_a_rolled_back_write(store):
+    with store.write() as cur:
+        audit.record(cur, audit.Event(actor="a", action="write"))
+    with pytest.raises(RuntimeError):
+        with store.write() as cur:
+            audit.record(cur, audit.Event(actor="b", action="write"))
+            raise RuntimeError("form failed after the audit row")
+    with store.write() as cur:
+        audit.record(cur, audit.Event(actor="c", action="write"))
+    with store.read() as cur:
+        assert [r[0] for r in cur.execute("SELECT actor FROM audit ORDER BY id").fetchall()] == [
+            "a",
+            "c",
+        ]
+        assert audit.verify_chain(cur) is None
