@@ -82,7 +82,7 @@ class Problem:
         reason = _reason(self.key, lang, dict(self.params)) if self.key else self.reason
         what = (
             reason
-            if self.value in (None, "")
+            if self.value is None or not str(self.value).strip(WS)
             else _t("value", lang, value=_show(self.value), reason=reason)
         )
         if self.row is not None and self.column:
@@ -379,10 +379,11 @@ def _stage_csv(cur, src: _Source, order: int, lang: str) -> tuple[pa.Table | Non
     except duckdb.Error as exc:
         return None, [_problem(src.label, "unreadable", lang, detail=str(exc).splitlines()[0])]
     cur.execute(
-        "INSERT INTO rb_problems SELECT DISTINCT $order, $file, line, NULL, NULL, NULL,"
+        "INSERT INTO rb_problems SELECT $order, $file, line, NULL, NULL, NULL,"
         " CASE error_type "
         + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _REJECT_REASONS.items())
-        + f" ELSE 'unreadable_row' END, error_message FROM {rejects}",
+        + " ELSE 'unreadable_row' END, min(error_message)"
+        f" FROM {rejects} GROUP BY line, error_type",
         {"order": order, "file": src.label},
     )
     skipped = {r[0] for r in cur.execute(f"SELECT DISTINCT line FROM {rejects}").fetchall()}
@@ -524,7 +525,8 @@ def _schema_failures(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
         {
             "row": cells["index"].astype("int64"),
             "col": cells["column"].astype(str),
-            "value": cells["failure_case"].astype(str),
+            # an empty cell is shown as empty, whatever spaces or ';' it held
+            "value": cells["failure_case"].astype(str).where(cells["check"] != "required", ""),
             "reason": cells["check"].astype(str),
         }
     )

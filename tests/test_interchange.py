@@ -319,7 +319,7 @@ def test_unnamed_column_with_values_is_refused(store, tmp_path):
         encoding="utf-8",
     )
     exc = refused(store, csv_files(folder))
-    assert "absences.csv: column 5 has no name but holds values (first in row 3)" in texts(exc)
+    assert "absences.csv row 3: column 5 has no name but holds a value" in texts(exc)
 
 
 # -- refusals: rows and cells --------------------------------------------------------------------
@@ -635,7 +635,7 @@ def test_row_numbers_count_blank_lines_multiline_cells_and_unreadable_rows(store
         header + "\n"
         'c1,s1,pl1,2025-02-03,start,phone,m1,yes,,,"two\n\nparagraphs",\n'  # row 2
         "\n"  # row 3: blank line
-        "c2,s1,pl1,2025-02-04,start,phone,m1,yes,,,a, b,\n"  # row 4: a comma too many
+        "c2,s1,pl1,2025-02-04,start,phone,m1,yes,,,a, b,guides\n"  # row 4: a comma too many
         "c3,s1,pl1,2025-02-05,start,phone\n"  # row 5: too few values
         "c4,s1,pl1,2025-02-30,start,phone,m1,yes,,,,\n",  # row 6: bad date
         encoding="utf-8",
@@ -926,7 +926,7 @@ _KIND_COLUMNS = {
 }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(cell=_CELLS, kind=st.sampled_from(sorted(_KIND_COLUMNS)))
 def test_what_the_schema_accepts_the_sql_stores_as_the_same_value(cell, kind):
     table, name = _KIND_COLUMNS[kind]
