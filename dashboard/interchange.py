@@ -1,13 +1,16 @@
 """Import and export of the interchange files (docs/interchange.md).
 
-Import is all or nothing. Inside one write transaction every file is staged as text into a
-temporary table (CSV through DuckDB's reader, .xlsx sheets through openpyxl), every cell is
-checked by the table's pandera schema (validation/), keys are checked for duplicates, and
-references between the files and to the store are checked set-based in SQL. Any problem
-rolls the transaction back, so nothing is written, and raises `Invalid` with the problems
-(the first MAX_SHOWN in file/row/column order; the message gives the total). Otherwise rows
-are upserted by key: new keys are inserted, changed rows updated, equal rows left alone, so
-importing the same files twice changes nothing. One audit event per table holds the counts.
+Import is all or nothing, inside one write transaction. Each file is read as text into an
+Arrow table in file order (CSV through DuckDB's reader, .xlsx sheets through openpyxl) that
+DuckDB sees as raw_<table>. In a second thread every cell is checked by the table's pandera
+schema (validation/) and keys for duplicates, in vectorised pandas; meanwhile the main thread
+converts the rows to their stored types (clean_<table>) and checks every reference between
+the files and to the store set-based in SQL. When the SQL checks find nothing, the rows are
+written before the cell checks end (the two slowest steps overlap); any problem at all rolls
+the transaction back, so nothing is written, and raises `Invalid` with the problems (the
+first MAX_SHOWN in file/row/column order; the message gives the total). Rows are upserts by
+key: new keys are inserted, changed rows updated, equal rows left alone, so importing the
+same files twice changes nothing. One audit event per table holds the counts, not the data.
 
 Row numbers are what a spreadsheet shows: the header is row 1, the first data row row 2.
 A cell's problem reads e.g. `contacts.csv rij 14, kolom date: '2025-13-01' is geen datum
@@ -37,6 +40,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,6 +218,10 @@ def _sources(files: list[tuple[Path, str]], lang: str) -> tuple[list[_Source], l
     return unique, problems
 
 
+# What a damaged or fake workbook raises in zipfile, openpyxl or the XML parser.
+_XLSX_ERRORS = (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, SyntaxError)
+
+
 def _xlsx_sources(path: Path, label: str, lang: str) -> tuple[list[_Source], list[Problem]]:
     import openpyxl  # only needed for workbooks
 
@@ -223,7 +231,7 @@ def _xlsx_sources(path: Path, label: str, lang: str) -> tuple[list[_Source], lis
         if unpacked > MAX_XLSX_UNPACKED:
             return [], [_problem(label, "xlsx_too_large", lang)]
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except _XLSX_ERRORS as exc:
         return [], [_problem(label, "not_xlsx", lang, detail=type(exc).__name__)]
     sources, problems = [], []
     known = ", ".join(TABLES)
@@ -239,6 +247,8 @@ def _xlsx_sources(path: Path, label: str, lang: str) -> tuple[list[_Source], lis
                 for n, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
             ]
             sources.append(_Source(table, sheet_label, rows=rows))
+    except _XLSX_ERRORS as exc:
+        return [], [_problem(label, "not_xlsx", lang, detail=type(exc).__name__)]
     finally:
         wb.close()
     return sources, problems
@@ -259,7 +269,7 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-# -- staging: each source into a temporary text table raw_<table> ------------------------------
+# -- staging: each source into an Arrow table of text, raw_<table> ----------------------------
 
 
 _NO_NAME = "rb_unnamed_"
@@ -455,6 +465,8 @@ def _raw_table(
 
 # -- checks ------------------------------------------------------------------------------------
 
+# The columns of a problem row, as in the rb_problems table.
+_PROBLEM_COLUMNS = ("t_order", "file", "row", "c_order", "col", "value", "reason", "detail")
 # What spaces around a value are, in SQL (the same set as validation.core.WS).
 _EDGE = r"[\t\n\v\f\r \x{a0}]"
 
@@ -485,9 +497,9 @@ def _create_work_tables(cur) -> None:
     )
 
 
-def _check_cells(cur, spec: TableSpec, label: str, data: pa.Table, order: int) -> None:
+def _cell_problems(spec: TableSpec, label: str, data: pa.Table, order: int) -> pd.DataFrame:
     """The table's pandera schema over the staged text, in chunks, then duplicate keys over
-    the whole table."""
+    the whole table: one problem row per failure (columns as rb_problems)."""
     found = []
     for batch in data.to_batches(max_chunksize=CHUNK_ROWS):
         failures = _schema_failures(spec, batch.to_pandas().set_index("row_no"))
@@ -508,8 +520,15 @@ def _check_cells(cur, spec: TableSpec, label: str, data: pa.Table, order: int) -
                 }
             )
         )
-    if found:
-        _insert_problems(cur, pd.concat(found, ignore_index=True), order, label, spec)
+    if not found:
+        return pd.DataFrame(columns=_PROBLEM_COLUMNS)
+    out = pd.concat(found, ignore_index=True)
+    positions = {name: i for i, name in enumerate(spec.names)}
+    out["t_order"] = order
+    out["file"] = label
+    out["c_order"] = [positions[c.split(",")[0]] for c in out["col"]]
+    out["value"] = out["value"].fillna("")
+    return out[list(_PROBLEM_COLUMNS)]
 
 
 def _schema_failures(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
@@ -544,24 +563,6 @@ def _schema_failures(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _insert_problems(cur, found: pd.DataFrame, order: int, label: str, spec: TableSpec) -> None:
-    positions = {name: i for i, name in enumerate(spec.names)}
-    found = found.assign(
-        t_order=order,
-        file=label,
-        c_order=[positions.get(c.split(",")[0], -1) for c in found["col"]],
-        value=found["value"].fillna(""),
-    )
-    cur.register("rb_found", found)
-    try:
-        cur.execute(
-            "INSERT INTO rb_problems SELECT t_order, file, row, c_order, col, value, reason,"
-            " detail FROM rb_found"
-        )
-    finally:
-        cur.unregister("rb_found")
-
-
 def _to_value(col: Col) -> str:
     """SQL turning a text cell into its stored value; NULL where the schema refused it."""
     c = f"r.{col.name}"
@@ -588,15 +589,12 @@ def _to_value(col: Col) -> str:
     return f"rb_ids({c})"  # ids
 
 
-def _create_clean(cur, table: str, with_store: bool) -> None:
-    """clean_<table>: row_no and the stored values of every row, plus (with the store) its
-    state against the stored row with the same key: 'new', 'changed' or NULL (equal)."""
+def _create_clean(cur, table: str) -> None:
+    """clean_<table>: row_no and the stored values of every row, plus its state against the
+    stored row with the same key: 'new', 'changed' or NULL (equal)."""
     spec = SPECS[table]
     values = ", ".join(f"{_to_value(c)} AS {c.name}" for c in spec.columns)
     converted = f"SELECT row_no, {values} FROM raw_{table} r"
-    if not with_store:
-        cur.execute(f"CREATE TEMP TABLE clean_{table} AS {converted}")
-        return
     if not cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]:
         cur.execute(
             f"CREATE TEMP TABLE clean_{table} AS SELECT *, 'new' AS rb_state FROM ({converted})"
@@ -702,18 +700,40 @@ def _check_moved_placements(cur, labels: dict[str, str], orders: dict[str, int])
         )
 
 
-def _collect_problems(cur, lang: str) -> tuple[list[Problem], int]:
+_ORDER = ["t_order", "row", "c_order", "reason", "detail"]  # how problems are listed
+
+
+def _sql_problems(cur) -> tuple[pd.DataFrame, int]:
+    """The first MAX_SHOWN problems found in SQL (rb_problems), and how many there are."""
     total = cur.execute("SELECT count(*) FROM rb_problems").fetchone()[0]
-    rows = cur.execute(
-        "SELECT file, row, col, value, reason, detail FROM rb_problems"
-        " ORDER BY t_order, row NULLS FIRST, c_order, reason, detail LIMIT $n",
+    first = cur.execute(
+        "SELECT * FROM rb_problems ORDER BY t_order, row NULLS FIRST, c_order, reason, detail"
+        " LIMIT $n",
         {"n": MAX_SHOWN},
-    ).fetchall()
-    problems = [
-        _problem(file, reason, lang, row=row, column=col, value=value, detail=detail or "")
-        for file, row, col, value, reason, detail in rows
+    ).df()
+    return first, total
+
+
+def _merged(first: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """The first MAX_SHOWN of two sets of problem rows together, in listing order."""
+    cells = cells.sort_values(_ORDER).head(MAX_SHOWN)
+    both = pd.concat([df for df in (first, cells) if len(df)]) if len(first) + len(cells) else first
+    return both.sort_values(_ORDER, na_position="first", kind="stable").head(MAX_SHOWN)
+
+
+def _as_problems(rows: pd.DataFrame, lang: str) -> list[Problem]:
+    return [
+        _problem(
+            r.file,
+            r.reason,
+            lang,
+            row=None if pd.isna(r.row) else int(r.row),
+            column=None if pd.isna(r.col) else r.col,
+            value=None if pd.isna(r.value) else r.value,
+            detail="" if pd.isna(r.detail) else r.detail,
+        )
+        for r in rows.itertuples()
     ]
-    return problems, total
 
 
 # -- the check pipeline, shared by import and validate ----------------------------------------
@@ -725,11 +745,16 @@ class _Checked:
     problems: list[Problem]  # the first MAX_SHOWN
     total: int
     counts: dict[str, int]
-    raw: list[pa.Table]  # kept alive while DuckDB reads them as raw_<table>
+    written: dict[str, TableCount] | None  # what `write` did, when it ran
 
 
-def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool) -> _Checked:
-    """Stage and check `files` on cursor `cur`, leaving clean_<table> for the import."""
+def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, write=None) -> _Checked:
+    """Stage and check `files` on cursor `cur`; then, if the checks in SQL found nothing,
+    run `write(cur, labels)` while the cell checks (pandas) finish in a second thread.
+
+    Writing before the last check is safe because the caller holds one transaction and
+    rolls it back when any problem turns up; it overlaps the two slowest steps.
+    """
     _create_work_tables(cur)
     sources, file_problems = _sources(files, lang)
     if not files:
@@ -750,16 +775,30 @@ def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool) -> _
             labels[src.table] = src.label
             raws[src.table] = data
             cur.register(f"raw_{src.table}", data)
-    for table, data in raws.items():
-        _check_cells(cur, SPECS[table], labels[table], data, orders[table])
-        _create_clean(cur, table, with_store)
-    if with_store:
-        _check_references(cur, labels, broken, orders)
-    problems, total = _collect_problems(cur, lang)
+    written, write_error = None, None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cells = pool.submit(
+            lambda: [_cell_problems(SPECS[t], labels[t], d, orders[t]) for t, d in raws.items()]
+        )
+        if with_store:
+            for table in raws:
+                _create_clean(cur, table)
+            _check_references(cur, labels, broken, orders)
+        found_sql, sql_total = _sql_problems(cur)
+        if write is not None and not file_problems and not sql_total:
+            try:
+                written = write(cur, labels)
+            except duckdb.ConstraintException as exc:  # a bad cell; the cell checks name it
+                write_error = exc
+        cell_frames = [f for f in cells.result() if len(f)]
+    cell_rows = pd.concat(cell_frames, ignore_index=True) if cell_frames else found_sql.head(0)
+    if write_error is not None and not len(cell_rows):
+        raise write_error  # the store refused what the checks let through: a bug, not bad input
+    first, total = _merged(found_sql, cell_rows), sql_total + len(cell_rows)
     # File-level problems come first: they explain why a file's rows were not checked.
-    problems = (file_problems + problems)[:MAX_SHOWN]
+    problems = (file_problems + _as_problems(first, lang))[:MAX_SHOWN]
     counts = {t: data.num_rows for t, data in raws.items()}
-    return _Checked(labels, problems, total + len(file_problems), counts, list(raws.values()))
+    return _Checked(labels, problems, total + len(file_problems), counts, written)
 
 
 def _refused(problems: list[Problem], total: int, lang: str) -> Invalid:
@@ -781,7 +820,9 @@ def _write_table(cur, table: str, label: str) -> TableCount:
     ).fetchone()
     if new:
         cur.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM clean_{table} WHERE rb_state = 'new'"
+            # in key order: filling the key's index that way is faster
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM clean_{table}"
+            f" WHERE rb_state = 'new' ORDER BY {', '.join(spec.key)}"
         )
     if changed:
         sets = ", ".join(f"{c} = n.{c}" for c in spec.names if c not in spec.key)
@@ -820,12 +861,16 @@ def _import(
     store: Store, files: list[tuple[Path, str]], actor: str, lang: str, refused=()
 ) -> ImportResult:
     """Check and write `files` in one transaction; `refused` are problems found before."""
+
+    def write(cur, labels: dict[str, str]) -> dict[str, TableCount]:
+        return {t: _write_table(cur, t, label) for t, label in labels.items()}
+
     with store.write() as cur:
-        checked = _check(cur, files, lang, with_store=True)
+        checked = _check(cur, files, lang, with_store=True, write=None if refused else write)
         if checked.total or refused:
             problems = [*refused, *checked.problems][:MAX_SHOWN]
             raise _refused(problems, checked.total + len(refused), lang)
-        counts = {t: _write_table(cur, t, label) for t, label in checked.labels.items()}
+        counts = checked.written
         audit.record_many(
             cur,
             [
