@@ -1013,3 +1013,28 @@ def test_corrupting_any_one_cell_refuses_the_whole_import(world, target, pick):
         p.file == f"{table}.csv" and p.row == row + 2 and column in (p.column or "")
         for p in info.value.problems
     ), [str(p) for p in info.value.problems]
+
+
+def test_every_reason_has_a_dutch_and_an_english_text():
+    import re
+
+    from dashboard import i18n
+
+    source = Path(interchange.__file__).read_text("utf-8")
+    templates = {"at_cell", "at_row", "at_column", "at_file", "value"}  # _t(...), not reasons
+    used = set(re.findall(r'"([a-z_0-9]+)", lang', source)) - templates
+    used |= set(re.findall(r"'([a-z_]+)'(?:,| END)", source)) & {
+        "unknown_placement",
+        "placement_other_student",
+        "unknown_person_in_list",
+        "placement_moved",
+        "unreadable_row",
+    }
+    used |= {"unknown_student", "unknown_person", *interchange._REJECT_REASONS.values()}
+    for spec in SPECS.values():
+        used |= {c.name for col in spec.schema.columns.values() for c in col.checks}
+        used |= {c.name for c in spec.schema.checks}
+    assert {"required", "date", "duplicate_key", "not_utf8", "placement_moved"} <= used
+    for lang in ("nl", "en"):
+        missing = {k for k in used if f"interchange.reason.{k}" not in i18n.catalogue(lang)}
+        assert not missing, (lang, missing)
