@@ -29,6 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from faker import Faker
 
@@ -40,6 +42,7 @@ from dashboard.store import Store, load_query
 log = logging.getLogger(__name__)
 
 MAX_STUDENTS = 899_999  # student numbers S100001..S999999
+MEMORY_LIMIT = "2.0 GiB"  # DuckDB's limit while generating (500,000 students stay under ~3 GB)
 POOL_FIRST = 200  # names per first-name pool (mixed, female, male: equal sizes)
 POOL_LAST = 300
 POOL_COMPANY = 120
@@ -341,6 +344,38 @@ def _refuse_filled(cur) -> None:
         )
 
 
+_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS.update({"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40})
+
+
+def _bytes(setting: str) -> float:
+    """'18.6 GiB' -> bytes (DuckDB's memory_limit as current_setting shows it)."""
+    number, _, unit = setting.strip().partition(" ")
+    return float(number) * _UNITS.get(unit, 1)
+
+
+@contextmanager
+def _memory_capped(cur) -> Iterator[None]:
+    """Lower DuckDB's memory limit while generating, so large demos spill to disk instead of
+    holding the plan and the uncommitted rows in memory; the old limit comes back after."""
+
+    def limit() -> str:
+        return cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    previous = limit()
+    if _bytes(previous) <= _bytes(MEMORY_LIMIT):
+        yield
+        return
+    # the shown value is rounded, so give back the default by RESET when it was the default
+    cur.execute("RESET memory_limit")
+    restore = "RESET memory_limit" if limit() == previous else f"SET memory_limit = '{previous}'"
+    cur.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        cur.execute(restore)
+
+
 def generate(
     store: Store, students: int = 300, seed: int = 1, today: dt.date | None = None
 ) -> dict[str, int]:
@@ -352,7 +387,7 @@ def generate(
         raise Invalid([f"--students must be between 1 and {MAX_STUDENTS}, not {students}."])
     today = today or dt.date.today()
     pools = name_pools(seed)
-    with store.write() as cur:
+    with store.write() as cur, _memory_capped(cur):
         _refuse_filled(cur)
         variables = {
             "demo_seed": seed,

@@ -1,16 +1,15 @@
 -- name: demo_cleanup
--- Drops the demo generator's temporary tables, macros and variables.
+-- Drops the demo generator's temporary tables and macros (demo.py resets the variables).
 DROP TABLE IF EXISTS demo_st;
-DROP TABLE IF EXISTS demo_sx;
+DROP VIEW IF EXISTS demo_s;
 DROP TABLE IF EXISTS demo_pl;
-DROP TABLE IF EXISTS demo_s;
 DROP TABLE IF EXISTS demo_p;
+DROP VIEW IF EXISTS demo_pdef;
+DROP VIEW IF EXISTS demo_s1;
+DROP VIEW IF EXISTS demo_s0;
 DROP TABLE IF EXISTS demo_company;
-DROP TABLE IF EXISTS demo_pdef;
-DROP TABLE IF EXISTS demo_s1;
 DROP TABLE IF EXISTS demo_lc;
 DROP TABLE IF EXISTS demo_oc;
-DROP TABLE IF EXISTS demo_s0;
 DROP TABLE IF EXISTS demo_offer;
 DROP TABLE IF EXISTS demo_service;
 DROP TABLE IF EXISTS demo_prog;

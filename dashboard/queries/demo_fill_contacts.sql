@@ -6,21 +6,24 @@
 
 -- Fixed moments: start, mid and final of each placement, mostly a driegesprek on time.
 INSERT INTO contacts
-WITH moments AS (
+WITH three AS (
     SELECT pl.*, s.sid, s.t, s.s_date, s.quiet_from, s.mentor_mode, s.change_d, s.gone_d,
         s.mentor_pid, s.prev_pid, s.bpv_role_pid, s.kaw_pid, s.freq_stopped,
-        mk.mk, mk.kind, pl.pk * 10 + mk.mk AS ck,
-        CASE mk.kind
-            WHEN 'start' THEN pl.start_d + demo_between(pl.pk * 10 + mk.mk, 'fd', -5, 10)
-            WHEN 'mid' THEN pl.mid_d + demo_between(pl.pk * 10 + mk.mk, 'fd', -10, 12)
-            ELSE pl.end_d + demo_between(pl.pk * 10 + mk.mk, 'fd', -14, 3)
-        END AS d
+        unnest([1, 2, 3]) AS mk
     FROM demo_pl pl
     JOIN demo_st s USING (i)
-    CROSS JOIN (VALUES (1, 'start'), (2, 'mid'), (3, 'final')) mk(mk, kind)
+),
+moments AS (
+    SELECT *,
+        ['start', 'mid', 'final'][mk] AS kind, pk * 10 + mk AS ck,
+        CASE mk
+            WHEN 1 THEN start_d + demo_between(pk * 10 + mk, 'fd', -5, 10)
+            WHEN 2 THEN mid_d + demo_between(pk * 10 + mk, 'fd', -10, 12)
+            ELSE end_d + demo_between(pk * 10 + mk, 'fd', -14, 3)
+        END AS d
+    FROM three
     -- planted: some moments were never held
-    WHERE demo_u(pl.pk * 10 + mk.mk, 'fmiss')
-        >= CASE mk.kind WHEN 'start' THEN 0.06 WHEN 'mid' THEN 0.08 ELSE 0.07 END
+    WHERE demo_u(pk * 10 + mk, 'fmiss') >= [0.06, 0.08, 0.07][mk]
 ),
 held AS (
     SELECT *,
@@ -132,17 +135,17 @@ WHERE guide IS NOT NULL;
 
 -- Incidental contacts, spread evenly (with jitter) between enrolment and today at a
 -- per-student rhythm: more often for students with more care, and at least as often as a
--- contact_frequency agreement asks.
+-- contact_frequency agreement asks. The school has logged them for 18 months.
 INSERT INTO contacts
 WITH rhythm AS (
     SELECT *,
-        enrol + demo_between(i, 'ia', 1, 10) AS ia,
+        greatest(enrol + demo_between(i, 'ia', 1, 10), end_ref - 540) AS ia,
         least(end_ref, coalesce(quiet_from - 1, end_ref)) AS ib,
         CASE care
-            -- at most 26 days: a regular rhythm never leaves 28 days without contact
-            WHEN 0 THEN demo_between(i, 'step', 17, 26)
-            WHEN 1 THEN demo_between(i, 'step', 12, 22)
-            ELSE demo_between(i, 'step', 7, 15)
+            -- at most 27 days: a regular rhythm never leaves 28 days without contact
+            WHEN 0 THEN demo_between(i, 'step', 19, 27)
+            WHEN 1 THEN demo_between(i, 'step', 13, 23)
+            ELSE demo_between(i, 'step', 8, 16)
         END AS step0
     FROM demo_st
 ),
@@ -228,6 +231,7 @@ parties AS (
             CASE WHEN channel = 'chat' AND has_peer AND pl_p = 0 AND demo_u(ck, 'peerin') < 0.5
                 THEN peer_pid END
         ], x -> x IS NOT NULL) AS participants,
+        sup_in OR owner = sup_pid AS sup_listed,
         CASE
             WHEN owner IN (cc_pid, cw_pid) AND u_rs < 0.35 THEN 'care'
             WHEN owner IN (cc_pid, cw_pid) AND u_rs < 0.6 THEN 'personal'
@@ -252,7 +256,7 @@ parties AS (
 SELECT
     'C' || num || '-' || lpad((20 + j)::VARCHAR, 3, '0'),
     sid,
-    CASE WHEN list_contains(participants, sup_pid) THEN plid END,
+    CASE WHEN sup_listed THEN plid END,
     d,
     'incidental',
     channel,
@@ -263,7 +267,7 @@ SELECT
         WHEN 'phone' THEN 0.7 ELSE 0.4 END,
     CASE
         WHEN demo_u(ck, 'init') < 0.2 THEN 'student'
-        WHEN demo_u(ck, 'init') < 0.3 AND list_contains(participants, sup_pid) THEN sup_pid
+        WHEN demo_u(ck, 'init') < 0.3 AND sup_listed THEN sup_pid
         ELSE participants[1]
     END,
     reason,
@@ -274,7 +278,7 @@ SELECT
         ELSE sm.text
     END,
     CASE
-        WHEN list_contains(participants, sup_pid) THEN 'guides'
+        WHEN sup_listed THEN 'guides'
         WHEN reason IN ('care', 'personal') THEN CASE
             WHEN demo_u(ck, 'vis') < 0.5 THEN 'care'
             WHEN demo_u(ck, 'vis') < 0.8 THEN 'school'

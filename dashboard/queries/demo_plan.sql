@@ -78,7 +78,7 @@ SET VARIABLE demo_noffer = (SELECT count(*) FROM demo_offer);
 SET VARIABLE demo_today_d = getvariable('demo_today')::DATE;
 
 -- Students, first pass: who they are and when they came and left.
-CREATE OR REPLACE TEMP TABLE demo_s0 AS
+CREATE OR REPLACE TEMP VIEW demo_s0 AS
 WITH base AS (
     SELECT
         i::BIGINT AS i,
@@ -156,7 +156,7 @@ FROM demo_loc l LEFT JOIN demo_s0 s USING (l)
 GROUP BY l.l, l.city;
 
 -- Students, second pass: every plan choice (care level, planted gaps, ...).
-CREATE OR REPLACE TEMP TABLE demo_s1 AS
+CREATE OR REPLACE TEMP VIEW demo_s1 AS
 WITH x AS (
     SELECT s.*, oc.nment, lc.ncc, lc.ncw, lc.nbpv, lc.npeer, lc.next, lc.nspare,
         demo_n(i, 'letter', oc.nment) AS letter,
@@ -213,7 +213,7 @@ SELECT *,
 FROM z;
 
 -- Everyone around the students: one row per person, keyed by (grp, a, b, k).
-CREATE OR REPLACE TEMP TABLE demo_pdef AS
+CREATE OR REPLACE TEMP VIEW demo_pdef AS
 SELECT 1 AS gr, 'cc' AS grp, l AS a, 0 AS b, unnest(range(ncc)) AS k FROM demo_lc
 UNION ALL SELECT 2, 'cw', l, 0, unnest(range(ncw)) FROM demo_lc
 UNION ALL SELECT DISTINCT 3, 'mentor', o, letter, 0 FROM demo_s1
@@ -310,7 +310,7 @@ SELECT grp, a, b, k, n, pkey, pid, note, first_name, last_name, first_name || ' 
 FROM org;
 
 -- Students with the person ids of the people around them.
-CREATE OR REPLACE TEMP TABLE demo_s AS
+CREATE OR REPLACE TEMP VIEW demo_s AS
 SELECT s.*,
     pm.pid AS mentor_pid,
     pp.pid AS prev_pid,
@@ -404,22 +404,25 @@ JOIN demo_company co ON co.ckey = sp.o * 100000 + sp.c
 JOIN demo_p ps ON ps.pkey = demo_pkey(9, sp.o, sp.c, demo_n(sp.pk, 'supk', demo_nsup(sp.o, sp.c)));
 
 -- Per student: first placement facts, and the day contacts stop (planted silences).
-CREATE OR REPLACE TEMP TABLE demo_sx AS
+CREATE OR REPLACE TEMP TABLE demo_st AS
 WITH firstpl AS (
     SELECT i, min(start_d) AS first_start, arg_min(last_d, p) AS first_last, count(*) AS npl
     FROM demo_pl GROUP BY i
+),
+x AS (
+    SELECT s.*, f.first_start, f.first_last, coalesce(f.npl, 0) AS npl,
+        CASE WHEN s.streak THEN s.t - demo_between(s.i, 'streakd', 3, 24) END AS streak_start
+    FROM demo_s s LEFT JOIN firstpl f USING (i)
+),
+y AS (
+    SELECT *,
+        -- the first unexcused day of a streak is a weekday
+        streak_start + CASE isodow(streak_start) WHEN 6 THEN 2 WHEN 7 THEN 1 ELSE 0 END AS streak_first
+    FROM x
 )
-SELECT s.*, f.first_start, f.first_last, coalesce(f.npl, 0) AS npl,
-    CASE WHEN s.streak THEN s.t - demo_between(s.i, 'streakd', 3, 24) END AS streak_start
-FROM demo_s s LEFT JOIN firstpl f USING (i);
-
-CREATE OR REPLACE TEMP TABLE demo_st AS
 SELECT *,
-    -- the first unexcused day of a streak is a weekday
-    streak_start + CASE isodow(streak_start) WHEN 6 THEN 2 WHEN 7 THEN 1 ELSE 0 END AS streak_first,
     CASE
-        WHEN streak AND nofu_pick
-            THEN streak_start + CASE isodow(streak_start) WHEN 6 THEN 2 WHEN 7 THEN 1 ELSE 0 END
+        WHEN streak AND nofu_pick THEN streak_first
         WHEN quiet THEN t - demo_between(i, 'quietd', 29, 90)
     END AS quiet_from,
     has_freq AND freq_stop AND enrol < t - freq_d - 20 AS freq_stopped,
@@ -428,4 +431,4 @@ SELECT *,
     CASE WHEN has_bpv AND npl > 0 THEN bpv_pid END AS bpv_role_pid,
     greatest(enrol, first_start - 14) AS bpv_start,
     many OR (npl > 0 AND demo_u(i, 'peer') < 0.07) AS has_peer
-FROM demo_sx;
+FROM y;
