@@ -76,6 +76,16 @@ def test_counts_match_the_tables_and_the_store_is_marked_demo(school):
     assert scalar(store, "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'demo_%'") == 0
 
 
+def test_duckdb_settings_are_put_back_after_generating(store):
+    settings = (
+        "SELECT current_setting('memory_limit') || ' '"
+        " || current_setting('preserve_insertion_order')"
+    )
+    before = scalar(store, settings)
+    demo.generate(store, students=10, today=TODAY)
+    assert scalar(store, settings) == before
+
+
 def test_a_store_with_data_is_refused_and_left_as_it_was(store):
     demo.generate(store, students=20, seed=1, today=TODAY)
     before = table_digests(store)
