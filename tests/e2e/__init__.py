@@ -1,0 +1,1 @@
+"""Real-browser journeys (pytest -m e2e)."""
