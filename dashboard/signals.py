@@ -61,11 +61,14 @@ COLUMNS = (
 REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "acknowledged")
 
 # The query's two switches (fixed SQL fragments, never values): `/*scope*/` filters the base
-# tables to $student_ids; `/*contacts*/` materializes the scoped contacts, which pays off only
-# when they are few (a caseload) and would copy the whole table otherwise.
+# tables to $student_ids; `/*scoped*/` materializes the scoped base tables, which pays off
+# only when they are small (a caseload) and would copy whole tables otherwise.
 _SWITCHES = {
-    False: {"/*scope*/": "true", "/*contacts*/": "NOT MATERIALIZED"},
-    True: {"/*scope*/": "student_id IN (SELECT unnest($student_ids))", "/*contacts*/": "MATERIALIZED"},
+    False: {"/*scope*/": "true", "/*scoped*/": "NOT MATERIALIZED"},
+    True: {
+        "/*scope*/": "student_id IN (SELECT unnest($student_ids))",
+        "/*scoped*/": "MATERIALIZED",
+    },
 }
 
 
@@ -83,7 +86,8 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     acknowledged (bool), ack_reason, ack_until, ack_by (set only while acknowledged), and
     person_id: the agreement holder the signal is about (FREQUENCY_NOT_MET,
     DIRECTION_HOLDER_GONE, DIRECTION_NOT_DISCUSSED, REVIEW_OVERDUE), else None.
-    Sorted by severity (high, medium, low), since, student_id.
+    Sorted by severity (high, medium, low), since, student_id, then code (in CODES order)
+    and placement_id.
 
     With `student_ids` only those students are evaluated (the filter runs before the rules),
     which keeps a caseload of a few hundred students fast. This is a computation over the

@@ -3,12 +3,16 @@
 --
 -- Parameters: $as_of (DATE), the thresholds of dashboard/settings.py ($start_grace_days, ...),
 -- and $codes/$severities/$ranks (the catalogue of dashboard/signals.py, one source of truth).
--- `/*scope*/` marks the student filter; signals.py replaces it with `true` (all students)
--- or a semi-join on $student_ids, so a caseload is computed only for its own students.
+-- Two switches are filled in by signals.py with fixed SQL: `/*scope*/` filters the base
+-- tables to $student_ids (or is `true`), `/*contacts*/` says whether the scoped contacts are
+-- materialized (only for a caseload, where they are few).
+--
 -- Each rule yields signals (code, student_id, placement_id, since, person_id); person_id is the
 -- agreement holder a rule is about (used by the texts), NULL elsewhere. A rule that can find
 -- several cases for one (code, student, placement) groups them itself, keeping the earliest
 -- since; every other rule yields at most one row per placement or per student.
+-- Roles and agreements are read for every student in scope and the rules built on them keep
+-- the active students at the end (student_rule): cheaper than joining the big tables first.
 WITH
 st AS MATERIALIZED (
     SELECT student_id, enrolment_date, status, status_date
@@ -21,15 +25,15 @@ act AS MATERIALIZED (
     FROM st
     WHERE enrolment_date <= $as_of AND (status = 'active' OR status_date > $as_of)
 ),
-role_of_act AS MATERIALIZED (
-    SELECT r.student_id, r.person_id, r.role, r.start_date, r.end_date,
-           r.start_date <= $as_of AND (r.end_date IS NULL OR $as_of <= r.end_date) AS is_active
-    FROM roles r
-    SEMI JOIN act ON act.student_id = r.student_id
+role_scoped AS /*scoped*/ (
+    SELECT student_id, person_id, role, start_date, end_date,
+           start_date <= $as_of AND (end_date IS NULL OR $as_of <= end_date) AS is_active
+    FROM roles
+    WHERE /*scope*/
 ),
-role_now AS MATERIALIZED (
+role_now AS NOT MATERIALIZED (
     SELECT student_id, person_id, role, start_date
-    FROM role_of_act
+    FROM role_scoped
     WHERE is_active
 ),
 -- Guides: distinct people with an active role other than parent; a guide's start is the
@@ -57,16 +61,14 @@ placement_of_act AS MATERIALIZED (
 placement_now AS MATERIALIZED (
     SELECT * FROM placement_of_act WHERE is_active
 ),
-agreement_now AS MATERIALIZED (
-    SELECT a.agreement_id, a.student_id, a.placement_id, a.topic, a.holder_id,
-           a.frequency_days, a.discussed_with_student, a.agreed_on, a.review_on
-    FROM agreements a
-    SEMI JOIN act ON act.student_id = a.student_id
-    WHERE a.agreed_on <= $as_of AND (a.ended_on IS NULL OR $as_of <= a.ended_on)
+agreement_now AS /*scoped*/ (
+    SELECT agreement_id, student_id, placement_id, topic, holder_id, frequency_days,
+           discussed_with_student, agreed_on, review_on
+    FROM agreements
+    WHERE agreed_on <= $as_of AND (ended_on IS NULL OR $as_of <= ended_on) AND /*scope*/
 ),
--- Contacts count only when dated on or before T. Every rule reads contacts through here,
--- so a caseload reads the big table once (signals.py materializes it only then).
-contact_upto AS /*contacts*/ (
+-- Contacts count only when dated on or before T. Every rule reads contacts through here.
+contact_upto AS /*scoped*/ (
     SELECT rowid AS contact_key, student_id, placement_id, date, kind, participants,
            student_present
     FROM contacts
@@ -103,7 +105,7 @@ with_school_guide AS (
         FROM fixed_contact
         WHERE placement_is_active
     ) u
-    JOIN roles r ON r.student_id = u.student_id AND r.person_id = u.person_id
+    JOIN role_scoped r ON r.student_id = u.student_id AND r.person_id = u.person_id
     WHERE r.role IN ('mentor', 'bpv_coordinator', 'class_counsellor')
       AND r.start_date <= u.date AND (r.end_date IS NULL OR u.date <= r.end_date)
 ),
@@ -111,14 +113,6 @@ contact_frequency AS (
     SELECT agreement_id, student_id, holder_id, frequency_days, agreed_on
     FROM agreement_now
     WHERE topic = 'contact_frequency' AND agreed_on <= $as_of - frequency_days
-),
-holder_last_contact AS (
-    SELECT f.agreement_id, max(c.date) AS last_date
-    FROM contact_frequency f
-    -- contacts before agreed_on never decide: agreed_on + d is the earliest since anyway
-    JOIN contact_upto c ON c.student_id = f.student_id AND c.date > f.agreed_on
-    WHERE list_contains(c.participants, f.holder_id)
-    GROUP BY f.agreement_id
 ),
 -- Stops: the student left (dropped out / transferred) while the placement was active, or the
 -- placement itself ended early. All students in scope, active or not.
@@ -140,13 +134,31 @@ stop_due AS MATERIALIZED (
     FROM stop
     WHERE $as_of > stop_day + $stop_inform_days AND $as_of <= stop_day + $stop_window_days
 ),
+-- Which contacts with a given person a rule asks about, in a date range: the holder of a
+-- contact_frequency agreement (after agreed_on; earlier contacts never decide the since) and
+-- the supervisor after a stop. One join reads the participants of the contacts once.
+contact_question AS (
+    SELECT 'frequency' AS rule, agreement_id AS question, student_id, holder_id AS person_id,
+           agreed_on + 1 AS first_day, $as_of AS last_day
+    FROM contact_frequency
+    UNION ALL
+    SELECT 'stop', placement_id || '/' || stop_day, student_id, supervisor_id,
+           stop_day, stop_day + $stop_inform_days
+    FROM stop_due
+),
+contact_answer AS MATERIALIZED (
+    SELECT q.rule, q.question, max(c.date) AS last_date
+    FROM contact_question q
+    JOIN contact_upto c
+      ON c.student_id = q.student_id AND c.date BETWEEN q.first_day AND q.last_day
+    WHERE list_contains(c.participants, q.person_id)
+    GROUP BY q.rule, q.question
+),
+holder_last_contact AS (
+    SELECT question AS agreement_id, last_date FROM contact_answer WHERE rule = 'frequency'
+),
 stop_informed AS (
-    SELECT DISTINCT d.placement_id, d.stop_day
-    FROM stop_due d
-    JOIN contact_upto c ON c.student_id = d.student_id
-    WHERE c.date BETWEEN d.stop_day AND d.stop_day + $stop_inform_days
-      AND list_contains(c.participants, d.supervisor_id)
-      AND c.date >= $as_of - $stop_window_days  -- a due stop is this recent: scan less
+    SELECT question FROM contact_answer WHERE rule = 'stop'
 ),
 -- Unexcused absence in (T - window, T] with the running total in date order.
 absence_running AS (
@@ -164,7 +176,8 @@ absence_over AS (
     GROUP BY student_id
     HAVING max(running) >= $absence_hours
 ),
-signal AS (
+-- Rules over placements (of active students) and over `act` itself.
+placement_rule AS (
     -- Fixed contact moments --------------------------------------------------------------
     SELECT 'START_MISSING' AS code, p.student_id, p.placement_id,
            p.start_date + $start_grace_days + 1 AS since, NULL AS person_id
@@ -207,24 +220,13 @@ signal AS (
     WHERE a.enrolment_date <= $as_of - $no_contact_days
       AND (l.last_date IS NULL OR l.last_date <= $as_of - $no_contact_days)
 
-    UNION ALL
-    SELECT 'FREQUENCY_NOT_MET', student_id, NULL, min(since), arg_min(holder_id, since)
-    FROM (
-        SELECT f.student_id, f.holder_id,
-               greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days) AS since
-        FROM contact_frequency f
-        LEFT JOIN holder_last_contact l ON l.agreement_id = f.agreement_id
-        WHERE l.last_date IS NULL OR l.last_date <= $as_of - f.frequency_days
-    )
-    GROUP BY student_id
-
     -- Roles -----------------------------------------------------------------------------
     UNION ALL
     SELECT 'NO_MENTOR', a.student_id, NULL,
            coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.enrolment_date),
            NULL
     FROM act a
-    LEFT JOIN role_of_act r ON r.student_id = a.student_id AND r.role = 'mentor'
+    LEFT JOIN role_scoped r ON r.student_id = a.student_id AND r.role = 'mentor'
     GROUP BY a.student_id, a.enrolment_date
     HAVING NOT coalesce(bool_or(r.is_active), false)
 
@@ -237,6 +239,64 @@ signal AS (
            WHERE r.student_id = p.student_id AND r.person_id = p.supervisor_id
              AND r.role = 'workplace_supervisor'
        )
+
+    -- Information -----------------------------------------------------------------------
+    UNION ALL
+    SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'information'
+                AND a.placement_id = p.placement_id
+          )
+      AND NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'information'
+                AND a.placement_id IS NULL
+          )
+
+    UNION ALL
+    SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE NOT EXISTS (
+        SELECT 1 FROM consents c
+        WHERE c.student_id = p.student_id AND c.audience = 'workplace'
+          AND c.decided_on <= $as_of
+    )
+
+    -- Care and attendance ---------------------------------------------------------------
+    UNION ALL
+    SELECT 'ABSENCE_NO_FOLLOW_UP', o.student_id, NULL, o.reached_on, NULL
+    FROM absence_over o
+    LEFT JOIN last_contact l ON l.student_id = o.student_id
+    WHERE l.last_date IS NULL OR l.last_date < o.first_day
+
+    UNION ALL
+    SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
+    FROM placement_now p
+    WHERE NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
+                AND a.placement_id = p.placement_id
+          )
+      AND NOT EXISTS (
+              SELECT 1 FROM agreement_now a
+              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
+                AND a.placement_id IS NULL
+          )
+),
+-- Rules over roles and agreements, for every student in scope; active ones kept below.
+student_rule AS (
+    SELECT 'FREQUENCY_NOT_MET' AS code, student_id, NULL AS placement_id, min(since) AS since,
+           arg_min(holder_id, since) AS person_id
+    FROM (
+        SELECT f.student_id, f.holder_id,
+               greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days) AS since
+        FROM contact_frequency f
+        LEFT JOIN holder_last_contact l ON l.agreement_id = f.agreement_id
+        WHERE l.last_date IS NULL OR l.last_date <= $as_of - f.frequency_days
+    )
+    GROUP BY student_id
 
     UNION ALL
     SELECT 'MANY_GUIDES', g.student_id, NULL, g.starts[$many_guides], NULL
@@ -280,7 +340,7 @@ signal AS (
                coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.agreed_on)
                    AS since
         FROM agreement_now a
-        LEFT JOIN role_of_act r
+        LEFT JOIN role_scoped r
                ON r.student_id = a.student_id AND r.person_id = a.holder_id
               AND r.role <> 'parent'
         WHERE a.topic = 'direction'
@@ -302,62 +362,23 @@ signal AS (
     FROM agreement_now a
     WHERE a.review_on < $as_of
     GROUP BY a.student_id, coalesce(a.placement_id, '')
-
-    -- Information -----------------------------------------------------------------------
+),
+signal AS (
+    SELECT * FROM placement_rule
     UNION ALL
-    SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'information'
-                AND a.placement_id = p.placement_id
-          )
-      AND NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'information'
-                AND a.placement_id IS NULL
-          )
-
+    SELECT * FROM student_rule SEMI JOIN act USING (student_id)
     UNION ALL
-    SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE NOT EXISTS (
-        SELECT 1 FROM consents c
-        WHERE c.student_id = p.student_id AND c.audience = 'workplace'
-          AND c.decided_on <= $as_of
-    )
-
-    UNION ALL
+    -- Also for students who are no longer active.
     SELECT 'STOP_NOT_COMMUNICATED', d.student_id, d.placement_id,
            min(d.stop_day) + $stop_inform_days + 1, NULL
     FROM stop_due d
-    LEFT JOIN stop_informed i ON i.placement_id = d.placement_id AND i.stop_day = d.stop_day
-    WHERE i.placement_id IS NULL
+    LEFT JOIN stop_informed i ON i.question = d.placement_id || '/' || d.stop_day
+    WHERE i.question IS NULL
     GROUP BY d.student_id, d.placement_id
-
-    -- Care and attendance ---------------------------------------------------------------
-    UNION ALL
-    SELECT 'ABSENCE_NO_FOLLOW_UP', o.student_id, NULL, o.reached_on, NULL
-    FROM absence_over o
-    LEFT JOIN last_contact l ON l.student_id = o.student_id
-    WHERE l.last_date IS NULL OR l.last_date < o.first_day
-
-    UNION ALL
-    SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
-                AND a.placement_id = p.placement_id
-          )
-      AND NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
-                AND a.placement_id IS NULL
-          )
 ),
 catalogue AS (
-    SELECT unnest($codes) AS code, unnest($severities) AS severity, unnest($ranks) AS rank
+    SELECT unnest($codes) AS code, unnest($severities) AS severity, unnest($ranks) AS rank,
+           generate_subscripts($codes, 1) AS code_rank
 ),
 -- The latest acknowledgement of each (code, student, placement, since) decides; '' is the
 -- placement of a signal without one.
@@ -380,4 +401,4 @@ JOIN catalogue c ON c.code = s.code
 LEFT JOIN latest_ack k
        ON k.code = s.code AND k.student_id = s.student_id
       AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
-ORDER BY c.rank, s.since, s.student_id, s.code, s.placement_id NULLS FIRST
+ORDER BY c.rank, s.since, s.student_id, c.code_rank, s.placement_id NULLS FIRST
