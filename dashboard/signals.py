@@ -66,7 +66,7 @@ REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "ac
 _SWITCHES = {
     False: {"/*scope*/": "true", "/*scoped*/": "NOT MATERIALIZED"},
     True: {
-        "/*scope*/": "student_id IN (SELECT unnest($student_ids))",
+        "/*scope*/": "student_id IN (SELECT unnest($student_ids::VARCHAR[]))",
         "/*scoped*/": "MATERIALIZED",
     },
 }
@@ -266,54 +266,23 @@ def describe(
 
 
 def _people_for(store: Store, df: pd.DataFrame, as_of: dt.date) -> dict[str, dict]:
-    """Names around the students and placements of `df`, keyed for _texts."""
-    student_ids = sorted(set(df["student_id"]))
-    placement_ids = sorted({p for p in df["placement_id"] if p})
-    person_ids = sorted({p for p in df["person_id"] if p})
+    """Names around the students, placements and persons of `df` (queries/signal_people.sql)."""
+    params = {
+        "as_of": as_of,
+        "student_ids": sorted(set(df["student_id"])),
+        "placement_ids": sorted({p for p in df["placement_id"] if p}),
+        "person_ids": sorted({p for p in df["person_id"] if p}),
+    }
     with store.read() as cur:
-        roles = cur.execute(
-            """
-            SELECT r.student_id, r.role,
-                   string_agg(DISTINCT coalesce(s.name, r.person_id), ', '
-                              ORDER BY coalesce(s.name, r.person_id)) AS names
-            FROM roles r LEFT JOIN staff s ON s.person_id = r.person_id
-            WHERE r.student_id IN (SELECT unnest($ids))
-              AND r.role IN ('mentor', 'care_coordinator', 'class_counsellor')
-              AND r.start_date <= $as_of AND (r.end_date IS NULL OR $as_of <= r.end_date)
-            GROUP BY r.student_id, r.role
-            """,
-            {"ids": student_ids, "as_of": as_of},
-        ).fetchall()
-        holders = cur.execute(
-            """
-            SELECT a.student_id,
-                   string_agg(DISTINCT coalesce(s.name, a.holder_id), ', '
-                              ORDER BY coalesce(s.name, a.holder_id)) AS names
-            FROM agreements a LEFT JOIN staff s ON s.person_id = a.holder_id
-            WHERE a.student_id IN (SELECT unnest($ids)) AND a.topic = 'direction'
-              AND a.agreed_on <= $as_of AND (a.ended_on IS NULL OR $as_of <= a.ended_on)
-            GROUP BY a.student_id
-            """,
-            {"ids": student_ids, "as_of": as_of},
-        ).fetchall()
-        placements = cur.execute(
-            """
-            SELECT p.placement_id, p.company, s.name
-            FROM placements p LEFT JOIN staff s ON s.person_id = p.supervisor_id
-            WHERE p.placement_id IN (SELECT unnest($ids))
-            """,
-            {"ids": placement_ids},
-        ).fetchall()
-        persons = cur.execute(
-            "SELECT person_id, name FROM staff WHERE person_id IN (SELECT unnest($ids))",
-            {"ids": person_ids},
-        ).fetchall()
-    people: dict[str, dict] = {"roles": {}, "direction": {}, "placements": {}, "persons": {}}
-    for student_id, role, names in roles:
-        people["roles"][(student_id, role)] = names
-    people["direction"] = dict(holders)
-    people["placements"] = {pid: (company, name) for pid, company, name in placements}
-    people["persons"] = dict(persons)
+        rows = cur.execute(load_query("signal_people"), params).fetchall()
+    people: dict[str, dict] = {"role": {}, "placement": {}, "person": {}}
+    for kind, key, sub, value in rows:
+        if kind == "role":
+            people["role"][(key, sub)] = value
+        elif kind == "placement":
+            people["placement"][key] = (sub, value)
+        else:
+            people["person"][key] = value
     return people
 
 
@@ -345,13 +314,13 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 
 def _texts(row: dict, people: dict, values: dict[str, int], lang: str) -> tuple[str, str]:
     code, sid = row["code"], row["student_id"]
-    company, supervisor = people["placements"].get(row["placement_id"], (None, None))
-    mentor = people["roles"].get((sid, "mentor"))
-    care_lead = people["roles"].get((sid, "care_coordinator")) or people["roles"].get(
+    company, supervisor = people["placement"].get(row["placement_id"], (None, None))
+    mentor = people["role"].get((sid, "mentor"))
+    care_lead = people["role"].get((sid, "care_coordinator")) or people["role"].get(
         (sid, "class_counsellor")
     )
-    direction = people["direction"].get(sid)
-    holder = people["persons"].get(row["person_id"]) or row["person_id"]
+    direction = people["role"].get((sid, "direction"))
+    holder = people["person"].get(row["person_id"]) or row["person_id"]
     # MANY_GUIDES / NO_FINAL_RESPONSIBILITY: the direction holder leads, else the mentor.
     found = {"mentor": mentor, "supervisor": supervisor, "lead": direction or mentor}
     names = {
