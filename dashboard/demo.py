@@ -1,16 +1,20 @@
 """Deterministic demo data: a believable Rotterdam-area mbo school with Entree and level-2 students.
 
 `generate(store, students, seed, today)` fills an EMPTY store in one write transaction and marks
-it as a demo store. The same (students, seed, today) always gives the same rows (for the pinned
-DuckDB and Faker versions). Faker ('nl_NL', seeded) only builds small pools of names; every row
-is made set-based in SQL (dashboard/queries/demo_*.sql) with hash(key, salt, seed) as the random
-source, so half a million students take about as much SQL as three hundred.
+it as a demo store in that same transaction (what `store.set_demo(True)` does, without a second
+write). The same (students, seed, today) always gives the same rows (for the pinned DuckDB and
+the installed Faker version). Faker ('nl_NL', seeded) only builds small pools of names; every
+row is made set-based in SQL (dashboard/queries/demo_*.sql) with hash(key, salt, seed) as the
+random source, so half a million students take the same SQL as three hundred. Dates are
+relative to `today`: the data looks alike whatever the day (only weekdays shift).
 
 The school mostly works: students have a mentor, placements have their start, mid and final
 moments with all three parties, agreements are made and contacts are regular. Into that the
 generator plants the situations of docs/flags.md at believable rates (a start conversation
 never held, direction never agreed, a mentor who left, an unexcused absence streak nobody
-followed up, a stop the workplace was not told about, ...), so every signal occurs.
+followed up, a stop the workplace was not told about, ...), so every signal occurs. For the
+default 300 students and seed 1 each code of docs/flags.md occurs at least three times; with
+other seeds and small numbers of students a rare one may now and then be missing.
 
 Ids: students S100001.., staff P0001.. (zero-padded to the number of people, ordered: care
 coordinators, care workers, mentors, former mentors, BPV coordinators, class counsellors,
@@ -42,7 +46,6 @@ from dashboard.store import Store, load_query
 log = logging.getLogger(__name__)
 
 MAX_STUDENTS = 899_999  # student numbers S100001..S999999
-MEMORY_LIMIT = "2.0 GiB"  # DuckDB's limit while generating (500,000 students stay under ~3 GB)
 POOL_FIRST = 200  # names per first-name pool (mixed, female, male: equal sizes)
 POOL_LAST = 300
 POOL_COMPANY = 120
@@ -344,42 +347,17 @@ def _refuse_filled(cur) -> None:
         )
 
 
-_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_UNITS.update({"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40})
-
-
-def _bytes(setting: str) -> float:
-    """'18.6 GiB' -> bytes (DuckDB's memory_limit as current_setting shows it)."""
-    number, _, unit = setting.strip().partition(" ")
-    return float(number) * _UNITS.get(unit, 1)
-
-
 @contextmanager
 def _bulk_settings(cur) -> Iterator[None]:
-    """DuckDB settings for one big generation, put back afterwards (they are global).
-
-    A lower memory limit makes large demos spill to disk instead of holding the plan and the
-    uncommitted rows in memory; not preserving insertion order halves the cost of the big
-    inserts (rows are sets: exports sort by key).
-    """
-
-    def current(name: str):
-        return cur.execute(f"SELECT current_setting('{name}')").fetchone()[0]
-
-    restore = [f"SET preserve_insertion_order = {current('preserve_insertion_order')}"]
+    """Not preserving insertion order halves the cost of the big inserts (rows are sets:
+    exports sort by key). The setting is global, so it is put back afterwards. Memory stays
+    within the store's memory_limit (store.py), spilling to disk for very large demos."""
+    previous = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     cur.execute("SET preserve_insertion_order = false")
-    previous = current("memory_limit")
-    if _bytes(previous) > _bytes(MEMORY_LIMIT):
-        # the shown value is rounded, so give the default back by RESET when it was the default
-        cur.execute("RESET memory_limit")
-        same = current("memory_limit") == previous
-        restore.append("RESET memory_limit" if same else f"SET memory_limit = '{previous}'")
-        cur.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         yield
     finally:
-        for statement in restore:
-            cur.execute(statement)
+        cur.execute(f"SET preserve_insertion_order = {bool(previous)}")
 
 
 def generate(
@@ -393,6 +371,8 @@ def generate(
         raise Invalid([f"--students must be between 1 and {MAX_STUDENTS}, not {students}."])
     today = today or dt.date.today()
     pools = name_pools(seed)
+    if {len(pools[k]) for k in ("first", "first_f", "first_m")} != {POOL_FIRST}:
+        raise RuntimeError("Faker gave too few distinct first names for the demo pools")
     with store.write() as cur, _bulk_settings(cur):
         _refuse_filled(cur)
         variables = {
@@ -404,8 +384,6 @@ def generate(
             "demo_ncompany": len(pools["company"]),
             "demo_nstreet": len(pools["street"]),
         }
-        if {len(pools[k]) for k in ("first", "first_f", "first_m")} != {POOL_FIRST}:
-            raise RuntimeError("Faker gave too few distinct first names for the demo pools")
         for name, value in variables.items():
             cur.execute(f"SET VARIABLE {name} = ?", [value])
         _load_pools(cur, pools)

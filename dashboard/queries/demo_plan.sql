@@ -310,8 +310,9 @@ SELECT grp, a, b, k, n, pkey, pid, note, first_name, last_name, first_name || ' 
 FROM org;
 
 -- Students with the person ids of the people around them.
+-- (each lookup reads only its group of people: small hash tables)
 CREATE OR REPLACE TEMP VIEW demo_s AS
-SELECT s.*,
+SELECT s.* EXCLUDE (nment, ncc, ncw, nbpv, npeer, next, nspare, span, cw_any, svc_pick),
     pm.pid AS mentor_pid,
     pp.pid AS prev_pid,
     pk.pid AS kaw_pid,
@@ -322,15 +323,15 @@ SELECT s.*,
     e1.pid AS ext1_pid,
     CASE WHEN s.has_ext2 THEN e2.pid END AS ext2_pid
 FROM demo_s1 s
-JOIN demo_p pm ON pm.pkey = demo_pkey(3, s.o, s.letter, 0)
-JOIN demo_p pp ON pp.pkey = demo_pkey(4, s.l, 0, demo_n(s.i, 'prev', s.nspare))
-LEFT JOIN demo_p pk ON pk.pkey = demo_pkey(6, s.o, s.letter, 0)
-JOIN demo_p pc ON pc.pkey = demo_pkey(1, s.l, 0, demo_n(s.i, 'ccp', s.ncc))
-JOIN demo_p pw ON pw.pkey = demo_pkey(2, s.l, 0, demo_n(s.i, 'cwp', s.ncw))
-JOIN demo_p pb ON pb.pkey = demo_pkey(5, s.l, 0, demo_n(s.i, 'bpvp', s.nbpv))
-JOIN demo_p pr ON pr.pkey = demo_pkey(7, s.l, 0, demo_n(s.i, 'peerp', s.npeer))
-JOIN demo_p e1 ON e1.pkey = demo_pkey(8, s.l, s.svc1, demo_n(s.i, 'e1p', s.next))
-JOIN demo_p e2 ON e2.pkey = demo_pkey(8, s.l, s.svc2, demo_n(s.i, 'e2p', s.next));
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'mentor') pm ON pm.pkey = demo_pkey(3, s.o, s.letter, 0)
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'mspare') pp ON pp.pkey = demo_pkey(4, s.l, 0, demo_n(s.i, 'prev', s.nspare))
+LEFT JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'kaw') pk ON pk.pkey = demo_pkey(6, s.o, s.letter, 0)
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'cc') pc ON pc.pkey = demo_pkey(1, s.l, 0, demo_n(s.i, 'ccp', s.ncc))
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'cw') pw ON pw.pkey = demo_pkey(2, s.l, 0, demo_n(s.i, 'cwp', s.ncw))
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'bpv') pb ON pb.pkey = demo_pkey(5, s.l, 0, demo_n(s.i, 'bpvp', s.nbpv))
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'peer') pr ON pr.pkey = demo_pkey(7, s.l, 0, demo_n(s.i, 'peerp', s.npeer))
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'ext') e1 ON e1.pkey = demo_pkey(8, s.l, s.svc1, demo_n(s.i, 'e1p', s.next))
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'ext') e2 ON e2.pkey = demo_pkey(8, s.l, s.svc2, demo_n(s.i, 'e2p', s.next));
 
 -- Placements: up to four BPV periods one after another, the first some weeks after enrolment.
 CREATE OR REPLACE TEMP TABLE demo_pl AS
@@ -341,7 +342,7 @@ WITH slots AS (
         CASE WHEN s.dur = 365 THEN demo_between(s.i * 10 + r.p, 'len', 90, 170)
             ELSE demo_between(s.i * 10 + r.p, 'len', 120, 220) END AS len,
         demo_u(s.i * 10 + r.p, 'early') < 0.08 AS early
-    FROM demo_s s, range(4) r(p)
+    FROM demo_s1 s, range(4) r(p)
 ),
 eff AS (
     SELECT *,
@@ -401,7 +402,7 @@ SELECT sp.i, sp.num, sp.p, sp.pk, 'PL' || sp.num || '-' || (sp.p + 1) AS plid,
     sp.left_early AND sp.s_date <= sp.end_d AS stop_by_leaving
 FROM supervised sp
 JOIN demo_company co ON co.ckey = sp.o * 100000 + sp.c
-JOIN demo_p ps ON ps.pkey = demo_pkey(9, sp.o, sp.c, demo_n(sp.pk, 'supk', demo_nsup(sp.o, sp.c)));
+JOIN (SELECT pkey, pid FROM demo_p WHERE grp = 'sup') ps ON ps.pkey = demo_pkey(9, sp.o, sp.c, demo_n(sp.pk, 'supk', demo_nsup(sp.o, sp.c)));
 
 -- Per student: first placement facts, and the day contacts stop (planted silences).
 CREATE OR REPLACE TEMP TABLE demo_st AS
