@@ -9,6 +9,9 @@ Kinds of account (users.kind):
   hold an active role; `care` contacts only where that role is a care role (class counsellor).
 - workplace: workplace supervisors: the students of their own placements, only contacts with
   visibility `guides`, personal circumstances only with the student's consent for `workplace`.
+  In the student's network they see only the school's guides and care coordinator, themselves
+  and (with that consent) the personal roles: never another company's supervisor or a peer
+  coach (data minimisation).
 
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
 
@@ -43,6 +46,9 @@ ACTIVE_ROLE = "r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $
 PERSONAL_REASONS = ("personal", "care")
 PERSONAL_ROLES = ("external", "care_worker", "parent")
 PERSONAL_TOPICS = ("expertise",)
+# The roles a workplace supervisor always sees in a student's network: the people at school
+# they work with. Besides these only their own roles, and PERSONAL_ROLES with consent.
+WORKPLACE_NETWORK_ROLES = (*SCHOOL_GUIDE_ROLES, "care_coordinator")
 # Which roles may read contacts of each visibility (a contact without one counts as `guides`).
 READERS = {"school": (*SCHOOL_GUIDE_ROLES, *CARE_ROLES), "care": CARE_ROLES}
 
@@ -228,6 +234,8 @@ class Lens:
     visibilities: tuple[str, ...]
     personal: bool  # sees personal circumstances (see PERSONAL_*)
     hidden_persons: frozenset[str] = frozenset()  # people whose involvement is hidden
+    network_roles: tuple[str, ...] | None = None  # the roles shown of others; None = all
+    me: str | None = None  # the user's own person_id: their own roles always show
 
     def shows_contact(self, contact: Mapping) -> bool:
         if (contact.get("visibility") or "guides") not in self.visibilities:
@@ -235,7 +243,9 @@ class Lens:
         return self.personal or contact.get("reason") not in PERSONAL_REASONS
 
     def shows_role(self, role: Mapping) -> bool:
-        return self.personal or role.get("role") not in PERSONAL_ROLES
+        if self.network_roles is None or role.get("role") in self.network_roles:
+            return True
+        return self.me is not None and role.get("person_id") == self.me
 
     def shows_agreement(self, agreement: Mapping) -> bool:
         return agreement.get("holder_id") not in self.hidden_persons
@@ -263,19 +273,28 @@ class Lens:
 def lens(cur: duckdb.DuckDBPyConnection, user: User, student_id: str, today: dt.date) -> Lens:
     """The Lens of `user` on this student on `today`. Assumes require_student passed.
 
-    Without personal circumstances, the people who hold only PERSONAL_ROLES for the student
-    (on any date) are hidden: their names would tell which services are involved.
+    A workplace supervisor sees the roles of `workplace_network_roles` and their own. The
+    people who hold only roles they may not see (on any date) are hidden everywhere in the
+    file: their names would tell which services or other companies are involved.
     """
     personal = sees_personal_circumstances(cur, user, student_id, today)
-    hidden: frozenset[str] = frozenset()
-    if not personal:
-        rows = cur.execute(
-            "SELECT person_id FROM roles WHERE student_id = $sid GROUP BY person_id "
-            "HAVING bool_and(list_contains($personal_roles, role))",
-            {"sid": student_id, "personal_roles": list(PERSONAL_ROLES)},
-        ).fetchall()
-        hidden = frozenset(r[0] for r in rows)
-    return Lens(visibilities(cur, user, student_id, today), personal, hidden)
+    shown_visibilities = visibilities(cur, user, student_id, today)
+    if user.kind != "workplace":
+        return Lens(shown_visibilities, personal)
+    network_roles = workplace_network_roles(personal)
+    rows = cur.execute(
+        "SELECT person_id FROM roles WHERE student_id = $sid AND person_id <> $me "
+        "GROUP BY person_id HAVING bool_and(NOT list_contains($shown, role))",
+        {"sid": student_id, "me": user.person_id or "", "shown": list(network_roles)},
+    ).fetchall()
+    hidden = frozenset(r[0] for r in rows)
+    return Lens(shown_visibilities, personal, hidden, network_roles, user.person_id)
+
+
+def workplace_network_roles(personal: bool) -> tuple[str, ...]:
+    """The roles of others a workplace supervisor sees in a network (with or without the
+    student's consent to share personal circumstances)."""
+    return WORKPLACE_NETWORK_ROLES + (PERSONAL_ROLES if personal else ())
 
 
 def contact_filter_sql(user: User, alias: str = "c") -> tuple[str, dict]:
@@ -320,7 +339,13 @@ def role_filter_sql(user: User, alias: str = "ro") -> tuple[str, dict]:
     if user.kind != "workplace":
         return "true", {}
     return (
-        f"(NOT list_contains($scope_personal_roles, {alias}.role) "
-        f"OR {_workplace_consent(alias + '.student_id')})",
-        {"scope_personal_roles": list(PERSONAL_ROLES)},
+        f"(list_contains($scope_network_roles, {alias}.role) "
+        f"OR {alias}.person_id = $scope_person "
+        f"OR (list_contains($scope_personal_roles, {alias}.role) "
+        f"AND {_workplace_consent(alias + '.student_id')}))",
+        {
+            "scope_network_roles": list(workplace_network_roles(personal=False)),
+            "scope_personal_roles": list(PERSONAL_ROLES),
+            "scope_person": user.person_id or "",
+        },
     )

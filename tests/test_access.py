@@ -126,28 +126,115 @@ def test_not_allowed_looks_like_not_there(matrix_store):
     assert str(hidden.value) == "S-NONE" and str(missing.value) == "S-DOES-NOT-EXIST"
 
 
+# -- the network a workplace supervisor sees (data minimisation) ---------------------------
+
+# role -> (shown without the student's workplace consent, shown with it), for someone else's
+# role; a supervisor's own roles always show.
+NETWORK = {
+    "mentor": (True, True),
+    "bpv_coordinator": (True, True),
+    "class_counsellor": (True, True),
+    "care_coordinator": (True, True),
+    "care_worker": (False, True),
+    "external": (False, True),
+    "parent": (False, True),
+    "workplace_supervisor": (False, False),  # another company's supervisor
+    "peer_coach": (False, False),
+}
+CONSENTS = {"S-NONE": None, "S-NO": False, "S-YES": True}
+# The current supervisor, and the former one (placement ended 60 days ago: still in scope).
+SUPERVISORS = {"sup": User("sup", "workplace", "P-SUP"), "old": User("old", "workplace", "P-OLD")}
+
+
+@pytest.fixture(scope="module")
+def network_store(tmp_path_factory):
+    store = open_store(tmp_path_factory.mktemp("network") / "network.duckdb")
+    w = World()
+    for pid in ("P-SUP", "P-OLD"):
+        w.add_person(pid, kind="workplace")
+    for role in NETWORK:
+        w.add_person(f"P-{role}")
+    for sid, consent in CONSENTS.items():
+        w.add_student(sid, d(-400))
+        w.add_placement(sid, d(-200), d(-60), "P-OLD")
+        w.add_placement(sid, d(-50), d(50), "P-SUP")
+        w.add_role(sid, "P-OLD", "workplace_supervisor", d(-200), end_date=d(-60))
+        w.add_role(sid, "P-SUP", "workplace_supervisor", d(-50))
+        for role in NETWORK:
+            w.add_role(sid, f"P-{role}", role, d(-100))
+        if consent is not None:
+            w.add_consent(sid, d(-20), shares=consent)
+    w.save(store)
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("sid", CONSENTS)
+@pytest.mark.parametrize("who", SUPERVISORS)
+def test_workplace_network_table(network_store, who, sid):
+    user, consent = SUPERVISORS[who], bool(CONSENTS[sid])
+    other = {"sup": "P-OLD", "old": "P-SUP"}[who]
+    expected = {(f"P-{role}", role) for role, shown in NETWORK.items() if shown[consent]}
+    expected.add((user.person_id, "workplace_supervisor"))  # themselves, never the other one
+    with network_store.read() as cur:
+        access.require_student(cur, user, sid, T)
+        lens = access.lens(cur, user, sid, T)
+        rel = cur.execute("SELECT * FROM roles WHERE student_id = $sid", {"sid": sid})
+        names = [c[0] for c in rel.description]
+        rows = [dict(zip(names, r)) for r in rel.fetchall()]
+        by_lens = {(r["person_id"], r["role"]) for r in rows if lens.shows_role(r)}
+        predicate, params = access.role_filter_sql(user, "x")
+        sql = f"SELECT person_id, role FROM roles x WHERE x.student_id = $sid AND {predicate}"
+        by_sql = set(
+            cur.execute(sql, access.used_params(sql, {**params, "sid": sid, "today": T})).fetchall()
+        )
+    assert by_lens == expected
+    assert by_sql == expected
+    # People the supervisor may not see in the network are left out of the whole file.
+    hidden = {f"P-{role}" for role, shown in NETWORK.items() if not shown[consent]} | {other}
+    assert lens.hidden_persons == hidden
+
+
+def test_school_users_see_the_whole_network(network_store):
+    with network_store.read() as cur:
+        lens = access.lens(cur, USERS["admin"], "S-NONE", T)
+        rows = cur.execute("SELECT role FROM roles WHERE student_id = 'S-NONE'").fetchall()
+    assert all(lens.shows_role({"role": r[0], "person_id": "x"}) for r in rows)
+    assert lens.hidden_persons == frozenset()
+
+
 # -- personal circumstances for a workplace supervisor -------------------------------------
 
 
 def personal_world(store, consent: bool | None):
     w = World()
     for pid, kind in [("P-MEN", "school"), ("P-SUP", "workplace"), ("P-ZM", "care"),
-                      ("P-EXT", "external"), ("P-PAR", "family")]:  # fmt: skip
+                      ("P-EXT", "external"), ("P-PAR", "family"), ("P-SUP2", "workplace"),
+                      ("P-PEER", "school")]:  # fmt: skip
         w.add_person(pid, kind=kind)
     w.add_student("S1", d(-400), status_reason="thuissituatie")
     for pid, role in [("P-MEN", "mentor"), ("P-ZM", "care_worker"), ("P-EXT", "external"),
-                      ("P-PAR", "parent"), ("P-SUP", "workplace_supervisor")]:  # fmt: skip
+                      ("P-PAR", "parent"), ("P-SUP", "workplace_supervisor"),
+                      ("P-PEER", "peer_coach")]:  # fmt: skip
         w.add_role("S1", pid, role, d(-100))
-    w.add_placement("S1", d(-50), d(50), "P-SUP")
+    # P-SUP's placement ended 60 days ago; the student now works at another company.
+    w.add_placement("S1", d(-200), d(-60), "P-SUP")
+    w.add_placement("S1", d(-50), d(50), "P-SUP2")
+    w.add_role("S1", "P-SUP2", "workplace_supervisor", d(-50))
     contacts = {}
     for name, reason, visibility in [("progress", "progress", None), ("personal", "personal", "guides"),
                                      ("care", "care", None), ("school", "progress", "school")]:  # fmt: skip
-        c = w.add_contact("S1", d(-10), ["P-MEN", "P-ZM", "P-PAR"])
+        c = w.add_contact("S1", d(-10), ["P-MEN", "P-ZM", "P-PAR", "P-SUP2", "P-PEER"])
         c.update(reason=reason, visibility=visibility, summary=f"summary {name}")
         contacts[name] = c["contact_id"]
     w.add_agreement("S1", "expertise", "P-MEN", d(-10))["details"] = "GGZ traject"
     w.add_agreement("S1", "information", "P-ZM", d(-10))
-    w.add_agreement("S1", "direction", "P-MEN", d(-10))["counterpart_ids"] = ["P-EXT", "P-SUP"]
+    w.add_agreement("S1", "direction", "P-MEN", d(-10))["counterpart_ids"] = [
+        "P-EXT",
+        "P-SUP",
+        "P-SUP2",
+    ]
+    w.add_agreement("S1", "information", "P-SUP2", d(-10))
     if consent is not None:
         w.add_consent("S1", d(-20), shares=consent)
     w.save(store)
@@ -178,10 +265,13 @@ def test_workplace_without_consent_sees_no_personal_circumstances(store, consent
     student, contacts, roles, agreements = read_file_through_lens(store, USERS["sup"])
     assert student["status_reason"] is None
     assert {c["contact_id"] for c in contacts} == {ids["progress"]}
-    assert contacts[0]["participants"] == ["P-MEN"]  # care worker and parent left out
-    assert {r["role"] for r in roles} == {"mentor", "workplace_supervisor"}
+    assert contacts[0]["participants"] == ["P-MEN"]  # care worker, parent, P-SUP2, peer: out
+    assert {(r["person_id"], r["role"]) for r in roles} == {
+        ("P-MEN", "mentor"),
+        ("P-SUP", "workplace_supervisor"),  # themselves, not the new company's supervisor
+    }
     by_topic = {a["topic"]: a for a in agreements}
-    assert set(by_topic) == {"expertise", "direction"}  # the care worker's agreement is hidden
+    assert set(by_topic) == {"expertise", "direction"}  # care worker's, P-SUP2's: hidden
     assert by_topic["expertise"]["details"] is None
     assert by_topic["direction"]["counterpart_ids"] == ["P-SUP"]
 
@@ -192,7 +282,12 @@ def test_workplace_with_consent_sees_them_but_still_only_guides_contacts(store):
     assert student["status_reason"] == "thuissituatie"
     assert {c["contact_id"] for c in contacts} == {ids["progress"], ids["personal"], ids["care"]}
     assert all(c["participants"] == ["P-MEN", "P-ZM", "P-PAR"] for c in contacts)
-    assert len(roles) == 5
+    assert {r["role"] for r in roles} == {"mentor", "care_worker", "external", "parent",
+                                          "workplace_supervisor"}  # fmt: skip
+    assert {r["person_id"] for r in roles if r["role"] == "workplace_supervisor"} == {"P-SUP"}
+    by_topic = {a["topic"]: a for a in agreements}
+    assert by_topic["direction"]["counterpart_ids"] == ["P-EXT", "P-SUP"]
+    assert "information" not in {a["topic"] for a in agreements if a["holder_id"] == "P-SUP2"}
     assert {a["topic"]: a["details"] for a in agreements}["expertise"] == "GGZ traject"
 
 
@@ -200,7 +295,7 @@ def test_school_guides_see_everything_personal_but_not_care_only_contacts(store)
     _, ids = personal_world(store, None)
     mentor = USERS["mentor"]
     student, contacts, roles, agreements = read_file_through_lens(store, mentor)
-    assert student["status_reason"] == "thuissituatie" and len(roles) == 5
+    assert student["status_reason"] == "thuissituatie" and len(roles) == 7
     assert {c["contact_id"] for c in contacts} == set(ids.values())  # no `care` contact here
     assert agreements[0]["details"] == "GGZ traject"
 
@@ -291,12 +386,30 @@ def rules_contact(w: World, user: User, contact: dict) -> bool:
         allowed = {"guides": True, "school": bool(held & {*SCHOOL_GUIDE_ROLES, *CARE_ROLES}),
                    "care": bool(held & set(CARE_ROLES))}  # fmt: skip
         return allowed[visibility]
+    return visibility == "guides" and (
+        contact["reason"] not in ("personal", "care") or rules_consent(w, sid)
+    )
+
+
+def rules_consent(w: World, sid: str) -> bool:
+    """The student's latest workplace consent up to T says yes."""
     consents = sorted(
         (c["decided_on"], c["shares"]) for c in w.consents
         if c["student_id"] == sid and c["audience"] == "workplace" and c["decided_on"] <= T
     )  # fmt: skip
-    consent = bool(consents and consents[-1][1])
-    return visibility == "guides" and (contact["reason"] not in ("personal", "care") or consent)
+    return bool(consents and consents[-1][1])
+
+
+def rules_role(w: World, user: User, role: dict) -> bool:
+    """A workplace supervisor sees the school's guides and care coordinator, themselves, and
+    the personal roles only with consent; everyone else sees the whole network."""
+    if user.kind != "workplace" or role["person_id"] == user.person_id:
+        return True
+    if role["role"] in (*SCHOOL_GUIDE_ROLES, "care_coordinator"):
+        return True
+    return role["role"] in ("external", "care_worker", "parent") and rules_consent(
+        w, role["student_id"]
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -341,3 +454,9 @@ def test_list_equals_detail_equals_the_rules(store, seed):
                 and lenses[c["student_id"]].shows_contact(c)
             )  # fmt: skip
             assert by_lens == by_rules, user
+            roles_by_rules = [
+                r for r in w.roles if r["student_id"] in listed and rules_role(w, user, r)
+            ]
+            roles_by_lens = [r for r in w.roles if r["student_id"] in listed
+                             and lenses[r["student_id"]].shows_role(r)]  # fmt: skip
+            assert roles_by_lens == roles_by_rules, user
