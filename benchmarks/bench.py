@@ -1,93 +1,200 @@
-"""Benchmark: build a store with the demo generator and report timings as Markdown.
+"""Benchmark: build a store with the demo generator and report timings as a Markdown table.
 
-Each step runs several times; the table gives the median and the worst run in milliseconds
-and the peak resident memory of the process that did the work. Import is measured through
-the real `regiebord import` command on CSV files exported from the generated store, so its
-figure includes reading, validation and the transaction.
+    .venv/bin/python benchmarks/bench.py --students 30000      # school scale
+    .venv/bin/python benchmarks/bench.py --students 500000     # sector scale (takes long)
+
+Every step runs in its own child process, so the peak resident memory reported for a step is
+that process's own (os.wait4). Build steps go through the real command line: `regiebord demo`
+into a fresh store, `regiebord export` to CSV, and `regiebord import` of those CSV files into
+an empty store, so the import figure includes reading, every validation and the transaction.
+The read steps then run on the imported store (data as a school would load it): all signals
+of one day, the caseload data of the guide with the largest caseload, the student file data of
+the student with the most contacts (opened by their mentor), and the full server-side run of
+the caseload and student pages with Streamlit's AppTest, warm (one run first to fill caches).
+
+Each read step runs --runs times; the table gives the median and the worst run. Build steps
+run --build-runs times (default 3 up to 100,000 students, else 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import access
-from dashboard.store import open_store
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 BENCH_TODAY = dt.date(2026, 3, 16)
+TABLES = (
+    "students",
+    "staff",
+    "roles",
+    "placements",
+    "contacts",
+    "agreements",
+    "consents",
+    "absences",
+)
+# Targets on the 2-core machine (docs/performance.md): (school scale, sector scale) in ms.
+TARGETS_MS = {
+    "signals": (500, 5000),
+    "caseload": (100, None),
+    "student_file": (50, None),
+    "caseload_page": (300, None),
+    "student_page": (300, None),
+}
+SECTOR_STUDENTS = 500_000
+PEAK_TARGET_MIB = 4096
+IMPORT_TARGET_ROWS_S = 100_000
 
 
-def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+# -- child processes ---------------------------------------------------------------------------
 
 
-def _timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+def _run_child(args: list[str], what: str) -> tuple[float, float, str]:
+    """Run a child process; its wall time in seconds, its peak RSS in MiB, and its stdout."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # reaped here, with the child's own usage
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{what} failed ({proc.returncode}):\n{err.read()[-3000:]}")
+        return seconds, usage.ru_maxrss / 1024, out.read()
+
+
+def _regiebord(*args: str) -> list[str]:
+    return [sys.executable, "-m", "dashboard", *args]
+
+
+def _worker(name: str, db: Path, runs: int) -> dict:
+    _, peak, out = _run_child(
+        [sys.executable, __file__, "--worker", name, "--db", str(db), "--runs", str(runs)], name
+    )
+    result = json.loads(out.strip().splitlines()[-1])
+    return {**result, "peak": peak}
+
+
+# -- what the workers measure --------------------------------------------------------------------
+
+
+def _timed(fn: Callable[[], object], runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), max(samples)
+    return samples
 
 
-def _row_count(store) -> int:
+def _busiest_guide(store):
+    """A care coordinator account for the person holding active roles (not parent) for the
+    most students, up to about 300 (a caseload in a school is a few hundred students)."""
+    from dashboard import access
+
     with store.read() as cur:
-        return sum(
-            cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-            for table in (
-                "students",
-                "staff",
-                "roles",
-                "placements",
-                "contacts",
-                "agreements",
-                "consents",
-                "absences",
-            )
-        )
-
-
-def _coordinator_user(store, target: int = 300) -> access.User:
-    """A care coordinator scoped to one class-sized group: the guide whose student count is
-    closest to `target` (caseloads in schools are a few hundred students)."""
-    with store.read() as cur:
-        row = cur.execute(
+        person_id, n = cur.execute(
             """
             SELECT person_id, count(DISTINCT student_id) AS n FROM roles
-            WHERE role IN ('care_coordinator', 'class_counsellor', 'care_worker', 'mentor')
-              AND start_date <= $today AND (end_date IS NULL OR end_date >= $today)
-            GROUP BY person_id ORDER BY abs(n - $target), person_id LIMIT 1
+            WHERE role <> 'parent' AND start_date <= $today
+              AND (end_date IS NULL OR end_date >= $today)
+            GROUP BY person_id ORDER BY n <= 300 DESC, abs(n - 300), person_id LIMIT 1
             """,
-            {"today": BENCH_TODAY, "target": target},
+            {"today": BENCH_TODAY},
         ).fetchone()
-    return access.User(username="bench", kind="care_worker", person_id=row[0], name="bench")
+    return access.User(username="bench", kind="care_coordinator", person_id=person_id), n
 
 
-def _student_with_most_contacts(store) -> str:
+def _busiest_student(store):
+    """The student with the most contacts, and a user who opens their file: an active mentor
+    (a guide account), else an admin."""
+    from dashboard import access
+
     with store.read() as cur:
-        return cur.execute(
+        sid = cur.execute(
             "SELECT student_id FROM contacts GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
         ).fetchone()[0]
+        mentor = cur.execute(
+            "SELECT min(person_id) FROM roles WHERE student_id = $sid AND role = 'mentor'"
+            " AND start_date <= $today AND (end_date IS NULL OR end_date >= $today)",
+            {"sid": sid, "today": BENCH_TODAY},
+        ).fetchone()[0]
+    if mentor is None:
+        return sid, access.CLI_USER
+    return sid, access.User(username="bench_mentor", kind="guide", person_id=mentor)
 
 
-def _apptest_page(
-    db: Path, page: str, user: access.User, runs: int, **query
-) -> tuple[float, float]:
+def _work_signals(store, runs: int) -> dict:
+    from dashboard import signals
+
+    samples = _timed(lambda: signals.evaluate(store, BENCH_TODAY), runs)
+    return {"samples": samples, "note": f"{len(signals.evaluate(store, BENCH_TODAY)):,} signals"}
+
+
+def _work_caseload(store, runs: int) -> dict:
+    from dashboard import caseload
+
+    user, _ = _busiest_guide(store)
+
+    def load():
+        return caseload.caseload(store, user, BENCH_TODAY, caseload.CaseloadFilters(), "nl")
+
+    result = load()  # first call: the query plans and file pages are cold
+    samples = _timed(load, runs)
+    note = f"{len(result.students)} students, {len(result.signals)} signals"
+    return {"samples": samples, "note": note}
+
+
+def _work_location(store, runs: int) -> dict:
+    """A care coordinator's unfiltered caseload: every student of one location."""
+    from dashboard import access, caseload
+
+    with store.read() as cur:
+        location = cur.execute(
+            "SELECT location FROM students GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()[0]
+    user = access.User(username="bench", kind="care_coordinator", locations=(location,))
+
+    def load():
+        return caseload.caseload(store, user, BENCH_TODAY, caseload.CaseloadFilters(), "nl")
+
+    result = load()
+    samples = _timed(load, runs)
+    return {"samples": samples, "note": f"{len(result.students):,} students of {location}"}
+
+
+def _work_student_file(store, runs: int) -> dict:
+    from dashboard import student_file
+
+    sid, user = _busiest_student(store)
+
+    def load():
+        return student_file.load(store, user, sid, BENCH_TODAY, "nl")
+
+    f = load()
+    samples = _timed(load, runs)
+    note = f"{sid} ({user.kind}): {len(f.contacts)} contacts, {len(f.signals)} open signals"
+    return {"samples": samples, "note": note}
+
+
+def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["REGIEBORD_DB"] = str(db)
-    at = AppTest.from_file(page, default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=600)
     at.session_state["user"] = user
     at.session_state["today"] = BENCH_TODAY
     for key, value in query.items():
@@ -95,107 +202,228 @@ def _apptest_page(
     at.run()  # cold: fills the caches
     if at.exception:
         raise RuntimeError(f"{page} raised: {at.exception[0].message}")
-    return _timed(at.run, runs)
+    samples = _timed(at.run, runs)
+    if at.exception:
+        raise RuntimeError(f"{page} raised: {at.exception[0].message}")
+    return samples
+
+
+def _work_caseload_page(store, runs: int) -> dict:
+    user, n = _busiest_guide(store)
+    path = store.path
+    store.close()  # the page opens the store itself
+    return {"samples": _page_runs(path, "caseload.py", user, runs), "note": f"{n} students"}
+
+
+def _work_student_page(store, runs: int) -> dict:
+    sid, user = _busiest_student(store)
+    path = store.path
+    store.close()
+    return {
+        "samples": _page_runs(path, "student.py", user, runs, student=sid),
+        "note": f"{sid} ({user.kind})",
+    }
+
+
+WORKERS = {
+    "signals": _work_signals,
+    "caseload": _work_caseload,
+    "location": _work_location,
+    "student_file": _work_student_file,
+    "caseload_page": _work_caseload_page,
+    "student_page": _work_student_page,
+}
+
+
+def worker_main(name: str, db: Path, runs: int) -> int:
+    from dashboard.store import open_store
+
+    store = open_store(db)
+    result = WORKERS[name](store, runs)
+    print(json.dumps(result))
+    return 0
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def _row_counts(db: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        con.close()
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("yes" if ok else "**no**")
+
+
+class Report:
+    def __init__(self, sector: bool):
+        self.sector = sector
+        self.rows: list[tuple[str, str, str, str, str, str, str]] = []
+
+    def add(self, step, samples_ms, peak, target, ok, note):
+        median = _ms(statistics.median(samples_ms)) if samples_ms else "-"
+        worst = _ms(max(samples_ms)) if samples_ms else "-"
+        self.rows.append((step, median, worst, f"{peak:,.0f}", target, _verdict(ok), note))
+
+    def add_read(self, step, key, result):
+        samples, peak = result["samples"], result["peak"]
+        limit = TARGETS_MS.get(key, (None, None))[1 if self.sector else 0]
+        checks = []
+        if limit is not None:
+            checks.append(statistics.median(samples) <= limit)
+        if self.sector:
+            checks.append(peak <= PEAK_TARGET_MIB)
+        target = " and ".join(
+            ([f"<= {limit:,} ms"] if limit is not None else [])
+            + ([f"peak <= {PEAK_TARGET_MIB:,} MiB"] if self.sector else [])
+        )
+        self.add(
+            step, samples, peak, target or "-", all(checks) if checks else None, result["note"]
+        )
+
+    def markdown(self) -> str:
+        lines = [
+            "| step | median ms | worst ms | peak MiB | target | met | notes |",
+            "|---|---:|---:|---:|---|---|---|",
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return "\n".join(lines)
 
 
 def run(args) -> int:
-    from dashboard import caseload, demo, interchange, signals, student_file
-
     n, runs = args.students, args.runs
-    work = Path(args.workdir) / f"s{n}"
+    build_runs = args.build_runs or (3 if n <= 100_000 else 1)
+    sector = n >= SECTOR_STUDENTS
+    work = Path(args.workdir).resolve() / f"s{n}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    rows: list[tuple[str, str, str, str]] = []
+    report = Report(sector)
+    today = BENCH_TODAY.isoformat()
+    started = time.perf_counter()
 
-    # 1. demo generation into a fresh store
+    def log(text: str) -> None:
+        print(f"[{time.perf_counter() - started:7.1f} s] {text}", file=sys.stderr, flush=True)
+
+    # 1. demo generation into a fresh store (the last one is kept)
     gen_db = work / "generated.duckdb"
-    store = open_store(gen_db)
-    start = time.perf_counter()
-    demo.generate(store, students=n, seed=1, today=BENCH_TODAY)
-    gen_s = time.perf_counter() - start
-    total = _row_count(store)
-    rows.append(
-        (
-            "demo generation",
-            f"{gen_s * 1000:.0f}",
-            "-",
-            f"{total:,} rows, {total / gen_s:,.0f} rows/s",
+    times, peaks = [], []
+    for i in range(build_runs):
+        for path in (gen_db, gen_db.with_suffix(".duckdb.wal")):
+            path.unlink(missing_ok=True)
+        seconds, peak, _ = _run_child(
+            _regiebord("demo", "--db", str(gen_db), "--students", str(n), "--today", today),
+            "regiebord demo",
         )
+        times.append(seconds * 1000)
+        peaks.append(peak)
+        log(f"demo generation {i + 1}/{build_runs}: {seconds:.1f} s, peak {peak:,.0f} MiB")
+    counts = _row_counts(gen_db)
+    total = sum(counts.values())
+    rate = total / (statistics.median(times) / 1000)
+    report.add(
+        "demo generation (`regiebord demo`)",
+        times,
+        max(peaks),
+        "-",
+        (max(peaks) <= PEAK_TARGET_MIB) if sector else None,
+        f"{total:,} rows ({counts['contacts']:,} contacts), {rate:,.0f} rows/s",
     )
+
+    # 2. export to CSV, then import through the real command into an empty store
     csv_dir = work / "csv"
-    interchange.export_all(store, csv_dir, actor="bench")
-    store.close()
-
-    # 2. import through the real command, into an empty store
+    seconds, peak, _ = _run_child(
+        _regiebord("export", "--db", str(gen_db), "--out", str(csv_dir)), "regiebord export"
+    )
+    log(f"export: {seconds:.1f} s, peak {peak:,.0f} MiB")
+    report.add(
+        "export to CSV (`regiebord export`)",
+        [seconds * 1000],
+        peak,
+        "-",
+        None,
+        f"{total / seconds:,.0f} rows/s",
+    )
+    files = [str(csv_dir / f"{t}.csv") for t in TABLES]
     imp_db = work / "imported.duckdb"
-    files = sorted(str(p) for p in csv_dir.glob("*.csv"))
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "import", "--db", str(imp_db), *files],
-        capture_output=True,
-        text=True,
-    )
-    imp_s = time.perf_counter() - start
-    if done.returncode != 0:
-        print(done.stderr[-2000:], file=sys.stderr)
-        return 1
-    rows.append(
-        (
-            "import (regiebord import, CSV)",
-            f"{imp_s * 1000:.0f}",
-            "-",
-            f"{total / imp_s:,.0f} rows/s; peak {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB",
+    times, peaks = [], []
+    for i in range(build_runs):
+        for path in (imp_db, imp_db.with_suffix(".duckdb.wal")):
+            path.unlink(missing_ok=True)
+        seconds, peak, _ = _run_child(
+            _regiebord("import", "--db", str(imp_db), *files), "regiebord import"
         )
+        times.append(seconds * 1000)
+        peaks.append(peak)
+        log(f"import {i + 1}/{build_runs}: {seconds:.1f} s, peak {peak:,.0f} MiB")
+    rate = total / (statistics.median(times) / 1000)
+    slowest = total / (max(times) / 1000)
+    ok = rate >= IMPORT_TARGET_ROWS_S and (not sector or max(peaks) <= PEAK_TARGET_MIB)
+    report.add(
+        "import of the CSV files (`regiebord import`)",
+        times,
+        max(peaks),
+        f">= {IMPORT_TARGET_ROWS_S:,} rows/s"
+        + (f", peak <= {PEAK_TARGET_MIB:,} MiB" if sector else ""),
+        ok if sector else rate >= IMPORT_TARGET_ROWS_S,
+        f"{rate:,.0f} rows/s median, {slowest:,.0f} rows/s slowest",
     )
+    if not args.keep_generated:
+        gen_db.unlink(missing_ok=True)
 
-    store = open_store(imp_db)
-    admin = access.CLI_USER
-    median, worst = _timed(lambda: signals.evaluate(store, BENCH_TODAY), runs)
-    count = len(signals.evaluate(store, BENCH_TODAY))
-    rows.append(("all signals, one day", f"{median:.0f}", f"{worst:.0f}", f"{count:,} signals"))
-
-    coordinator = _coordinator_user(store)
-    scope = len(caseload.caseload(store, coordinator, BENCH_TODAY, caseload.Filters()).students)
-    median, worst = _timed(
-        lambda: caseload.caseload(store, coordinator, BENCH_TODAY, caseload.Filters()), runs
-    )
-    rows.append(("caseload data, one guide", f"{median:.1f}", f"{worst:.1f}", f"{scope} students"))
-
-    sid = _student_with_most_contacts(store)
-    median, worst = _timed(lambda: student_file.load(store, admin, sid, BENCH_TODAY), runs)
-    rows.append(("student file data, one student", f"{median:.1f}", f"{worst:.1f}", sid))
-    store.close()
-
+    # 3. reads on the imported store
+    reads = [
+        ("all signals, one day", "signals"),
+        ("caseload data, one guide", "caseload"),
+        ("caseload data, care coordinator of one location (no target)", "location"),
+        ("student file data, one student", "student_file"),
+    ]
     if not args.skip_apptest:
-        page_user = coordinator
-        median, worst = _apptest_page(imp_db, "pages/caseload.py", page_user, runs)
-        rows.append(
-            ("caseload page, full server run (warm)", f"{median:.0f}", f"{worst:.0f}", "AppTest")
-        )
-        median, worst = _apptest_page(imp_db, "pages/student.py", admin, runs, student=sid)
-        rows.append(
-            ("student page, full server run (warm)", f"{median:.0f}", f"{worst:.0f}", "AppTest")
-        )
+        reads += [
+            ("caseload page, full server run (AppTest, warm)", "caseload_page"),
+            ("student page, full server run (AppTest, warm)", "student_page"),
+        ]
+    for step, key in reads:
+        if key == "location" and args.skip_location:
+            continue
+        result = _worker(key, imp_db, runs)
+        log(f"{key}: median {statistics.median(result['samples']):.1f} ms")
+        report.add_read(step, key, result)
 
-    print(f"\n### {n:,} students ({runs} runs, as of {BENCH_TODAY})\n")
-    print("| step | median ms | worst ms | notes |")
-    print("|---|---:|---:|---|")
-    for step, med, worst_ms, note in rows:
-        print(f"| {step} | {med} | {worst_ms} | {note} |")
+    print(f"\n### {n:,} students ({total:,} rows), as of {BENCH_TODAY}\n")
     print(
-        f"\nPeak memory of the benchmark process: {_peak_mib():,.0f} MiB; "
-        f"of the import process: {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB."
+        f"{runs} runs per read step, {build_runs} per build step; "
+        f"{os.cpu_count()} cores; load average at the end {os.getloadavg()[0]:.1f}.\n"
     )
+    print(report.markdown())
+    print("\nNo trends page exists yet, so there is no trends row.")
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--workdir", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--runs", type=int, default=5, help="runs per read step")
+    parser.add_argument("--build-runs", type=int, default=None, help="runs per build step")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--skip-apptest", action="store_true")
-    return run(parser.parse_args())
+    parser.add_argument("--skip-location", action="store_true")
+    parser.add_argument("--keep-generated", action="store_true")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker_main(args.worker, args.db, args.runs)
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 One row per visible student with their signals, the open signals counted per code, and the
 plan of fixed contact moments coming up. The student set is filtered in SQL first (scope,
-location, programme, class, guide, role, "my students"); then signals.evaluate runs for just
-those students, and the severity / code filters apply to its result.
+location, programme, class, guide, role, "my students"); their signals come from the day's
+signal cache (dashboard.day_cache: computed once per day, kept current after writes), and so does the
+plan, and
+the severity / code filters apply to that result.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access, settings, signals
+from dashboard import access, day_cache, settings, signals
 from dashboard.access import User
 from dashboard.store import Store, load_query
 from dashboard.students import scoped_params, with_scope
@@ -84,12 +86,28 @@ def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
     return CaseloadOptions(locations, programmes, classes, guides, roles)
 
 
+# The optional filters of caseload_students.sql: fixed SQL put in only when the filter is used.
+_ACTIVE_ROLE_OF = (
+    "s.student_id IN (SELECT r.student_id FROM roles r WHERE r.role <> 'parent'"
+    " AND r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today) AND {})"
+)
+_GUIDE = {
+    (True, True): _ACTIVE_ROLE_OF.format("r.person_id = $guide AND r.role = $role"),
+    (True, False): _ACTIVE_ROLE_OF.format("r.person_id = $guide"),
+    (False, True): _ACTIVE_ROLE_OF.format("r.role = $role"),
+    (False, False): "true",
+}
+_MINE = {True: _ACTIVE_ROLE_OF.format("r.person_id = $me"), False: "true"}
+
+
 def caseload_students(
     store: Store, user: User, as_of: dt.date, filters: CaseloadFilters
 ) -> pd.DataFrame:
     """The visible students matching the student filters (not severity / code)."""
     access.ensure(user, "view_caseload")
+    guide = _GUIDE[(filters.guide_id is not None, filters.guide_role is not None)]
     sql = with_scope(user, load_query("caseload_students"))
+    sql = sql.replace("/*guide*/", guide).replace("/*mine*/", _MINE[filters.mine])
     params = scoped_params(
         user,
         sql,
@@ -99,21 +117,23 @@ def caseload_students(
         classes=list(filters.classes),
         guide=filters.guide_id,
         role=filters.guide_role,
-        mine=filters.mine,
         me=user.person_id or "",
     )
     with store.read() as cur:
         return cur.execute(sql, params).df()
 
 
-def upcoming_moments(
-    store: Store, student_ids: list[str], as_of: dt.date, values: dict[str, int]
-) -> pd.DataFrame:
-    """Fixed moments due within `upcoming_days`, not held and not yet overdue.
+def upcoming_moments(store: Store, as_of: dt.date, student_ids: list[str] | None) -> pd.DataFrame:
+    """Fixed moments due within the setting `upcoming_days`, not held and not yet overdue,
+    of `student_ids` (None: every student), with last_name and first_name to sort on.
 
     `student_ids` must already be access-checked (caseload passes its own student set).
     """
-    sql = load_query("caseload_upcoming")
+    values = settings.current(store)
+    scope = (
+        "true" if student_ids is None else "student_id IN (SELECT unnest($student_ids::VARCHAR[]))"
+    )
+    sql = load_query("caseload_upcoming").replace("/*scope*/", scope)
     params = {
         "student_ids": student_ids,
         "today": as_of,
@@ -123,7 +143,15 @@ def upcoming_moments(
         "final_grace": values["final_grace_days"],
     }
     with store.read() as cur:
-        return cur.execute(sql, params).df()
+        return cur.execute(sql, access.used_params(sql, params)).df()
+
+
+def _upcoming_order(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = ["due", "last_name", "first_name", "student_id", "placement_id", "kind"]
+    return frame.sort_values(keys, kind="stable")
+
+
+UPCOMING = day_cache.Kind("upcoming", upcoming_moments, _upcoming_order)
 
 
 def caseload(
@@ -132,20 +160,20 @@ def caseload(
     """The caseload of `user` on `as_of` (access-checked: only students in the user's scope)."""
     students = caseload_students(store, user, as_of, filters)
     ids = students["student_id"].tolist()
-    found = signals.evaluate(store, as_of, student_ids=ids) if ids else _no_signals()
+    found = day_cache.evaluate(store, as_of, ids) if ids else _no_signals()
     if filters.severities:
         found = found[found["severity"].isin(filters.severities)]
     if filters.codes:
         found = found[found["code"].isin(filters.codes)]
     found = found.reset_index(drop=True)
-    described = signals.describe(store, found, lang, as_of=as_of)
+    described = day_cache.describe(store, found, lang, as_of)
     names = students.set_index("student_id")["name"]
     described = described.assign(name=described["student_id"].map(names))
 
     rows = _student_rows(students, found, filtered=bool(filters.severities or filters.codes))
-    values = settings.current(store)
-    upcoming = upcoming_moments(store, ids, as_of, values)
-    return Caseload(rows, described, _counts(found), upcoming, values["upcoming_days"])
+    upcoming = day_cache.rows(store, UPCOMING, as_of, ids).drop(columns=["last_name", "first_name"])
+    days = settings.current(store)["upcoming_days"]
+    return Caseload(rows, described, _counts(found), upcoming, days)
 
 
 def _no_signals() -> pd.DataFrame:

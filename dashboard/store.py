@@ -4,7 +4,13 @@ Streamlit serves every browser session from one process, each in its own thread.
 allows one read-write process; inside it we keep one connection and hand out a fresh
 `cursor()` per read or write (cursors are not shared between threads). Writes run under one
 process-wide lock, each as a single transaction, which avoids DuckDB's write-write conflicts
-between cursors. Every committed write bumps `version`, the key that page caches use.
+between cursors. Every committed write bumps `version`, the key that page caches use; a write
+that left no audit event also sets `unaudited_version` (dashboard.day_cache then cannot
+tell which students it changed).
+
+DuckDB's memory use is capped (REGIEBORD_MEMORY_LIMIT, default 3GB; it spills to a temp
+directory beyond that) so a large import or evaluation stays within a small server's memory;
+REGIEBORD_THREADS sets its worker threads (default: one per core).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dashboard.errors import StoreLocked
 
 DEFAULT_DB = Path("data/regiebord.duckdb")
 DUCKDB_VERSION = "1.5.5"
+DEFAULT_MEMORY_LIMIT = "3GB"
 
 
 def default_db_path() -> Path:
@@ -68,6 +75,7 @@ class Store:
         self._con = con
         self._write_lock = threading.RLock()
         self.version = 0
+        self.unaudited_version = 0  # the last version whose write recorded no audit event
 
     # -- reads ---------------------------------------------------------------
     @contextmanager
@@ -92,12 +100,16 @@ class Store:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
+                    mark = _audit_mark(cur)
                     yield cur
+                    audited = _audit_mark(cur) != mark
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
                 self.version += 1
+                if not audited:
+                    self.unaudited_version = self.version
             finally:
                 cur.close()
 
@@ -123,9 +135,23 @@ class Store:
             cur.execute("UPDATE store_info SET is_demo = ?", [is_demo])
 
 
+def _audit_mark(cur) -> int:
+    """The highest audit id (about a millisecond, also with millions of audit rows)."""
+    return cur.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
+
+
+def _config() -> dict[str, str | int]:
+    config: dict[str, str | int] = {
+        "memory_limit": os.environ.get("REGIEBORD_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    }
+    if os.environ.get("REGIEBORD_THREADS"):
+        config["threads"] = int(os.environ["REGIEBORD_THREADS"])
+    return config
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=_config())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StoreLocked(

@@ -7,7 +7,8 @@ signals; `history` gives the changes on request. It is access-checked (a student
 exactly as an unknown id), filtered through `access.lens` (visibilities, personal
 circumstances), and each load is audited as a `view_student` event.
 
-A handful of small queries, each filtered by student_id, keeps it fast on a large store.
+A handful of small queries, each filtered by student_id, keeps it fast on a large store; the
+signals come from the day's cache (dashboard.day_cache).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access, audit, signals
+from dashboard import access, audit, day_cache, signals
 from dashboard.access import User
 from dashboard.codes import FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
 from dashboard.store import Store
@@ -313,10 +314,10 @@ def load(
         people = _people(
             cur, role_rows, placement_rows, contact_rows, agreement_rows, consent_rows, lens
         )
-    found = signals.evaluate(store, as_of, student_ids=[student_id])
+    found = day_cache.evaluate(store, as_of, [student_id])
     if own is not None:
         found = found[found["placement_id"].isin(own)]
-    open_found = signals.describe(store, signals.open_signals(found), lang, as_of)
+    open_found = day_cache.describe(store, signals.open_signals(found), lang, as_of)
     with store.write() as cur:
         audit.record(
             cur,
