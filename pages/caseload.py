@@ -135,6 +135,9 @@ def render_students(rows: pd.DataFrame) -> None:
         st.info(ui.tr("caseload.no_students"))
         return
     st.caption(ui.tr("caseload.open_hint"))
+    # A student without open signals has no worst severity: the service's None arrives as NaN
+    # in pandas' text column (fixed here while dashboard/caseload.py is being reworked).
+    worst = [s if isinstance(s, str) else None for s in rows["worst"]]
     shown = pd.DataFrame(
         {
             "student_id": rows["student_id"],
@@ -142,13 +145,13 @@ def render_students(rows: pd.DataFrame) -> None:
             "class_code": rows["class_code"].fillna(""),
             "location": rows["location"],
             "mentor": rows["mentor"].fillna(""),
-            "worst": [ui.label("severity", s) for s in rows["worst"]],
+            "worst": [ui.label("severity", s) for s in worst],
             "open_signals": rows["open_signals"].astype(int),
             "signals": [[signal_text(c, ack) for c, _, ack in badges] for badges in rows["badges"]],
         }
     )
     table = st.dataframe(
-        ui.by_severity(shown, "worst", list(rows["worst"])),
+        ui.by_severity(shown, "worst", worst),
         hide_index=True,
         key="caseload_students",
         on_select="rerun",
@@ -198,23 +201,34 @@ def render_signals(found: pd.DataFrame) -> None:
     st.dataframe(styled, hide_index=True, column_config={since: ui.date_column(since)})
 
 
+def signal_key(row) -> tuple:
+    """What identifies a signal: (code, student_id, placement_id or None, since)."""
+    placement = row.placement_id if isinstance(row.placement_id, str) else None
+    return (row.code, row.student_id, placement, row.since)
+
+
 def render_acknowledge(user: User, found: pd.DataFrame) -> None:
     st.subheader(ui.tr("caseload.ack_title"))
     st.caption(ui.tr("caseload.ack_intro"))
     if found.empty:
         return
+    # The options are the signals themselves (not positions in the list): when a filter
+    # changes the list, a choice that is gone resets, and "Vastleggen" acknowledges exactly
+    # the signal shown.
+    rows = {signal_key(r): r for r in found.itertuples(index=False)}
+
+    def describe(key: tuple) -> str:
+        code, student_id, placement, since = key
+        where = ", ".join(x for x in (student_id, placement, ui.date_text(since)) if x)
+        return f"{ui.signal_title(code)} — {rows[key].name} ({where})"
+
     choice = st.selectbox(
-        ui.tr("caseload.ack_pick"),
-        range(len(found)),
-        format_func=lambda i: (
-            f"{ui.signal_title(found['code'].iloc[i])} — {found['name'].iloc[i]} "
-            f"({found['student_id'].iloc[i]}, {ui.date_text(found['since'].iloc[i])})"
-        ),
-        key="caseload_ack_pick",
+        ui.tr("caseload.ack_pick"), list(rows), format_func=describe, key="caseload_ack_pick"
     )
-    chosen = found.iloc[choice]
+    chosen = rows[choice]._asdict()
+    code, student_id, placement_id, since = choice
     st.markdown(
-        ui.badge(ui.signal_title(chosen["code"]), chosen["severity"], chosen["acknowledged"])
+        ui.badge(ui.signal_title(code), chosen["severity"], chosen["acknowledged"])
         + " "
         + ui.plain(chosen["explanation"])
     )
@@ -227,7 +241,7 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
                 reason=ui.plain(chosen["ack_reason"]),
             )
         )
-    with st.form("caseload_ack", clear_on_submit=True):
+    with st.form("caseload_ack", clear_on_submit=True, enter_to_submit=False):
         reason = st.text_input(ui.tr("caseload.ack_reason"), key="caseload_ack_reason")
         until = st.date_input(
             ui.tr("caseload.ack_until"),
@@ -241,10 +255,10 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
         signals.acknowledge(
             ui.store(),
             user,
-            chosen["code"],
-            chosen["student_id"],
-            chosen["placement_id"],
-            chosen["since"],
+            code,
+            student_id,
+            placement_id,
+            since,
             reason,
             until,
             today=ui.today(),

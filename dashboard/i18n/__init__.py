@@ -8,6 +8,7 @@ Keys are dotted paths into the TOML tables; `{name}` placeholders are filled fro
 
 from __future__ import annotations
 
+import math
 import tomllib
 from functools import cache
 from importlib import resources
@@ -45,7 +46,10 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
 
 
 def code_label(group: str, code: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The interface name of an interchange code, e.g. code_label("role", "mentor")."""
-    if code is None:
+    """The interface name of an interchange code, e.g. code_label("role", "mentor").
+
+    No code gives "": None, "", or NaN (how pandas keeps a missing value in a text column).
+    """
+    if code is None or code == "" or (isinstance(code, float) and math.isnan(code)):
         return ""
     return t(f"codes.{group}.{code}", lang)

@@ -132,3 +132,61 @@ def test_guide_filter(signed_in):
         }
     shown = set(frame_with(at, "open_signals")["student_id"])
     assert shown and shown <= guided
+
+
+def shown_choice(at) -> str:
+    picker = at.selectbox(key="caseload_ack_pick")
+    return picker.format_func(picker.value)
+
+
+def test_the_acknowledge_picker_follows_the_signal_not_its_place_in_the_list(signed_in):
+    at = signed_in("zorgcoordinator")
+    titles = {i18n.t(f"signals.{code}.title"): code for code in signals.CODES}
+    options = at.selectbox(key="caseload_ack_pick").options
+    first_code = titles[options[0].split(" — ")[0]]
+    # A signal further down, of another kind than the first: a filter on its kind moves it up.
+    index, label = next(
+        (i, o) for i, o in enumerate(options) if titles[o.split(" — ")[0]] != first_code
+    )
+    code = titles[label.split(" — ")[0]]
+    at.selectbox(key="caseload_ack_pick").select_index(index).run()
+    assert shown_choice(at) == label
+    at.multiselect(key="caseload_codes").select(code).run()
+    assert not at.exception
+    assert at.selectbox(key="caseload_ack_pick").options.index(label) < index
+    assert shown_choice(at) == label  # still the same signal
+    at.text_input(key="caseload_ack_reason").input("Besproken met de mentor")
+    button(at, "Vastleggen").click().run()
+    with app_store().read() as cur:
+        acknowledged = cur.execute("SELECT code, student_id FROM acknowledgements").fetchall()
+    student_id = label.split("(")[-1].split(",")[0]
+    assert acknowledged == [(code, student_id)]  # exactly the signal that was shown
+    assert "Besproken met de mentor" in texts(at)  # the picked signal's acknowledgement
+
+    # A filter that drops the chosen signal resets the choice to the first one listed.
+    assert shown_choice(at) == label
+    at.multiselect(key="caseload_codes").unselect(code).select(first_code).run()
+    picker = at.selectbox(key="caseload_ack_pick")
+    assert label not in picker.options
+    assert shown_choice(at) == picker.options[0]
+
+
+def test_students_without_open_signals_have_an_empty_severity(signed_in):
+    at = signed_in("zorgcoordinator")
+    students = frame_with(at, "open_signals")
+    calm = students[students["open_signals"] == 0]
+    assert len(calm), "the demo should give the coordinator a student without open signals"
+    assert set(calm["worst"]) == {""}
+    assert not students["worst"].str.startswith("codes.").any()
+
+
+def test_code_label_treats_missing_values_as_empty():
+    for missing in (None, "", float("nan")):
+        assert i18n.code_label("severity", missing) == ""
+    assert i18n.code_label("severity", "high") == "hoog"
+
+
+def test_the_acknowledge_form_does_not_submit_on_enter(signed_in):
+    at = signed_in("zorgcoordinator")
+    (ack_form,) = [f for f in at.get("form") if f.proto.form.form_id == "caseload_ack"]
+    assert ack_form.proto.form.enter_to_submit is False  # no English "Press Enter" hint
