@@ -1,0 +1,119 @@
+"""The day cache (dashboard.day_cache) gives what signals.evaluate / describe and the plan
+give, also after writes: audited student writes re-evaluate just those students, other writes
+drop the cache, views change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from factories import World, days, healthy_student
+
+from dashboard import access, caseload, day_cache, records, settings, signals, student_file
+from dashboard.caseload import CaseloadFilters
+from validation.forms import ContactForm
+
+T = dt.date(2025, 3, 3)
+ADMIN = access.CLI_USER
+
+
+@pytest.fixture
+def world_store(store):
+    """S1 and S2 healthy, S3 without start meeting, S4 without mentor."""
+    world = World()
+    healthy_student(world, T, "S1")
+    healthy_student(world, T, "S2")
+    s3 = healthy_student(world, T, "S3")
+    s3.remove(s3.contact("start"))
+    s4 = healthy_student(world, T, "S4")
+    s4.remove(s4.role("mentor"))
+    world.save(store)
+    return store
+
+
+def same(cached: pd.DataFrame, fresh: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        cached.reset_index(drop=True), fresh.reset_index(drop=True), check_dtype=False
+    )
+
+
+def test_cached_signals_equal_evaluate_for_every_subset(world_store):
+    same(day_cache.evaluate(world_store, T), signals.evaluate(world_store, T))
+    for ids in (["S3"], ["S4", "S1"], []):
+        same(
+            day_cache.evaluate(world_store, T, ids),
+            signals.evaluate(world_store, T, student_ids=ids),
+        )
+    found = day_cache.evaluate(world_store, T, ["S3", "S4"])
+    same(
+        day_cache.describe(world_store, found, "en", T),
+        signals.describe(world_store, found, "en", T),
+    )
+
+
+def test_an_audited_write_re_evaluates_that_student(world_store):
+    assert "START_MISSING" in set(day_cache.evaluate(world_store, T, ["S3"])["code"])
+    day = day_cache._cache(world_store).days[T]
+    # the start meeting is held after all
+    start = next(p for p in records_placements(world_store) if p["student_id"] == "S3")
+    records.log_contact(
+        world_store,
+        ADMIN,
+        "S3",
+        ContactForm(
+            kind="start",
+            date=T - days(1),
+            channel="in_person",
+            participants=["M-S3", "W-S3"],
+            student_present=True,
+            placement_id=start["placement_id"],
+        ),
+        T,
+    )
+    same(day_cache.evaluate(world_store, T), signals.evaluate(world_store, T))
+    assert day_cache._cache(world_store).days[T] is day  # brought up to date, not dropped
+    found = day_cache.evaluate(world_store, T, ["S3"])
+    assert "START_MISSING" not in set(found["code"])
+    same(
+        day_cache.describe(world_store, found, "nl", T),
+        signals.describe(world_store, found, "nl", T),
+    )
+
+
+def records_placements(store) -> list[dict]:
+    with store.read() as cur:
+        rel = cur.execute("SELECT placement_id, student_id FROM placements")
+        return [dict(zip(("placement_id", "student_id"), r)) for r in rel.fetchall()]
+
+
+def test_a_write_without_audit_drops_the_cache(world_store):
+    assert len(day_cache.evaluate(world_store, T, ["S1"])) == 0
+    with world_store.write() as cur:  # e.g. a repair by hand: no audit event to go by
+        cur.execute("DELETE FROM roles WHERE student_id = 'S1' AND role = 'mentor'")
+    assert "NO_MENTOR" in set(day_cache.evaluate(world_store, T, ["S1"])["code"])
+
+
+def test_a_settings_change_drops_the_cache(world_store):
+    before = day_cache.rows(world_store, caseload.UPCOMING, T)
+    settings.update(world_store, ADMIN, "upcoming_days", 30)
+    after = day_cache.rows(world_store, caseload.UPCOMING, T)
+    same(after, caseload.upcoming_moments(world_store, T, None))
+    assert len(after) > len(before)  # S1..S4's final moments (T + 20) now fall in the window
+
+
+def test_views_keep_the_cache_and_each_day_is_its_own(world_store):
+    day_cache.evaluate(world_store, T)
+    student_file.load(world_store, ADMIN, "S1", T)  # audited as a view
+    cache = day_cache._cache(world_store)
+    frame = cache.days[T].frames["signals"]
+    day_cache.evaluate(world_store, T)
+    assert cache.days[T].frames["signals"] is frame  # nothing was evaluated again
+    later = T + days(30)
+    same(day_cache.evaluate(world_store, later), signals.evaluate(world_store, later))
+
+
+def test_caseload_plan_comes_from_the_cache_in_plan_order(world_store):
+    plan = caseload.caseload(world_store, ADMIN, T, CaseloadFilters()).upcoming
+    direct = caseload.upcoming_moments(world_store, T, ["S1", "S2", "S3", "S4"])
+    same(plan, direct.drop(columns=["last_name", "first_name"]))
