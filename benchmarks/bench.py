@@ -191,8 +191,13 @@ def _work_student_file(store, runs: int) -> dict:
 
 
 def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
-    from streamlit.testing.v1 import AppTest
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import AppTest, app_test
 
+    # AppTest compiles the page script afresh on every run; a server compiles it once and
+    # keeps the bytecode. Share one cache between runs, as the server does.
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared
     os.environ["REGIEBORD_DB"] = str(db)
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=600)
     at.session_state["user"] = user
