@@ -155,9 +155,12 @@ def oidc_sign_in(store) -> None:
 
 def sidebar_account(store, user: access.User) -> None:
     kind = ui.tr(f"signin.kinds.{user.kind}")
-    st.sidebar.markdown(
-        ui.tr("signin.signed_in_as", name=ui.plain(user.name or user.username), kind=kind)
-    )
+    name = user.name or user.username
+    if name.casefold() == kind.casefold():  # an account without a person, named by its kind
+        text = ui.tr("signin.signed_in_as_kind", kind=kind)
+    else:
+        text = ui.tr("signin.signed_in_as", name=ui.plain(name), kind=kind)
+    st.sidebar.markdown(text)
     if st.sidebar.button(ui.tr("signin.sign_out"), key="sign_out"):
         end_session(store, "signin.signed_out")
         st.rerun()
@@ -181,7 +184,17 @@ def pages_for(user: access.User) -> dict[str, list[st.Page]]:
         work.append(
             st.Page("pages/students.py", title=ui.tr("nav.students"), icon=":material/groups:")
         )
-        work.append(st.Page("pages/student.py", title=ui.tr("nav.student"), visibility="hidden"))
+        # Opened from the lists. Streamlit hides a menu of one page, so a user with just the
+        # student list (workplace supervisors) gets the file in the menu too.
+        in_menu = len(work) == 1
+        work.append(
+            st.Page(
+                "pages/student.py",
+                title=ui.tr("nav.student"),
+                icon=":material/person:",
+                visibility="visible" if in_menu else "hidden",
+            )
+        )
     if not work:
         work.append(st.Page(home, title=ui.tr("nav.home"), icon=":material/home:", url_path="home"))
     admin_pages = (

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from dashboard import i18n
+from dashboard import access, i18n
 from dashboard.access import User
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
 from dashboard.store import Store, default_db_path, open_store
@@ -158,9 +158,28 @@ def signal_title(code: str) -> str:
     return tr(f"signals.{code}.title")
 
 
-def open_student(student_id: str) -> None:
-    """Go to the student file (pages/student.py reads st.query_params["student"])."""
+# The lists a student file is opened from, with their names in the menu.
+LIST_PAGES = {"pages/caseload.py": "nav.caseload", "pages/students.py": "nav.students"}
+BACK = "student_back"  # session state: the list the student file was opened from
+
+
+def open_student(student_id: str, back: str) -> None:
+    """Go to the student file (pages/student.py reads st.query_params["student"]); its back
+    button returns to `back`, the list page (of LIST_PAGES) the user chose the student in."""
+    st.session_state[BACK] = back
     st.switch_page("pages/student.py", query_params={"student": student_id})
+
+
+def back_to_list() -> None:
+    """The student file's button back to the list it was opened from. Opened by its address
+    (no list yet), it leads to the user's first list: the caseload, else the student list."""
+    may_caseload = access.may(user(), "view_caseload")
+    page = st.session_state.get(BACK)
+    if page not in LIST_PAGES or (page == "pages/caseload.py" and not may_caseload):
+        page = "pages/caseload.py" if may_caseload else "pages/students.py"
+    text = tr("student.back", page=tr(LIST_PAGES[page]))
+    if st.button(text, icon=":material/arrow_back:", type="tertiary", key="student_back_button"):
+        st.switch_page(page)
 
 
 def language_switch() -> None:

@@ -168,7 +168,7 @@ def render_students(rows: pd.DataFrame) -> None:
         },
     )
     if table.selection.rows:
-        ui.open_student(shown["student_id"].iloc[table.selection.rows[0]])
+        ui.open_student(shown["student_id"].iloc[table.selection.rows[0]], back="pages/caseload.py")
 
 
 def state_text(row) -> str:

@@ -36,6 +36,8 @@ from validation import forms
 tr, label = ui.tr, ui.label
 FLASH = "student.flash"
 STOP_NOTICE = "student.stop_notice"
+SECTION = "student.section"  # the open tab (its label)
+LAST_STUDENT = "student.last"  # the student whose file was last shown in this session
 # Audit fields that hold codes, shown with their interface names in the history.
 CODE_FIELDS = {
     "status": "status",
@@ -190,7 +192,9 @@ def overview(f: student_file.StudentFile) -> None:
 def signals_block(f: student_file.StudentFile) -> None:
     st.subheader(tr("student.signals.title", n=len(f.signals)))
     if f.signals.empty:
-        st.success(tr("student.signals.none"))
+        # A workplace supervisor sees only the signals of their own placement.
+        workplace = ui.user().kind == "workplace"
+        st.success(tr("student.signals.none_workplace" if workplace else "student.signals.none"))
     for row in f.signals.to_dict("records"):
         where = [ui.plain(tr("student.since", day=day(row["since"])))]
         if row["placement_id"]:
@@ -248,7 +252,7 @@ def hand_over_form(f: student_file.StudentFile) -> None:
     form, slots = "handover", Slots()
     current = f.direction.holder_id if f.direction else None
     options = [p.person_id for p in f.guides if p.person_id != current]
-    with st.form(key("handover", "form"), border=False):
+    with st.form(key("handover", "form"), border=False, enter_to_submit=False):
         holder = st.selectbox(
             tr("student.field.new_holder"),
             options,
@@ -386,7 +390,7 @@ def assign_role_form(f: student_file.StudentFile) -> None:
         ui.store(), ui.user(), st.text_input(tr("student.field.find_person"), key=key(form, "find"))
     )
     staff = {p.person_id: p for p in found}
-    with st.form(key(form, "form"), border=False):
+    with st.form(key(form, "form"), border=False, enter_to_submit=False):
         person = st.selectbox(
             tr("student.field.person_id"),
             list(staff),
@@ -436,7 +440,7 @@ def end_role_form(f: student_file.StudentFile) -> None:
     active = {
         f"{i.person.person_id}|{i.role}|{i.start_date.isoformat()}": i for i in f.active_network
     }
-    with st.form(key(form, "form"), border=False):
+    with st.form(key(form, "form"), border=False, enter_to_submit=False):
         chosen = st.selectbox(
             tr("student.field.which_role"),
             list(active),
@@ -701,7 +705,7 @@ def contact_form(
     slots = Slots()
     people = people_options(f)
     placements = [None, *(p.placement_id for p in f.placements)]
-    with st.form(key(form, "form"), border=False):
+    with st.form(key(form, "form"), border=False, enter_to_submit=False):
         c1, c2 = st.columns(2)
         with c1:
             kind = st.selectbox(
@@ -815,7 +819,7 @@ def contact_form(
 def early_end_form(f: student_file.StudentFile) -> None:
     form, slots = "early", Slots()
     open_ones = [p.placement_id for p in f.placements if p.ended_early_on is None]
-    with st.form(key(form, "form"), border=False):
+    with st.form(key(form, "form"), border=False, enter_to_submit=False):
         placement = st.selectbox(
             tr("student.field.placement_id"),
             open_ones,
@@ -981,7 +985,7 @@ def agreement_form(
     guides = [p.person_id for p in f.guides]
     people = people_options(f)
     placements = [None, *(p.placement_id for p in f.placements)]
-    with st.form(key(form, f"form{suffix}"), border=False):
+    with st.form(key(form, f"form{suffix}"), border=False, enter_to_submit=False):
         if old is None:
             topic = st.selectbox(
                 tr("student.field.topic"),
@@ -1091,7 +1095,7 @@ def agreement_form(
 
 def end_agreement_form(f: student_file.StudentFile, old: student_file.Agreement) -> None:
     form, slots = "endagreement", Slots()
-    with st.form(key(form, f"form{old.agreement_id}"), border=False):
+    with st.form(key(form, f"form{old.agreement_id}"), border=False, enter_to_submit=False):
         on = st.date_input(
             tr("student.field.ended_on"),
             value=f.as_of,
@@ -1165,7 +1169,7 @@ def consent_form(f: student_file.StudentFile) -> None:
     form, slots = "consent", Slots()
     me = ui.user().person_id
     recorders = list(dict.fromkeys([*([me] if me else []), *people_options(f)]))
-    with st.form(key(form, "form"), border=False):
+    with st.form(key(form, "form"), border=False, enter_to_submit=False):
         audience = st.selectbox(
             tr("student.field.audience"),
             AUDIENCES,
@@ -1241,7 +1245,7 @@ def status_tab(f: student_file.StudentFile) -> None:
 
 def status_form(f: student_file.StudentFile) -> None:
     form, slots = "status", Slots()
-    with st.form(key(form, "form"), border=False):
+    with st.form(key(form, "form"), border=False, enter_to_submit=False):
         status = st.selectbox(
             tr("student.field.status"),
             STATUSES,
@@ -1358,7 +1362,9 @@ def change_text(f: student_file.StudentFile, entry: student_file.HistoryEntry) -
 
 def main() -> None:
     user = ui.user()
-    student_id = st.query_params.get("student")
+    ui.back_to_list()
+    # Without a student in the address (the menu's link), the file last opened this session.
+    student_id = st.query_params.get("student") or st.session_state.get(LAST_STUDENT)
     if not student_id:
         st.info(tr("student.none_chosen"))
         st.stop()
@@ -1367,6 +1373,9 @@ def main() -> None:
     except RegiebordError as exc:
         ui.show_error(exc)
         st.stop()
+    st.session_state[LAST_STUDENT] = student_id
+    if st.query_params.get("student") != student_id:
+        st.query_params["student"] = student_id  # the address names the file shown
     if FLASH in st.session_state:
         st.success(st.session_state.pop(FLASH))
     overview(f)
@@ -1376,6 +1385,7 @@ def main() -> None:
         signals_block(f)
     with right:
         direction_card(f)
+    # Keyed and tracked, so a save (which reruns the page) stays on the tab it was made in.
     network, placements, agreements, consent, status = st.tabs(
         [
             tr("student.tab.network", n=len({i.person.person_id for i in f.active_network})),
@@ -1383,7 +1393,9 @@ def main() -> None:
             tr("student.tab.agreements"),
             tr("student.tab.consent"),
             tr("student.tab.status"),
-        ]
+        ],
+        key=SECTION,
+        on_change="rerun",
     )
     with network:
         network_tab(f)

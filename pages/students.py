@@ -94,7 +94,7 @@ else:
         },
     )
     if table.selection.rows:
-        ui.open_student(rows["student_id"].iloc[table.selection.rows[0]])
+        ui.open_student(rows["student_id"].iloc[table.selection.rows[0]], back="pages/students.py")
 if pages > 1:
     page_col, _ = st.columns([1, 4])
     page_col.number_input(

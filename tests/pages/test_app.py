@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
@@ -215,3 +216,64 @@ def test_oidc_signed_out_sees_the_school_sign_in_button(db):
 def _some_person() -> str:
     with app_store().read() as cur:
         return cur.execute("SELECT min(person_id) FROM staff").fetchone()[0]
+
+
+def test_an_account_named_by_its_kind_says_it_once(signed_in):
+    at = signed_in("manager")  # no person: its name is its username, "manager"
+    assert [m.value for m in at.sidebar.markdown] == ["Ingelogd als **manager**"]
+    at = signed_in("mentor")
+    (line,) = [m.value for m in at.sidebar.markdown]
+    assert line.startswith("Ingelogd als **") and line.endswith("** (begeleider)")
+
+
+@pytest.fixture
+def menu(monkeypatch):
+    """The titles st.navigation shows in the menu in the last run (hidden pages left out)."""
+    shown: list[list[str]] = []
+    navigation = st.navigation
+
+    def recording(pages, **kwargs):
+        groups = pages.values() if isinstance(pages, dict) else [pages]
+        shown.append([p.title for group in groups for p in group if p.visibility != "hidden"])
+        return navigation(pages, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", recording)
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("praktijkbegeleider", ["Leerlingen", "Leerlingdossier"]),  # a menu of two, so shown
+        ("zorgcoordinator", ["Caseload", "Leerlingen"]),
+    ],
+)
+def test_the_menu_has_at_least_two_pages(signed_in, menu, username, expected):
+    signed_in(username)
+    assert menu[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("username", "page", "table", "title"),
+    [
+        ("zorgcoordinator", None, "caseload_students", "Caseload"),
+        ("zorgcoordinator", "pages/students.py", "students_table", "Leerlingen"),
+        ("praktijkbegeleider", None, "students_table", "Leerlingen"),
+    ],
+)
+def test_back_from_the_student_file_to_the_list_it_came_from(
+    signed_in, username, page, table, title
+):
+    at = signed_in(username)
+    if page:
+        at.switch_page(page).run()
+    at.session_state[table] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert "student" in at.query_params
+    back = at.button(key="student_back_button")
+    assert back.label == f"Terug naar {title}"
+    back.click().run()
+    assert not at.exception
+    assert at.title[0].value == title
+    at.run()
+    assert at.title[0].value == title  # the list stays: its old selection is not reapplied

@@ -155,7 +155,7 @@ def test_an_invalid_contact_shows_messages_under_the_fields_and_writes_nothing(w
 def test_workplace_supervisor_logs_a_contact_but_cannot_change_the_file(world):
     at = open_page(user=w.SUPERVISOR)
     labels = {b.label for b in at.button}
-    assert labels == {"Contact opslaan"}
+    assert labels == {"Contact opslaan", "Terug naar Leerlingen"}
     assert "Woonsituatie" not in str([d.value for d in at.dataframe])  # the care contact
     assert at.radio(key="contact.visibility.0").options == ["alle begeleiders"]
     at.selectbox(key="contact.channel.0").set_value("phone")
@@ -319,3 +319,111 @@ def test_ending_a_placement_early(world):
         (dt.date(2025, 9, 26),)
     ]
     assert at.warning[0].value.startswith("Gestopt per 26-09-2025")
+
+
+# -- what a workplace supervisor sees; navigation; tabs; forms -------------------------------
+
+
+def insert(store, sql: str) -> None:
+    with store.write() as cur:
+        cur.execute(sql)
+
+
+def network_names(at: AppTest) -> set[str]:
+    return {n for d in at.dataframe if "email" in d.value.columns for n in d.value["name"]}
+
+
+def page_text(at: AppTest) -> str:
+    return markdown(at) + str([d.value.to_dict() for d in at.dataframe])
+
+
+@pytest.mark.parametrize("consent", [False, True])
+def test_workplace_supervisor_sees_only_the_school_side_of_the_network(world, consent):
+    # A newer internship at another company, and a peer coach: never shown to P-SUP.
+    insert(
+        world,
+        "INSERT INTO roles VALUES ('S1', 'P-SUP2', 'workplace_supervisor', '2025-09-20', NULL,"
+        " NULL), ('S1', 'P-CARE', 'care_coordinator', '2025-09-01', NULL, NULL)",
+    )
+    insert(
+        world, "INSERT INTO staff VALUES ('P-PEER', 'Pim Peer', 'Albeda', 'school', 'pim@x', '1')"
+    )
+    insert(
+        world, "INSERT INTO roles VALUES ('S1', 'P-PEER', 'peer_coach', '2025-09-01', NULL, NULL)"
+    )
+    if consent:
+        insert(
+            world,
+            "INSERT INTO consents VALUES ('S1', 'workplace', '2025-09-10', true, 'P-MEN', NULL)",
+        )
+    at = open_page(user=w.SUPERVISOR)
+    school = {"Mila Mentor", "Bas BPV", "Sam Bakker", "Cor Zorg"}  # Cor: care coordinator too
+    personal = {"Eva Extern", "Piet Ouder"}
+    assert network_names(at) == (school | personal if consent else school)
+    shown = page_text(at)
+    assert "Olga Other" not in shown and "Pim Peer" not in shown
+    if not consent:
+        assert "Piet Ouder" not in shown and "Eva Extern" not in shown
+    assert "mila@school.nl" in shown and "010-1" in shown  # they need to call the mentor
+
+
+def test_workplace_supervisor_without_open_signals_reads_what_that_means(world):
+    # Everything their placement needs: the start moment, the agreements, the consent.
+    insert(
+        world,
+        "INSERT INTO contacts VALUES ('K3', 'S1', 'PL1', '2025-09-29', 'start', 'workplace_visit',"
+        " ['P-MEN', 'P-SUP'], true, NULL, NULL, NULL, 'guides')",
+    )
+    insert(
+        world,
+        "INSERT INTO agreements VALUES "
+        "('AG2', 'S1', 'PL1', 'information', 'P-MEN', ['P-SUP'], NULL, NULL, true,"
+        " '2025-09-01', NULL, NULL),"
+        "('AG3', 'S1', 'PL1', 'pedagogy', 'P-MEN', ['P-SUP'], NULL, NULL, true,"
+        " '2025-09-01', NULL, NULL)",
+    )
+    insert(
+        world, "INSERT INTO consents VALUES ('S1', 'workplace', '2025-09-01', false, 'P-MEN', NULL)"
+    )
+    at = open_page(user=w.SUPERVISOR)
+    assert [s.value for s in at.success] == [
+        "Geen open signalen over de stage die u begeleidt. Over de rest van de begeleiding "
+        "houdt de school de signalen bij."
+    ]
+
+
+def open_tab(at: AppTest) -> str:
+    """The label of the tab the page shows open."""
+    (tabs,) = [b for b in at.main.children.values() if b.type == "tab_container"]
+    return [t.label for t in at.tabs][tabs.proto.tab_container.default_tab_index]
+
+
+def test_saving_a_contact_keeps_its_tab_open(world):
+    at = open_page()
+    assert open_tab(at) == "Netwerk (6)"
+    at.session_state["student.section"] = "Stage en contactmomenten"  # the user opens the tab
+    at.run()
+    assert open_tab(at) == "Stage en contactmomenten"
+    at.selectbox(key="contact.channel.0").set_value("phone")
+    at.selectbox(key="contact.reason.0").set_value("absence")
+    at.multiselect(key="contact.participants.0").set_value(["P-MEN"])
+    send(at, "contact")
+    assert [s.value for s in at.success] == ["Het contact is opgeslagen."]
+    assert open_tab(at) == "Stage en contactmomenten"
+
+
+def test_no_form_submits_on_enter(world):
+    """Enter-to-submit shows Streamlit's own English hint ("Press Ctrl+Enter to submit form")."""
+    at = open_page()
+    forms_ = at.get("form")
+    assert len(forms_) >= 8
+    assert all(f.proto.form.enter_to_submit is False for f in forms_)
+
+
+def test_the_file_has_a_way_back_and_the_menu_reopens_it(world):
+    at = open_page(user=w.SUPERVISOR)
+    assert at.button(key="student_back_button").label == "Terug naar Leerlingen"
+    at.query_params.pop("student")  # the menu's link carries no student: the last file shows
+    at.run()
+    assert at.title[0].value == "Noa Jansen"
+    assert at.query_params["student"] == "S1"
