@@ -14,6 +14,9 @@ from collections import defaultdict
 
 import pytest
 from factories import World, days
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 
 from dashboard import access, settings, signals
 from dashboard.codes import ROLES, TOPICS
@@ -374,3 +377,28 @@ def test_random_world_restricted_to_some_students_equals_full_result_filtered(st
         expected = full[full["student_id"].isin(chosen)].reset_index(drop=True)
         assert len(part) > 0
         assert part.equals(expected)
+
+
+@settings_h(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rng=st.randoms(use_true_random=False), n=st.integers(1, 4), day=st.integers(-10, 200))
+def test_engine_equals_reference_on_tiny_worlds(store, rng, n, day):
+    """Hypothesis shrinks a disagreement to a tiny world, which makes it easy to read."""
+    with store.write() as cur:
+        for table in (
+            "students",
+            "staff",
+            "roles",
+            "placements",
+            "contacts",
+            "agreements",
+            "consents",
+            "absences",
+        ):
+            cur.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
+    world = random_world(rng, n, "h")
+    world.save(store)
+    _compare(store, world, BASE + days(day))
