@@ -17,7 +17,7 @@ import re
 import pandas as pd
 
 from dashboard import access, audit, i18n, settings
-from dashboard.errors import Invalid, NotFound
+from dashboard.errors import Invalid
 from dashboard.store import Store, load_query
 
 SEVERITY_ORDER = ("high", "medium", "low")
@@ -110,10 +110,11 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     # text becomes None (not NaN) so callers can test `row.placement_id or ""`.
     df = table.to_pandas(date_as_object=True)
     for column in ("placement_id", "ack_reason", "ack_by", "person_id"):
-        values = df[column].astype(object)
-        df[column] = values.where(values.notna(), None)
-    df.attrs["as_of"] = as_of
-    return df[list(COLUMNS)]
+        texts = df[column].astype(object)
+        df[column] = texts.where(texts.notna(), None)
+    df = df[list(COLUMNS)]
+    df.attrs["as_of"] = as_of  # describe() names the people of that day
+    return df
 
 
 def open_signals(df: pd.DataFrame) -> pd.DataFrame:
@@ -204,7 +205,7 @@ def acknowledge(
         "acknowledged_at": dt.datetime.now(),
     }
     with store.write() as cur:
-        _require_student(cur, user, student_id, today)
+        access.require_student(cur, user, student_id, today)
         cur.execute(
             f"INSERT INTO acknowledgements ({', '.join(row)}) "
             f"VALUES ({', '.join('$' + k for k in row)})",
@@ -221,20 +222,6 @@ def acknowledge(
                 new_value=row,
             ),
         )
-
-
-def _require_student(cur, user: access.User, student_id: str, today: dt.date) -> None:
-    """access.require_student, passing $today only where the scope query uses it (the admin
-    scope has no $today, and DuckDB refuses unused parameters)."""
-    sql, params = access.scope_sql(user)
-    if "$today" in sql:
-        params = {**params, "today": today}
-    row = cur.execute(
-        f"SELECT count(*) FROM students WHERE student_id = $sid AND student_id IN ({sql})",
-        {**params, "sid": student_id},
-    ).fetchone()
-    if not access.may(user, "view_students") or row[0] == 0:
-        raise NotFound(student_id)
 
 
 # -- Texts -----------------------------------------------------------------------------------

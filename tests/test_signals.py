@@ -761,6 +761,16 @@ def test_describe_names_who_should_act(store):
     assert h.placement_id == row["placement_id"]
 
 
+def test_describe_names_the_people_of_the_evaluated_day(store):
+    def change(h):
+        h.remove(h.contact("start"))
+        h.role("mentor")["end_date"] = T + days(1)  # gone long before the real today
+
+    build(store, change)
+    df = signals.describe(store, signals.evaluate(store, T), "nl")
+    assert "Mentor S1" in df.iloc[0]["next_step"]
+
+
 def test_describe_falls_back_when_nobody_holds_the_role(store):
     def change(h):
         h.remove(h.contact("start"))
