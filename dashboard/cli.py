@@ -12,8 +12,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from dashboard import i18n
 from dashboard.errors import Invalid, RegiebordError
-from dashboard.store import default_db_path, open_store
+from dashboard.store import default_db_path, message_language, open_store
 
 
 def _date(text: str) -> dt.date:
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     except Invalid as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
-        print(f"{exc} — nothing was written.", file=sys.stderr)
+        print(f"{exc} — {i18n.t('cli.nothing_written', message_language())}", file=sys.stderr)
         return 1
     except RegiebordError as exc:
         print(f"regiebord: {exc}", file=sys.stderr)

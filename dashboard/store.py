@@ -24,11 +24,18 @@ from pathlib import Path
 
 import duckdb
 
+from dashboard import i18n
 from dashboard.errors import StoreLocked
 
 DEFAULT_DB = Path("data/regiebord.duckdb")
 DUCKDB_VERSION = "1.5.5"
 DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def message_language() -> str:
+    """The language of command-line messages: $REGIEBORD_LANG (nl or en), Dutch by default."""
+    lang = os.environ.get("REGIEBORD_LANG", i18n.DEFAULT_LANGUAGE)
+    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
 def default_db_path() -> Path:
@@ -154,11 +161,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only, config=_config())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise StoreLocked(
-                f"The store {path} is in use by another program (probably the running "
-                "Regiebord app). Stop the app first, or use the app's admin page for import "
-                "and export. Nothing was written."
-            ) from exc
+            raise StoreLocked(i18n.t("cli.store_locked", message_language(), path=path)) from exc
         raise
 
 

@@ -73,7 +73,7 @@ def test_refused_import_exits_one_with_the_report_and_writes_nothing(tmp_path, f
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert "contacts.csv rij 3, kolom date: '2025-13-01' is geen datum (JJJJ-MM-DD)" in lines
-    assert lines[-1] == "Import geweigerd: 1 probleem gevonden — nothing was written."
+    assert lines[-1] == "Import geweigerd: 1 probleem gevonden — Er is niets opgeslagen."
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert counts(db) == before
 
@@ -97,8 +97,8 @@ def test_store_in_use_by_another_process_is_refused_plainly(tmp_path, files):
         ):
             done = run(*args)
             assert done.returncode == 1, args
-            assert "is in use by another program" in done.stderr
-            assert "Nothing was written." in done.stderr
+            assert "is in gebruik door een ander programma" in done.stderr
+            assert "Er is niets opgeslagen." in done.stderr
             assert "Traceback" not in done.stderr
     finally:
         holder.close()

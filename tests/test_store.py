@@ -60,7 +60,12 @@ def test_failed_write_leaves_store_as_it_was(store):
     assert store.version == 0
 
 
-def test_second_process_gets_a_clear_lock_error(store):
+@pytest.mark.parametrize(
+    "lang, words",
+    [("nl", "in gebruik door een ander programma"), ("en", "in use by another program")],
+)
+def test_second_process_gets_a_clear_lock_error(store, lang, words):
+    import os
     import subprocess
     import sys
 
@@ -70,8 +75,9 @@ def test_second_process_gets_a_clear_lock_error(store):
         f"try:\n    open_store({str(store.path)!r})\n"
         "except StoreLocked as e:\n    print('LOCKED', e)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert "LOCKED" in out.stdout and "in use by another program" in out.stdout
+    env = {**os.environ, "REGIEBORD_LANG": lang}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "LOCKED" in out.stdout and words in out.stdout
 
 
 def test_audit_chain_detects_an_edit(store):
