@@ -1,16 +1,18 @@
 """Import and export of the interchange files (docs/interchange.md).
 
-Import is all or nothing, inside one write transaction. Each file is read as text into an
-Arrow table in file order (CSV through DuckDB's reader, .xlsx sheets through openpyxl) that
-DuckDB sees as raw_<table>. In a second thread every cell is checked by the table's pandera
-schema (validation/) and keys for duplicates, in vectorised pandas; meanwhile the main thread
-converts the rows to their stored types (clean_<table>) and checks every reference between
-the files and to the store set-based in SQL. When the SQL checks find nothing, the rows are
-written before the cell checks end (the two slowest steps overlap); any problem at all rolls
-the transaction back, so nothing is written, and raises `Invalid` with the problems (the
-first MAX_SHOWN in file/row/column order; the message gives the total). Rows are upserts by
-key: new keys are inserted, changed rows updated, equal rows left alone, so importing the
-same files twice changes nothing. One audit event per table holds the counts, not the data.
+Import is all or nothing, inside one write transaction. DuckDB reads each CSV file and
+converts its rows to their stored types as it reads (a temporary table clean_<table>, with
+spreadsheet row numbers); a .xlsx sheet is read by openpyxl into an Arrow table first. The
+text never sits in Python, so the import's memory stays within the store's limit (DuckDB
+spills to disk beyond REGIEBORD_MEMORY_LIMIT). In a second thread every cell is checked by
+the table's pandera schema (validation/), CHUNK_ROWS rows at a time, on rows that thread
+reads from the file itself with a small DuckDB of its own; meanwhile the main thread checks
+duplicate keys and every reference between the files and to the store, set-based in SQL. When the SQL checks find nothing, the rows are written before the
+cell checks end (the two slowest steps overlap); any problem at all rolls the transaction
+back, so nothing is written, and raises `Invalid` with the problems (the first MAX_SHOWN in
+file/row/column order; the message gives the total). Rows are upserts by key: new keys are
+inserted, changed rows updated, equal rows left alone, so importing the same files twice
+changes nothing. One audit event per table holds the counts, not the data.
 
 Row numbers are what a spreadsheet shows: the header is row 1, the first data row row 2.
 A cell's problem reads e.g. `contacts.csv rij 14, kolom date: '2025-13-01' is geen datum
@@ -39,8 +41,9 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,13 +58,14 @@ from dashboard import audit, i18n
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
 from dashboard.store import Store
-from validation.core import FALSE_WORDS, TRUE_WORDS, WS, Col, TableSpec, duplicates
+from validation.core import FALSE_WORDS, TRUE_WORDS, WS, Col, TableSpec
 from validation.tables import SPECS
 
 MAX_SHOWN = 200  # problems listed; the message gives the total
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # per uploaded file
 MAX_XLSX_UNPACKED = 1024 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks huge
 CHUNK_ROWS = 200_000  # rows per pandera validation step (bounds memory)
+CHECKER_MEMORY = "256MB"  # DuckDB memory of the cell checks' own CSV reader
 _READ_BLOCK = 16 * 1024 * 1024
 
 
@@ -269,7 +273,7 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-# -- staging: each source into an Arrow table of text, raw_<table> ----------------------------
+# -- staging: each source into clean_<table> ---------------------------------------------------
 
 
 _NO_NAME = "rb_unnamed_"
@@ -364,30 +368,63 @@ _REJECT_REASONS = {
 }
 
 
-def _stage_csv(cur, src: _Source, order: int, lang: str) -> tuple[pa.Table | None, list[Problem]]:
+@dataclass
+class _Staged:
+    """A staged table. DuckDB holds it as clean_<table>: row_no and the stored values of
+    every row that has a filled cell, in file order (see _create_clean); `batches(reader)`
+    gives the same rows as text, Arrow tables of at most CHUNK_ROWS rows (row_no and the
+    spec's columns), for the cell checks in the second thread."""
+
+    batches: Callable[[duckdb.DuckDBPyConnection], Iterator[pa.Table]]  # given the reader
+
+
+def _read_csv_sql(scan: _CsvScan) -> str:
+    return (
+        "SELECT * FROM read_csv($path, header = true, delim = $delim, quote = '\"',"
+        " escape = '\"', columns = $columns, auto_detect = false, store_rejects = true,"
+        " rejects_table = $rejects, rejects_scan = $scans)"
+    )
+
+
+def _read_csv_params(src: _Source, scan: _CsvScan, header: list[str]) -> dict:
+    return {
+        "path": str(src.path),
+        "delim": scan.delimiter,
+        "columns": {name: "VARCHAR" for name in header},
+        "rejects": f"rb_rejects_{src.table}",
+        "scans": f"rb_scans_{src.table}",
+    }
+
+
+def _stage_csv(
+    cur, src: _Source, order: int, lang: str, with_store: bool
+) -> tuple[_Staged | None, list[Problem]]:
+    """Read a CSV file with DuckDB straight into clean_<table>, numbering the rows as read.
+
+    The text never sits in Python, and DuckDB keeps the rows within the store's memory limit
+    (spilling to disk). The reader keeps the file's order, so row_number() counts the rows it
+    kept; rows after a skipped line (blank or unreadable) are renumbered after the read.
+    """
     scan, problems = _scan_csv(src, lang)
     if scan is None:
         return None, problems
     header, problems = _check_header(src, scan.header, lang)
     if header is None:
         return None, problems
-    rejects, scans = f"rb_rejects_{src.table}", f"rb_scans_{src.table}"
+    params = _read_csv_params(src, scan, header)
+    spec = SPECS[src.table]
+    cells = [n if n in header else f"NULL::VARCHAR AS {n}" for n in spec.names]
+    unnamed = [n for n in header if n.startswith(_NO_NAME)]
+    filled = " OR ".join(f"{n} IS NOT NULL" for n in header)
+    source = (
+        f"SELECT row_number() OVER () + 1 AS row_no, {', '.join(cells + unnamed)},"
+        f" {filled} AS rb_filled FROM ({_read_csv_sql(scan)})"
+    )
     try:
-        # A query result keeps the file's row order (DuckDB preserves insertion order).
-        data = cur.execute(
-            "SELECT * FROM read_csv($path, header = true, delim = $delim, quote = '\"',"
-            " escape = '\"', columns = $columns, auto_detect = false, store_rejects = true,"
-            " rejects_table = $rejects, rejects_scan = $scans)",
-            {
-                "path": str(src.path),
-                "delim": scan.delimiter,
-                "columns": {name: "VARCHAR" for name in header},
-                "rejects": rejects,
-                "scans": scans,
-            },
-        ).to_arrow_table()
+        _create_clean(cur, src.table, source, params, unnamed, with_store)
     except duckdb.Error as exc:
         return None, [_problem(src.label, "unreadable", lang, detail=str(exc).splitlines()[0])]
+    rejects = params["rejects"]
     cur.execute(
         "INSERT INTO rb_problems SELECT $order, $file, line, NULL, NULL, NULL,"
         " CASE error_type "
@@ -399,18 +436,57 @@ def _stage_csv(cur, src: _Source, order: int, lang: str) -> tuple[pa.Table | Non
     skipped = {r[0] for r in cur.execute(f"SELECT DISTINCT line FROM {rejects}").fetchall()}
     if scan.may_have_blank_lines:
         skipped |= set(_blank_records(src.path, scan.delimiter))
-    data = data.append_column("row_no", pa.array(_row_numbers(data.num_rows, skipped)))
-    return _raw_table(src, header, data, lang)
+    if skipped:
+        _renumber(cur, src.table, skipped)
+    for name in unnamed:
+        row = cur.execute(
+            f"SELECT min(row_no) FROM clean_{src.table} WHERE trim({name}, '{WS}') <> ''"
+        ).fetchone()[0]
+        if row is not None:
+            position = int(name.removeprefix(_NO_NAME))
+            problems.append(_problem(src.label, "unnamed_column", lang, row=row, position=position))
+    return _Staged(lambda con: _csv_batches(con, src, scan, header, skipped)), problems
 
 
-def _row_numbers(kept: int, skipped: set[int]) -> np.ndarray:
-    """Spreadsheet row numbers of the rows the reader kept, in order.
+def _renumber(cur, table: str, skipped: set[int]) -> None:
+    """Move the row numbers of clean_<table> on past the skipped lines (see _row_numbers):
+    kept row k (row_no k + 2 as numbered) gains the number of thresholds <= k."""
+    s = np.array(sorted(skipped), dtype=np.int64)
+    thresholds = s - 2 - np.arange(len(s), dtype=np.int64)
+    values = np.unique(thresholds)
+    shift = np.searchsorted(thresholds, values, side="right")
+    cur.register(f"rb_skip_{table}", pa.table({"k": values, "shift": shift}))
+    cur.execute(
+        f"CREATE TEMP TABLE rb_renumbered AS SELECT c.* REPLACE"
+        f" (c.row_no + coalesce(s.shift, 0) AS row_no) FROM clean_{table} c"
+        f" ASOF LEFT JOIN rb_skip_{table} s ON c.row_no - 2 >= s.k"
+    )
+    cur.unregister(f"rb_skip_{table}")
+    cur.execute(f"DROP TABLE clean_{table}")
+    cur.execute(f"ALTER TABLE rb_renumbered RENAME TO clean_{table}")
+
+
+def _csv_batches(con, src: _Source, scan: _CsvScan, header: list[str], skipped: set[int]):
+    """The rows of clean_<table> again, as text, read from the file by `con`, the second
+    thread's own small DuckDB (the same reader and options, so the same rows), CHUNK_ROWS at a
+    time."""
+    reader = con.execute(_read_csv_sql(scan), _read_csv_params(src, scan, header))
+    done = 0
+    for batch in reader.to_arrow_reader(CHUNK_ROWS):
+        data = pa.Table.from_batches([batch])
+        numbers = _row_numbers(done + data.num_rows, skipped, start=done)
+        done += data.num_rows
+        yield _spec_columns(src.table, header, data.append_column("row_no", pa.array(numbers)))
+
+
+def _row_numbers(kept: int, skipped: set[int], start: int = 0) -> np.ndarray:
+    """Spreadsheet row numbers of the rows the reader kept, in order (from kept row `start`).
 
     The reader skips blank lines and rejected rows; each one before a kept row moves that
     row's number on by one. With the skipped rows s_0 < s_1 < ..., kept row k (0-based) lies
     after skipped row i exactly when k >= s_i - 2 - i.
     """
-    k = np.arange(kept, dtype=np.int64)
+    k = np.arange(start, kept, dtype=np.int64)
     if not skipped:
         return k + 2
     s = np.array(sorted(skipped), dtype=np.int64)
@@ -418,7 +494,10 @@ def _row_numbers(kept: int, skipped: set[int]) -> np.ndarray:
     return k + 2 + np.searchsorted(thresholds, k, side="right")
 
 
-def _stage_rows(src: _Source, lang: str) -> tuple[pa.Table | None, list[Problem]]:
+def _stage_rows(
+    cur, src: _Source, lang: str, with_store: bool
+) -> tuple[_Staged | None, list[Problem]]:
+    """An xlsx sheet (small: uploads are limited): an Arrow table, then clean_<table>."""
     rows = src.rows or []
     if not rows or not any(rows[0][1:]):
         return None, [_problem(src.label, "empty_file", lang)]
@@ -437,7 +516,11 @@ def _stage_rows(src: _Source, lang: str) -> tuple[pa.Table | None, list[Problem]
     stray = next((r[0] for r in body if any(v.strip(WS) for v in r[width + 1 :])), None)
     if stray is not None:
         problems.append(_problem(src.label, "cells_outside_header", lang, row=stray))
-    return raw, problems
+    cur.register(f"raw_{src.table}", raw)
+    source = f"SELECT *, true AS rb_filled FROM raw_{src.table}"
+    _create_clean(cur, src.table, source, {}, [], with_store)
+    cur.unregister(f"raw_{src.table}")
+    return _Staged(lambda _: iter(raw.to_batches(max_chunksize=CHUNK_ROWS))), problems
 
 
 def _raw_table(
@@ -445,7 +528,6 @@ def _raw_table(
 ) -> tuple[pa.Table, list[Problem]]:
     """row_no plus every spec column as text (null = empty; absent columns all null), in file
     order, without the rows whose cells are all empty."""
-    spec = SPECS[src.table]
     filled = functools.reduce(pc.or_, [pc.is_valid(data[n]) for n in header])
     if not pc.all(filled).as_py():
         data = data.filter(filled)
@@ -457,10 +539,19 @@ def _raw_table(
             row = pc.min(pc.filter(data["row_no"], used)).as_py()
             position = int(name.removeprefix(_NO_NAME))
             problems.append(_problem(src.label, "unnamed_column", lang, row=row, position=position))
+    return _spec_columns(src.table, header, data), problems
+
+
+def _spec_columns(table: str, header: list[str], data: pa.Table) -> pa.Table:
+    """row_no and the spec's columns in spec order (absent columns all null), without the
+    rows whose cells (those of the header) are all empty."""
+    filled = functools.reduce(pc.or_, [pc.is_valid(data[n]) for n in header])
+    if not pc.all(filled).as_py():
+        data = data.filter(filled)
     columns = [data["row_no"]]
-    for name in spec.names:
+    for name in SPECS[table].names:
         columns.append(data[name] if name in header else pa.nulls(data.num_rows, pa.string()))
-    return pa.table(columns, names=["row_no", *spec.names]), problems
+    return pa.table(columns, names=["row_no", *SPECS[table].names])
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -497,29 +588,16 @@ def _create_work_tables(cur) -> None:
     )
 
 
-def _cell_problems(spec: TableSpec, label: str, data: pa.Table, order: int) -> pd.DataFrame:
-    """The table's pandera schema over the staged text, in chunks, then duplicate keys over
-    the whole table: one problem row per failure (columns as rb_problems)."""
+def _cell_problems(
+    spec: TableSpec, label: str, staged: _Staged, order: int, reader
+) -> pd.DataFrame:
+    """The table's pandera schema over the staged text, CHUNK_ROWS rows at a time: one
+    problem row per failure (columns as rb_problems). Duplicate keys are checked in SQL."""
     found = []
-    for batch in data.to_batches(max_chunksize=CHUNK_ROWS):
+    for batch in staged.batches(reader):
         failures = _schema_failures(spec, batch.to_pandas().set_index("row_no"))
         if len(failures):
             found.append(failures)
-    keys = data.select(["row_no", *spec.key]).to_pandas().set_index("row_no")
-    firsts = duplicates(spec, keys)
-    if len(firsts):
-        values = keys.loc[firsts.index].fillna("").agg(", ".join, axis=1)
-        found.append(
-            pd.DataFrame(
-                {
-                    "row": firsts.index,
-                    "col": ", ".join(spec.key),
-                    "value": values.to_numpy(),
-                    "reason": "duplicate_key",
-                    "detail": firsts.astype(str).to_numpy(),
-                }
-            )
-        )
     if not found:
         return pd.DataFrame(columns=_PROBLEM_COLUMNS)
     out = pd.concat(found, ignore_index=True)
@@ -529,6 +607,39 @@ def _cell_problems(spec: TableSpec, label: str, data: pa.Table, order: int) -> p
     out["c_order"] = [positions[c.split(",")[0]] for c in out["col"]]
     out["value"] = out["value"].fillna("")
     return out[list(_PROBLEM_COLUMNS)]
+
+
+def _normalised_key(spec: TableSpec) -> list[str]:
+    """SQL of the key cells as compared for uniqueness (validation.core.normalised_key: spaces
+    trimmed, codes lower-case, empty for a missing cell)."""
+    return [
+        f"lower(rb_trim(coalesce(r.{k}, '')))"
+        if spec.col(k).kind == "code"
+        else f"rb_trim(coalesce(r.{k}, ''))"
+        for k in spec.key
+    ]
+
+
+def _check_duplicates(cur, table: str, label: str, order: int) -> None:
+    """Rows whose key occurred on an earlier row, with the row number of that first row (as
+    validation.core.duplicates; rows with an empty key cell are left to the `required`
+    check), set-based over the whole table: only keys that occur twice are joined back."""
+    spec = SPECS[table]
+    keys = [f"rb_key_{i}" for i in range(len(spec.key))]
+    complete = " AND ".join(f"{k} <> ''" for k in keys)
+    cur.execute(
+        "INSERT INTO rb_problems SELECT $order, $file, c.row_no, $c_order, $col, c.rb_shown,"
+        " 'duplicate_key', CAST(d.first AS VARCHAR)"
+        f" FROM clean_{table} c JOIN (SELECT {', '.join(keys)}, min(row_no) AS first"
+        f"  FROM clean_{table} WHERE {complete} GROUP BY ALL HAVING count(*) > 1) d"
+        f" USING ({', '.join(keys)}) WHERE c.row_no > d.first",
+        {
+            "order": order,
+            "file": label,
+            "c_order": spec.names.index(spec.key[0]),
+            "col": ", ".join(spec.key),
+        },
+    )
 
 
 def _schema_failures(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
@@ -589,15 +700,30 @@ def _to_value(col: Col) -> str:
     return f"rb_ids({c})"  # ids
 
 
-def _create_clean(cur, table: str) -> None:
-    """clean_<table>: row_no and the stored values of every row, plus its state against the
-    stored row with the same key: 'new', 'changed' or NULL (equal)."""
+def _create_clean(
+    cur, table: str, source: str, params: dict, extra: list[str], with_store: bool
+) -> None:
+    """clean_<table> from `source` (a query of row_no, the spec's columns as text, and
+    rb_filled): row_no and the stored values of the rows with a filled cell, the normalised
+    key (rb_key_<i>) and the key as written (rb_shown) for the duplicate check, the `extra`
+    columns as they are, and each row's state against the stored row with the same key:
+    'new', 'changed' or NULL (equal); all 'new' without a store."""
     spec = SPECS[table]
     values = ", ".join(f"{_to_value(c)} AS {c.name}" for c in spec.columns)
-    converted = f"SELECT row_no, {values} FROM raw_{table} r"
-    if not cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]:
+    keys = ", ".join(f"{sql} AS rb_key_{i}" for i, sql in enumerate(_normalised_key(spec)))
+    shown = " || ', ' || ".join(f"coalesce(r.{k}, '')" for k in spec.key)
+    more = "".join(f", r.{name}" for name in extra)
+    converted = (
+        f"SELECT row_no, {values}, {keys}, {shown} AS rb_shown{more}"
+        f" FROM ({source}) r WHERE rb_filled"
+    )
+    if (
+        not with_store
+        or not cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]
+    ):
         cur.execute(
-            f"CREATE TEMP TABLE clean_{table} AS SELECT *, 'new' AS rb_state FROM ({converted})"
+            f"CREATE TEMP TABLE clean_{table} AS SELECT *, 'new' AS rb_state FROM ({converted})",
+            params,
         )
         return
     on_key = " AND ".join(f"s.{k} = n.{k}" for k in spec.key)
@@ -605,7 +731,8 @@ def _create_clean(cur, table: str) -> None:
     cur.execute(
         f"CREATE TEMP TABLE clean_{table} AS SELECT n.*, CASE WHEN s.{spec.key[0]} IS NULL"
         f" THEN 'new' WHEN {differs} THEN 'changed' END AS rb_state"
-        f" FROM ({converted}) n LEFT JOIN {table} s ON {on_key}"
+        f" FROM ({converted}) n LEFT JOIN {table} s ON {on_key}",
+        params,
     )
 
 
@@ -761,28 +888,27 @@ def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, writ
         file_problems.append(_problem("-", "no_files", lang))
     orders = {t: i for i, t in enumerate(TABLES)}
     labels: dict[str, str] = {}
-    raws: dict[str, pa.Table] = {}
     broken: set[str] = set()
-    for src in sorted(sources, key=lambda s: orders[s.table]):
-        if src.path is not None:
-            data, found = _stage_csv(cur, src, orders[src.table], lang)
-        else:
-            data, found = _stage_rows(src, lang)
-        file_problems += found
-        if found or data is None:
-            broken.add(src.table)
-        if data is not None:
-            labels[src.table] = src.label
-            raws[src.table] = data
-            cur.register(f"raw_{src.table}", data)
     written, write_error = None, None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        cells = pool.submit(
-            lambda: [_cell_problems(SPECS[t], labels[t], d, orders[t]) for t, d in raws.items()]
-        )
+    reader = duckdb.connect(config={"memory_limit": CHECKER_MEMORY, "threads": 1})
+    with closing(reader), ThreadPoolExecutor(max_workers=1) as pool:
+        cell_jobs = []
+        for src in sorted(sources, key=lambda s: orders[s.table]):
+            if src.path is not None:
+                staged, found = _stage_csv(cur, src, orders[src.table], lang, with_store)
+            else:
+                staged, found = _stage_rows(cur, src, lang, with_store)
+            file_problems += found
+            if found or staged is None:
+                broken.add(src.table)
+            if staged is not None:
+                labels[src.table] = src.label
+                spec, order = SPECS[src.table], orders[src.table]
+                job = pool.submit(_cell_problems, spec, src.label, staged, order, reader)
+                cell_jobs.append(job)
+                _check_duplicates(cur, src.table, src.label, order)
+        counts = {t: cur.execute(f"SELECT count(*) FROM clean_{t}").fetchone()[0] for t in labels}
         if with_store:
-            for table in raws:
-                _create_clean(cur, table)
             _check_references(cur, labels, broken, orders)
         found_sql, sql_total = _sql_problems(cur)
         if write is not None and not file_problems and not sql_total:
@@ -790,14 +916,13 @@ def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, writ
                 written = write(cur, labels)
             except duckdb.ConstraintException as exc:  # a bad cell; the cell checks name it
                 write_error = exc
-        cell_frames = [f for f in cells.result() if len(f)]
+        cell_frames = [f for f in (job.result() for job in cell_jobs) if len(f)]
     cell_rows = pd.concat(cell_frames, ignore_index=True) if cell_frames else found_sql.head(0)
     if write_error is not None and not len(cell_rows):
         raise write_error  # the store refused what the checks let through: a bug, not bad input
     first, total = _merged(found_sql, cell_rows), sql_total + len(cell_rows)
     # File-level problems come first: they explain why a file's rows were not checked.
     problems = (file_problems + _as_problems(first, lang))[:MAX_SHOWN]
-    counts = {t: data.num_rows for t, data in raws.items()}
     return _Checked(labels, problems, total + len(file_problems), counts, written)
 
 
