@@ -371,7 +371,7 @@ _REJECT_REASONS = {
 @dataclass
 class _Staged:
     """A staged table. DuckDB holds it as clean_<table>: row_no and the stored values of
-    every row that has a filled cell, in file order (see _create_clean); `batches(reader)`
+    every row that has a filled cell (see _define_clean); `batches(reader)`
     gives the same rows as text, Arrow tables of at most CHUNK_ROWS rows (row_no and the
     spec's columns), for the cell checks in the second thread."""
 
@@ -399,11 +399,12 @@ def _read_csv_params(src: _Source, scan: _CsvScan, header: list[str]) -> dict:
 def _stage_csv(
     cur, src: _Source, order: int, lang: str, with_store: bool
 ) -> tuple[_Staged | None, list[Problem]]:
-    """Read a CSV file with DuckDB straight into clean_<table>, numbering the rows as read.
+    """Read a CSV file with DuckDB, converting as it reads, into clean_<table>.
 
     The text never sits in Python, and DuckDB keeps the rows within the store's memory limit
-    (spilling to disk). The reader keeps the file's order, so row_number() counts the rows it
-    kept; rows after a skipped line (blank or unreadable) are renumbered after the read.
+    (spilling to disk). The reader runs in parallel and keeps the file's order, so a row's
+    position among the rows it kept is its rowid's offset; rows after a skipped line (blank or
+    unreadable) get their numbers moved on by the skipped lines before them (_row_numbers).
     """
     scan, problems = _scan_csv(src, lang)
     if scan is None:
@@ -417,11 +418,10 @@ def _stage_csv(
     unnamed = [n for n in header if n.startswith(_NO_NAME)]
     filled = " OR ".join(f"{n} IS NOT NULL" for n in header)
     source = (
-        f"SELECT row_number() OVER () + 1 AS row_no, {', '.join(cells + unnamed)},"
-        f" {filled} AS rb_filled FROM ({_read_csv_sql(scan)})"
+        f"SELECT {', '.join(cells + unnamed)}, {filled} AS rb_filled FROM ({_read_csv_sql(scan)})"
     )
     try:
-        _create_clean(cur, src.table, source, params, unnamed, with_store)
+        _read_rows(cur, src.table, source, params, unnamed)
     except duckdb.Error as exc:
         return None, [_problem(src.label, "unreadable", lang, detail=str(exc).splitlines()[0])]
     rejects = params["rejects"]
@@ -436,8 +436,7 @@ def _stage_csv(
     skipped = {r[0] for r in cur.execute(f"SELECT DISTINCT line FROM {rejects}").fetchall()}
     if scan.may_have_blank_lines:
         skipped |= set(_blank_records(src.path, scan.delimiter))
-    if skipped:
-        _renumber(cur, src.table, skipped)
+    _define_clean(cur, src.table, _numbering(cur, src.table, skipped), with_store)
     for name in unnamed:
         row = cur.execute(
             f"SELECT min(row_no) FROM clean_{src.table} WHERE trim({name}, '{WS}') <> ''"
@@ -448,22 +447,29 @@ def _stage_csv(
     return _Staged(lambda con: _csv_batches(con, src, scan, header, skipped)), problems
 
 
-def _renumber(cur, table: str, skipped: set[int]) -> None:
-    """Move the row numbers of clean_<table> on past the skipped lines (see _row_numbers):
-    kept row k (row_no k + 2 as numbered) gains the number of thresholds <= k."""
+def _numbering(cur, table: str, skipped: set[int]) -> tuple[str, str]:
+    """(row_no, FROM clause) numbering the rows of rb_rows_<table> as a spreadsheet does.
+
+    A freshly filled table keeps the insertion order in consecutive rowids; that is checked,
+    not assumed (DuckDB does not promise it in writing).
+    """
+    first, last, n = cur.execute(
+        f"SELECT min(rowid), max(rowid), count(*) FROM rb_rows_{table}"
+    ).fetchone()
+    if n and last - first + 1 != n:
+        raise RuntimeError(f"DuckDB did not keep the row order of {table}: import refused")
+    position = f"(r.rowid - {first or 0})"
+    if not skipped:
+        return f"{position} + 2", f"rb_rows_{table} r"
     s = np.array(sorted(skipped), dtype=np.int64)
-    thresholds = s - 2 - np.arange(len(s), dtype=np.int64)
+    thresholds = s - 2 - np.arange(len(s), dtype=np.int64)  # see _row_numbers
     values = np.unique(thresholds)
     shift = np.searchsorted(thresholds, values, side="right")
     cur.register(f"rb_skip_{table}", pa.table({"k": values, "shift": shift}))
-    cur.execute(
-        f"CREATE TEMP TABLE rb_renumbered AS SELECT c.* REPLACE"
-        f" (c.row_no + coalesce(s.shift, 0) AS row_no) FROM clean_{table} c"
-        f" ASOF LEFT JOIN rb_skip_{table} s ON c.row_no - 2 >= s.k"
+    return (
+        f"{position} + 2 + coalesce(s.shift, 0)",
+        f"rb_rows_{table} r ASOF LEFT JOIN rb_skip_{table} s ON {position} >= s.k",
     )
-    cur.unregister(f"rb_skip_{table}")
-    cur.execute(f"DROP TABLE clean_{table}")
-    cur.execute(f"ALTER TABLE rb_renumbered RENAME TO clean_{table}")
 
 
 def _csv_batches(con, src: _Source, scan: _CsvScan, header: list[str], skipped: set[int]):
@@ -518,8 +524,9 @@ def _stage_rows(
         problems.append(_problem(src.label, "cells_outside_header", lang, row=stray))
     cur.register(f"raw_{src.table}", raw)
     source = f"SELECT *, true AS rb_filled FROM raw_{src.table}"
-    _create_clean(cur, src.table, source, {}, [], with_store)
+    _read_rows(cur, src.table, source, {}, [], numbered=True)
     cur.unregister(f"raw_{src.table}")
+    _define_clean(cur, src.table, ("r.row_no", f"rb_rows_{src.table} r"), with_store)
     return _Staged(lambda _: iter(raw.to_batches(max_chunksize=CHUNK_ROWS))), problems
 
 
@@ -700,39 +707,50 @@ def _to_value(col: Col) -> str:
     return f"rb_ids({c})"  # ids
 
 
-def _create_clean(
-    cur, table: str, source: str, params: dict, extra: list[str], with_store: bool
+def _read_rows(
+    cur, table: str, source: str, params: dict, extra: list[str], numbered: bool = False
 ) -> None:
-    """clean_<table> from `source` (a query of row_no, the spec's columns as text, and
-    rb_filled): row_no and the stored values of the rows with a filled cell, the normalised
-    key (rb_key_<i>) and the key as written (rb_shown) for the duplicate check, the `extra`
-    columns as they are, and each row's state against the stored row with the same key:
-    'new', 'changed' or NULL (equal); all 'new' without a store."""
+    """rb_rows_<table> from `source` (a query of the spec's columns as text and rb_filled, in
+    file order; and row_no when `numbered`): the stored values, the normalised
+    key (rb_key_<i>) and the key as written (rb_shown) for the duplicate check, and the
+    `extra` columns as they are."""
     spec = SPECS[table]
     values = ", ".join(f"{_to_value(c)} AS {c.name}" for c in spec.columns)
     keys = ", ".join(f"{sql} AS rb_key_{i}" for i, sql in enumerate(_normalised_key(spec)))
     shown = " || ', ' || ".join(f"coalesce(r.{k}, '')" for k in spec.key)
     more = "".join(f", r.{name}" for name in extra)
-    converted = (
-        f"SELECT row_no, {values}, {keys}, {shown} AS rb_shown{more}"
-        f" FROM ({source}) r WHERE rb_filled"
+    row_no = "r.row_no, " if numbered else ""
+    cur.execute(
+        f"CREATE TEMP TABLE rb_rows_{table} AS SELECT {row_no}{values}, {keys},"
+        f" {shown} AS rb_shown{more}, r.rb_filled FROM ({source}) r",
+        params,
+    )
+
+
+def _define_clean(cur, table: str, numbering: tuple[str, str], with_store: bool) -> None:
+    """clean_<table>: row_no and the columns of rb_rows_<table> for the rows with a filled
+    cell, and each row's state against the stored row with the same key: 'new', 'changed' or
+    NULL (equal); all 'new' without a store or with an empty table (then a view: nothing is
+    copied)."""
+    spec = SPECS[table]
+    row_no, source = numbering
+    rows = (
+        f"SELECT {row_no} AS row_no, r.* EXCLUDE (rb_filled"
+        + (", row_no" if row_no == "r.row_no" else "")
+        + f") FROM {source} WHERE r.rb_filled"
     )
     if (
         not with_store
         or not cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]
     ):
-        cur.execute(
-            f"CREATE TEMP TABLE clean_{table} AS SELECT *, 'new' AS rb_state FROM ({converted})",
-            params,
-        )
+        cur.execute(f"CREATE TEMP VIEW clean_{table} AS SELECT *, 'new' AS rb_state FROM ({rows})")
         return
     on_key = " AND ".join(f"s.{k} = n.{k}" for k in spec.key)
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM n.{c}" for c in spec.names if c not in spec.key)
     cur.execute(
         f"CREATE TEMP TABLE clean_{table} AS SELECT n.*, CASE WHEN s.{spec.key[0]} IS NULL"
         f" THEN 'new' WHEN {differs} THEN 'changed' END AS rb_state"
-        f" FROM ({converted}) n LEFT JOIN {table} s ON {on_key}",
-        params,
+        f" FROM ({rows}) n LEFT JOIN {table} s ON {on_key}"
     )
 
 
