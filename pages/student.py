@@ -126,10 +126,37 @@ def key(form: str, field: str) -> str:
 
 
 class Slots(dict):
-    """Containers under each form field (and one under the form) for its problems."""
+    """Containers under each form field (and one under the form) for its problems, and the
+    form's usual fields: a pick from a list and a date, each with its slot below it."""
+
+    def __init__(self, form: str):
+        super().__init__()
+        self.form = form
 
     def below(self, field: str) -> None:
         self[field] = st.container()
+
+    def choose(self, text: str, field: str, options, format_func, key_field: str = ""):
+        value = st.selectbox(
+            text,
+            options,
+            index=None,
+            format_func=format_func,
+            key=key(self.form, key_field or field),
+            placeholder=tr("student.choose"),
+        )
+        self.below(field)
+        return value
+
+    def day(self, text: str, field: str, value: dt.date | None, key_field: str = ""):
+        chosen = st.date_input(
+            text,
+            value=value,
+            key=key(self.form, key_field or field),
+            format=tr("student.date_input"),
+        )
+        self.below(field)
+        return chosen
 
 
 def submit(
@@ -249,36 +276,21 @@ def direction_card(f: student_file.StudentFile) -> None:
 
 
 def hand_over_form(f: student_file.StudentFile) -> None:
-    form, slots = "handover", Slots()
+    form, slots = "handover", Slots("handover")
     current = f.direction.holder_id if f.direction else None
     options = [p.person_id for p in f.guides if p.person_id != current]
     with st.form(key("handover", "form"), border=False, enter_to_submit=False):
-        holder = st.selectbox(
+        holder = slots.choose(
             tr("student.field.new_holder"),
+            "holder_id",
             options,
-            index=None,
-            format_func=lambda p: person_label(f, p),
-            key=key(form, "holder_id"),
-            placeholder=tr("student.choose"),
+            lambda p: person_label(f, p),
         )
-        slots.below("holder_id")
-        on = st.date_input(
-            tr("student.field.handover_on"),
-            value=f.as_of,
-            key=key(form, "agreed_on"),
-            format=tr("student.date_input"),
-        )
-        slots.below("agreed_on")
+        on = slots.day(tr("student.field.handover_on"), "agreed_on", f.as_of)
         discussed = st.checkbox(
             tr("student.field.discussed_with_student"), key=key(form, "discussed")
         )
-        review = st.date_input(
-            tr("student.field.review_on"),
-            value=None,
-            key=key(form, "review_on"),
-            format=tr("student.date_input"),
-        )
-        slots.below("review_on")
+        review = slots.day(tr("student.field.review_on"), "review_on", None)
         details = st.text_area(tr("student.field.details"), key=key(form, "details"), height=68)
         slots.below("details")
         sent = st.form_submit_button(tr("student.direction.hand_over_button"), type="primary")
@@ -384,38 +396,26 @@ def involvement_table(items, ended: bool) -> None:
 
 
 def assign_role_form(f: student_file.StudentFile) -> None:
-    form, slots = "role", Slots()
+    form, slots = "role", Slots("role")
     # The search sits outside the form so that the list follows what is typed.
     found = student_file.find_staff(
         ui.store(), ui.user(), st.text_input(tr("student.field.find_person"), key=key(form, "find"))
     )
     staff = {p.person_id: p for p in found}
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
-        person = st.selectbox(
+        person = slots.choose(
             tr("student.field.person_id"),
+            "person_id",
             list(staff),
-            index=None,
-            format_func=lambda p: f"{staff[p].name} — {staff[p].organisation}",
-            key=key(form, "person_id"),
-            placeholder=tr("student.choose"),
+            lambda p: f"{staff[p].name} — {staff[p].organisation}",
         )
-        slots.below("person_id")
-        role = st.selectbox(
+        role = slots.choose(
             tr("student.field.role"),
+            "role",
             ROLES,
-            index=None,
-            format_func=lambda r: label("role", r),
-            key=key(form, "role"),
-            placeholder=tr("student.choose"),
+            lambda r: label("role", r),
         )
-        slots.below("role")
-        start = st.date_input(
-            tr("student.field.start_date"),
-            value=f.as_of,
-            key=key(form, "start_date"),
-            format=tr("student.date_input"),
-        )
-        slots.below("start_date")
+        start = slots.day(tr("student.field.start_date"), "start_date", f.as_of)
         note = st.text_input(tr("student.field.note"), key=key(form, "note"))
         slots.below("note")
         sent = st.form_submit_button(tr("student.network.assign_button"))
@@ -436,27 +436,18 @@ def assign_role_form(f: student_file.StudentFile) -> None:
 
 
 def end_role_form(f: student_file.StudentFile) -> None:
-    form, slots = "endrole", Slots()
+    form, slots = "endrole", Slots("endrole")
     active = {
         f"{i.person.person_id}|{i.role}|{i.start_date.isoformat()}": i for i in f.active_network
     }
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
-        chosen = st.selectbox(
+        chosen = slots.choose(
             tr("student.field.which_role"),
+            "role",
             list(active),
-            index=None,
-            format_func=lambda k: f"{active[k].person.name} — {label('role', active[k].role)}",
-            key=key(form, "role"),
-            placeholder=tr("student.choose"),
+            lambda k: f"{active[k].person.name} — {label('role', active[k].role)}",
         )
-        slots.below("role")
-        end = st.date_input(
-            tr("student.field.end_date"),
-            value=f.as_of,
-            key=key(form, "end_date"),
-            format=tr("student.date_input"),
-        )
-        slots.below("end_date")
+        end = slots.day(tr("student.field.end_date"), "end_date", f.as_of)
         sent = st.form_submit_button(tr("student.network.end_button"))
         slots.below("_form")
     if sent:
@@ -702,7 +693,7 @@ def contact_form(
     f: student_file.StudentFile, form: str, prefill: records.StopNotice | None = None
 ) -> None:
     """Log a contact; `prefill` makes it the contact that tells the supervisor of a stop."""
-    slots = Slots()
+    slots = Slots(form)
     people = people_options(f)
     placements = [None, *(p.placement_id for p in f.placements)]
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
@@ -728,23 +719,14 @@ def contact_form(
             slots.below("placement_id")
         c1, c2 = st.columns(2)
         with c1:
-            when = st.date_input(
-                tr("student.field.date"),
-                value=f.as_of,
-                key=key(form, "date"),
-                format=tr("student.date_input"),
-            )
-            slots.below("date")
+            when = slots.day(tr("student.field.date"), "date", f.as_of)
         with c2:
-            channel = st.selectbox(
+            channel = slots.choose(
                 tr("student.field.channel"),
+                "channel",
                 CHANNELS,
-                index=None,
-                format_func=lambda c: label("channel", c),
-                key=key(form, "channel"),
-                placeholder=tr("student.choose"),
+                lambda c: label("channel", c),
             )
-            slots.below("channel")
         participants = st.multiselect(
             tr("student.field.participants"),
             people,
@@ -817,25 +799,16 @@ def contact_form(
 
 
 def early_end_form(f: student_file.StudentFile) -> None:
-    form, slots = "early", Slots()
+    form, slots = "early", Slots("early")
     open_ones = [p.placement_id for p in f.placements if p.ended_early_on is None]
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
-        placement = st.selectbox(
+        placement = slots.choose(
             tr("student.field.placement_id"),
+            "placement_id",
             open_ones,
-            index=None,
-            format_func=lambda p: placement_label(f, p),
-            key=key(form, "placement_id"),
-            placeholder=tr("student.choose"),
+            lambda p: placement_label(f, p),
         )
-        slots.below("placement_id")
-        on = st.date_input(
-            tr("student.field.ended_early_on"),
-            value=f.as_of,
-            key=key(form, "ended_early_on"),
-            format=tr("student.date_input"),
-        )
-        slots.below("ended_early_on")
+        on = slots.day(tr("student.field.ended_early_on"), "ended_early_on", f.as_of)
         st.caption(tr("student.placements.end_early_help"))
         sent = st.form_submit_button(tr("student.placements.end_early_button"))
         slots.below("_form")
@@ -980,22 +953,19 @@ def agreement_form(
     f: student_file.StudentFile, form: str, old: student_file.Agreement | None
 ) -> None:
     """A new agreement (old is None) or a new version of `old` from a chosen date."""
-    slots = Slots()
+    slots = Slots(form)
     suffix = old.agreement_id if old else ""
     guides = [p.person_id for p in f.guides]
     people = people_options(f)
     placements = [None, *(p.placement_id for p in f.placements)]
     with st.form(key(form, f"form{suffix}"), border=False, enter_to_submit=False):
         if old is None:
-            topic = st.selectbox(
+            topic = slots.choose(
                 tr("student.field.topic"),
+                "topic",
                 TOPICS,
-                index=None,
-                format_func=lambda t: label("topic", t),
-                key=key(form, "topic"),
-                placeholder=tr("student.choose"),
+                lambda t: label("topic", t),
             )
-            slots.below("topic")
         else:
             topic = old.topic
             st.markdown(f"{tr('student.field.topic')}: **{ui.plain(label('topic', topic))}**")
@@ -1026,21 +996,19 @@ def agreement_form(
         slots.below("details")
         c1, c2, c3 = st.columns(3)
         with c1:
-            agreed = st.date_input(
+            agreed = slots.day(
                 tr("student.field.agreed_on" if old is None else "student.field.change_on"),
-                value=f.as_of,
-                key=key(form, f"agreed_on{suffix}"),
-                format=tr("student.date_input"),
+                "agreed_on",
+                f.as_of,
+                f"agreed_on{suffix}",
             )
-            slots.below("agreed_on")
         with c2:
-            review = st.date_input(
+            review = slots.day(
                 tr("student.field.review_on"),
-                value=old.review_on if old else None,
-                key=key(form, f"review_on{suffix}"),
-                format=tr("student.date_input"),
+                "review_on",
+                old.review_on if old else None,
+                f"review_on{suffix}",
             )
-            slots.below("review_on")
         with c3:
             frequency = st.number_input(
                 tr("student.field.frequency_days"),
@@ -1094,15 +1062,11 @@ def agreement_form(
 
 
 def end_agreement_form(f: student_file.StudentFile, old: student_file.Agreement) -> None:
-    form, slots = "endagreement", Slots()
+    form, slots = "endagreement", Slots("endagreement")
     with st.form(key(form, f"form{old.agreement_id}"), border=False, enter_to_submit=False):
-        on = st.date_input(
-            tr("student.field.ended_on"),
-            value=f.as_of,
-            key=key(form, f"ended_on{old.agreement_id}"),
-            format=tr("student.date_input"),
+        on = slots.day(
+            tr("student.field.ended_on"), "ended_on", f.as_of, f"ended_on{old.agreement_id}"
         )
-        slots.below("ended_on")
         sent = st.form_submit_button(tr("student.agreements.end_button"))
         slots.below("_form")
     if sent:
@@ -1166,19 +1130,16 @@ def consent_tab(f: student_file.StudentFile) -> None:
 
 
 def consent_form(f: student_file.StudentFile) -> None:
-    form, slots = "consent", Slots()
+    form, slots = "consent", Slots("consent")
     me = ui.user().person_id
     recorders = list(dict.fromkeys([*([me] if me else []), *people_options(f)]))
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
-        audience = st.selectbox(
+        audience = slots.choose(
             tr("student.field.audience"),
+            "audience",
             AUDIENCES,
-            index=None,
-            format_func=lambda a: label("audience", a),
-            key=key(form, "audience"),
-            placeholder=tr("student.choose"),
+            lambda a: label("audience", a),
         )
-        slots.below("audience")
         shares = st.radio(
             tr("student.field.shares"),
             [True, False],
@@ -1190,13 +1151,7 @@ def consent_form(f: student_file.StudentFile) -> None:
             key=key(form, "shares"),
         )
         slots.below("shares")
-        decided = st.date_input(
-            tr("student.field.decided_on"),
-            value=f.as_of,
-            key=key(form, "decided_on"),
-            format=tr("student.date_input"),
-        )
-        slots.below("decided_on")
+        decided = slots.day(tr("student.field.decided_on"), "decided_on", f.as_of)
         recorder = st.selectbox(
             tr("student.field.recorded_by"),
             recorders,
@@ -1244,7 +1199,7 @@ def status_tab(f: student_file.StudentFile) -> None:
 
 
 def status_form(f: student_file.StudentFile) -> None:
-    form, slots = "status", Slots()
+    form, slots = "status", Slots("status")
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
         status = st.selectbox(
             tr("student.field.status"),
@@ -1254,13 +1209,7 @@ def status_form(f: student_file.StudentFile) -> None:
             key=key(form, "status"),
         )
         slots.below("status")
-        on = st.date_input(
-            tr("student.field.status_date"),
-            value=f.as_of,
-            key=key(form, "status_date"),
-            format=tr("student.date_input"),
-        )
-        slots.below("status_date")
+        on = slots.day(tr("student.field.status_date"), "status_date", f.as_of)
         reason = st.text_input(tr("student.field.status_reason"), key=key(form, "status_reason"))
         slots.below("status_reason")
         st.caption(tr("student.status.stop_help"))
