@@ -21,7 +21,7 @@ import pandas as pd
 
 from dashboard import access, audit, day_cache, signals
 from dashboard.access import User
-from dashboard.codes import FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
+from dashboard.codes import AUDIENCES, FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
 from dashboard.store import Store
 
 ADULT_AGE = 18
@@ -181,6 +181,7 @@ class StudentFile:
     agreements: tuple[Agreement, ...]  # every version, active first
     topics: tuple[TopicStatus, ...]
     consents: tuple[ConsentDecision, ...]  # newest first per audience
+    consent_audiences: tuple[str, ...]  # the audiences this user may see decisions for
     signals: pd.DataFrame  # open signals, described (explanation, next_step)
     people: dict[str, Person]  # everyone the user may see named in this file
     visibilities: tuple[str, ...]  # contact visibilities the user may read (and write)
@@ -308,8 +309,8 @@ def load(
             for a in agreement_rows
             if lens.shows_agreement(a) and (own is None or a["placement_id"] in own | {None})
         ]
-        if user.kind == "workplace":
-            consent_rows = [c for c in consent_rows if c["audience"] == "workplace"]
+        audiences = ("workplace",) if user.kind == "workplace" else AUDIENCES
+        consent_rows = [c for c in consent_rows if c["audience"] in audiences]
         role_rows = [r for r in role_rows if lens.shows_role(r)]
         people = _people(
             cur, role_rows, placement_rows, contact_rows, agreement_rows, consent_rows, lens
@@ -359,6 +360,7 @@ def load(
         agreements=agreements,
         topics=tuple(_topic(t, agreements) for t in TOPICS),
         consents=tuple(_consents(consent_rows, as_of)),
+        consent_audiences=audiences,
         signals=open_found,
         people=people,
         visibilities=lens.visibilities,

@@ -1082,8 +1082,7 @@ def end_agreement_form(f: student_file.StudentFile, old: student_file.Agreement)
 
 
 def consent_tab(f: student_file.StudentFile) -> None:
-    audiences = ("workplace",) if ui.user().kind == "workplace" else AUDIENCES
-    for audience in audiences:
+    for audience in f.consent_audiences:
         decision = f.consent_in_force(audience)
         head = f"**{ui.plain(label('audience', audience))}**: "
         if decision is None:
