@@ -1128,7 +1128,7 @@ def _write_exports(store: Store, out_dir: Path) -> dict[str, int]:
 
 
 def _audit_export(store: Store, actor: str, counts: dict[str, int], form: str) -> None:
-    with store.write() as cur:
+    with store.write(changes_data=False) as cur:
         audit.record(
             cur,
             audit.Event(

@@ -109,7 +109,7 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
     the audit trail about the student (who viewed, changed or exported what, and when).
     """
     access.ensure(user, "student_rights")
-    with store.write() as cur:
+    with store.write(changes_data=False) as cur:
         _student(cur, student_id)
         names = dict(cur.execute("SELECT person_id, name FROM staff").fetchall())
         lines = [

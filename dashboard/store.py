@@ -96,11 +96,13 @@ class Store:
 
     # -- writes --------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(self, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside one transaction under the process-wide write lock.
 
         Commits when the block ends normally, rolls back on any exception (which is
-        re-raised), so a failed write leaves the store as it was.
+        re-raised), so a failed write leaves the store as it was. A write that only appends
+        to the audit trail (a view or an export) passes changes_data=False: it leaves
+        `version` alone, so the pages' cached reads stay valid.
         """
         with self._write_lock:
             cur = self._con.cursor()
@@ -114,6 +116,8 @@ class Store:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
+                if not changes_data:
+                    return
                 self.version += 1
                 if not audited:
                     self.unaudited_version = self.version

@@ -319,7 +319,7 @@ def load(
     if own is not None:
         found = found[found["placement_id"].isin(own)]
     open_found = day_cache.describe(store, signals.open_signals(found), lang, as_of)
-    with store.write() as cur:
+    with store.write(changes_data=False) as cur:
         audit.record(
             cur,
             audit.Event(

@@ -114,3 +114,14 @@ def test_audit_chain_survives_a_rolled_back_write(store):
             "c",
         ]
         assert audit.verify_chain(cur) is None
+
+
+def test_an_audit_only_write_keeps_the_version_that_caches_use(store):
+    with store.write(changes_data=False) as cur:
+        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+    assert store.version == 0
+    with store.write() as cur:
+        cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+    assert store.version == 1
+    with store.read() as cur:
+        assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 1
