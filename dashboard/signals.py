@@ -61,8 +61,8 @@ COLUMNS = (
 REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "acknowledged")
 
 # The query's two switches (fixed SQL fragments, never values): `/*scope*/` filters the base
-# tables to $student_ids; `/*scoped*/` materializes the scoped base tables, which pays off
-# only when they are small (a caseload) and would copy whole tables otherwise.
+# tables to $student_ids; `/*scoped*/` materializes the scoped contacts, which pays off only
+# when they are few (a caseload) and would copy the largest table otherwise.
 _SWITCHES = {
     False: {"/*scope*/": "true", "/*scoped*/": "NOT MATERIALIZED"},
     True: {

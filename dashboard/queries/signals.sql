@@ -4,15 +4,17 @@
 -- Parameters: $as_of (DATE), the thresholds of dashboard/settings.py ($start_grace_days, ...),
 -- and $codes/$severities/$ranks (the catalogue of dashboard/signals.py, one source of truth).
 -- Two switches are filled in by signals.py with fixed SQL: `/*scope*/` filters the base
--- tables to $student_ids (or is `true`), `/*contacts*/` says whether the scoped contacts are
+-- tables to $student_ids (or is `true`), `/*scoped*/` says whether the scoped contacts are
 -- materialized (only for a caseload, where they are few).
 --
 -- Each rule yields signals (code, student_id, placement_id, since, person_id); person_id is the
 -- agreement holder a rule is about (used by the texts), NULL elsewhere. A rule that can find
 -- several cases for one (code, student, placement) groups them itself, keeping the earliest
 -- since; every other rule yields at most one row per placement or per student.
--- Roles and agreements are read for every student in scope and the rules built on them keep
--- the active students at the end (student_rule): cheaper than joining the big tables first.
+-- Roles and agreements are read once (materialized: the rules read them about ten times) for
+-- every student in scope, and the rules built on them keep the active students at the end
+-- (student_rule): cheaper than joining the big tables first. Contacts, the largest table, are
+-- read three times for what each rule needs; see docs/performance.md for the measurements.
 WITH
 st AS MATERIALIZED (
     SELECT student_id, enrolment_date, status, status_date
@@ -25,7 +27,7 @@ act AS MATERIALIZED (
     FROM st
     WHERE enrolment_date <= $as_of AND (status = 'active' OR status_date > $as_of)
 ),
-role_scoped AS /*scoped*/ (
+role_scoped AS MATERIALIZED (
     SELECT student_id, person_id, role, start_date, end_date,
            start_date <= $as_of AND (end_date IS NULL OR $as_of <= end_date) AS is_active
     FROM roles
@@ -37,10 +39,11 @@ role_now AS NOT MATERIALIZED (
     WHERE is_active
 ),
 -- Guides: distinct people with an active role other than parent; a guide's start is the
--- earliest start of those roles. `starts` is sorted with equal dates kept apart, so
--- starts[k] is "the k-th earliest" and len(starts) the number of guides.
+-- earliest start of those roles. `starts` holds the earliest starts the rules ask about, sorted
+-- with equal dates kept apart, so starts[k] is "the k-th earliest"; `guides` counts them all.
 guide_starts AS MATERIALIZED (
-    SELECT student_id, list_sort(list(start_date)) AS starts
+    SELECT student_id, count(*) AS guides,
+           min(start_date, greatest($many_guides, $direction_min_guides)) AS starts
     FROM (
         SELECT student_id, person_id, min(start_date) AS start_date
         FROM role_now
@@ -61,7 +64,7 @@ placement_of_act AS MATERIALIZED (
 placement_now AS MATERIALIZED (
     SELECT * FROM placement_of_act WHERE is_active
 ),
-agreement_now AS /*scoped*/ (
+agreement_now AS MATERIALIZED (
     SELECT agreement_id, student_id, placement_id, topic, holder_id, frequency_days,
            discussed_with_student, agreed_on, review_on
     FROM agreements
@@ -80,21 +83,24 @@ last_contact AS MATERIALIZED (
     FROM contact_upto
     GROUP BY student_id
 ),
--- Fixed-moment contacts (on or before T) of the placements of active students.
-fixed_contact AS MATERIALIZED (
-    SELECT c.contact_key, c.student_id, c.placement_id, c.date, c.kind, c.participants,
-           c.student_present, p.supervisor_id, p.is_active AS placement_is_active
-    FROM contact_upto c
-    JOIN placement_of_act p ON p.placement_id = c.placement_id AND p.student_id = c.student_id
-    WHERE c.kind IN ('start', 'mid', 'final')
-),
-moments_held AS (
+-- Which fixed moments each placement has held on or before T (a contact's placement is
+-- always one of its student's: the import and the forms check that).
+moments_held AS MATERIALIZED (
     SELECT placement_id,
            bool_or(kind = 'start') AS has_start,
            bool_or(kind = 'mid') AS has_mid,
            bool_or(kind = 'final') AS has_final
-    FROM fixed_contact
+    FROM contact_upto
+    WHERE kind <> 'incidental'
     GROUP BY placement_id
+),
+-- Fixed-moment contacts (on or before T) of active placements, for MOMENT_INCOMPLETE.
+fixed_contact AS MATERIALIZED (
+    SELECT c.contact_key, c.student_id, c.placement_id, c.date, c.participants,
+           c.student_present, p.supervisor_id
+    FROM contact_upto c
+    JOIN placement_now p ON p.placement_id = c.placement_id
+    WHERE c.kind <> 'incidental' AND p.student_id = c.student_id
 ),
 -- Fixed contacts of active placements where a participant held a school-guide role for the
 -- student on the contact's date. Participants are unnested only for these few contacts.
@@ -103,11 +109,21 @@ with_school_guide AS (
     FROM (
         SELECT contact_key, student_id, date, unnest(participants) AS person_id
         FROM fixed_contact
-        WHERE placement_is_active
     ) u
     JOIN role_scoped r ON r.student_id = u.student_id AND r.person_id = u.person_id
     WHERE r.role IN ('mentor', 'bpv_coordinator', 'class_counsellor')
       AND r.start_date <= u.date AND (r.end_date IS NULL OR u.date <= r.end_date)
+),
+-- The guide roles (not parent) of the holders of direction agreements: active on T, or the
+-- last day of the latest one that ended before T (DIRECTION_HOLDER_GONE).
+direction_holder_role AS (
+    SELECT r.student_id, r.person_id, bool_or(r.is_active) AS is_active,
+           max(r.end_date) FILTER (WHERE r.end_date < $as_of) AS ended_on
+    FROM role_scoped r
+    SEMI JOIN agreement_now a
+           ON a.student_id = r.student_id AND a.holder_id = r.person_id AND a.topic = 'direction'
+    WHERE r.role <> 'parent'
+    GROUP BY r.student_id, r.person_id
 ),
 contact_frequency AS (
     SELECT agreement_id, student_id, holder_id, frequency_days, agreed_on
@@ -149,9 +165,8 @@ contact_question AS (
 contact_answer AS MATERIALIZED (
     SELECT q.rule, q.question, max(c.date) AS last_date
     FROM contact_question q
-    JOIN contact_upto c
-      ON c.student_id = q.student_id AND c.date BETWEEN q.first_day AND q.last_day
-    WHERE list_contains(c.participants, q.person_id)
+    JOIN contact_upto c ON c.student_id = q.student_id
+    WHERE c.date BETWEEN q.first_day AND q.last_day AND list_contains(c.participants, q.person_id)
     GROUP BY q.rule, q.question
 ),
 holder_last_contact AS (
@@ -205,8 +220,7 @@ placement_rule AS (
     SELECT 'MOMENT_INCOMPLETE', f.student_id, f.placement_id, min(f.date), NULL
     FROM fixed_contact f
     LEFT JOIN with_school_guide g ON g.contact_key = f.contact_key
-    WHERE f.placement_is_active
-      AND (NOT coalesce(list_contains(f.participants, f.supervisor_id), false)
+    WHERE (NOT coalesce(list_contains(f.participants, f.supervisor_id), false)
            OR g.contact_key IS NULL
            OR NOT f.student_present)
     GROUP BY f.student_id, f.placement_id
@@ -301,7 +315,7 @@ student_rule AS (
     UNION ALL
     SELECT 'MANY_GUIDES', g.student_id, NULL, g.starts[$many_guides], NULL
     FROM guide_starts g
-    WHERE len(g.starts) >= $many_guides
+    WHERE g.guides >= $many_guides
 
     UNION ALL
     SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', r.student_id, NULL, min(r.start_date), NULL
@@ -318,7 +332,7 @@ student_rule AS (
     UNION ALL
     SELECT 'NO_DIRECTION', g.student_id, NULL, g.starts[$direction_min_guides], NULL
     FROM guide_starts g
-    WHERE len(g.starts) >= $direction_min_guides
+    WHERE g.guides >= $direction_min_guides
       AND NOT EXISTS (
           SELECT 1 FROM agreement_now a
           WHERE a.student_id = g.student_id AND a.topic = 'direction'
@@ -327,27 +341,21 @@ student_rule AS (
     UNION ALL
     SELECT 'NO_FINAL_RESPONSIBILITY', g.student_id, NULL, g.starts[$direction_min_guides], NULL
     FROM guide_starts g
-    WHERE len(g.starts) >= $direction_min_guides
+    WHERE g.guides >= $direction_min_guides
       AND NOT EXISTS (
           SELECT 1 FROM agreement_now a
           WHERE a.student_id = g.student_id AND a.topic = 'final_responsibility'
       )
 
     UNION ALL
-    SELECT 'DIRECTION_HOLDER_GONE', student_id, NULL, min(since), arg_min(holder_id, since)
-    FROM (
-        SELECT a.student_id, a.holder_id,
-               coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.agreed_on)
-                   AS since
-        FROM agreement_now a
-        LEFT JOIN role_scoped r
-               ON r.student_id = a.student_id AND r.person_id = a.holder_id
-              AND r.role <> 'parent'
-        WHERE a.topic = 'direction'
-        GROUP BY a.agreement_id, a.student_id, a.holder_id, a.agreed_on
-        HAVING NOT coalesce(bool_or(r.is_active), false)
-    )
-    GROUP BY student_id
+    SELECT 'DIRECTION_HOLDER_GONE', a.student_id, NULL,
+           min(coalesce(h.ended_on + 1, a.agreed_on)),
+           arg_min(a.holder_id, coalesce(h.ended_on + 1, a.agreed_on))
+    FROM agreement_now a
+    LEFT JOIN direction_holder_role h
+           ON h.student_id = a.student_id AND h.person_id = a.holder_id
+    WHERE a.topic = 'direction' AND NOT coalesce(h.is_active, false)
+    GROUP BY a.student_id
 
     UNION ALL
     SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, min(a.agreed_on),
