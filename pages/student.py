@@ -323,7 +323,12 @@ def network_tab(f: student_file.StudentFile) -> None:
         st.info(tr("student.network.none"))
     else:
         holder = f.direction.holder_id if f.direction else None
-        st.altair_chart(network_picture(f, active, holder), width="content")
+        ui.chart(
+            "network",
+            student_charts.network_chart,
+            *network_chart_args(f, active, holder),
+            width="content",
+        )
         st.caption(tr("student.network.chart_caption"))
         for kind in ORGANISATION_KINDS:
             items = [i for i in active if i.person.organisation_kind == kind]
@@ -342,7 +347,8 @@ def network_tab(f: student_file.StudentFile) -> None:
             end_role_form(f)
 
 
-def network_picture(f, active, holder):
+def network_chart_args(f, active, holder) -> tuple:
+    """The arguments of student_charts.network_chart for the active network."""
     people: dict[str, dict] = {}
     for i in active:
         p = i.person
@@ -360,7 +366,7 @@ def network_picture(f, active, holder):
         )
         row["roles"].append(label("role", i.role))
     frame = pd.DataFrame([{**r, "roles": ", ".join(r["roles"])} for r in people.values()])
-    return student_charts.network_chart(frame, list(ORGANISATION_KINDS), f.student.first_name)
+    return frame, list(ORGANISATION_KINDS), f.student.first_name
 
 
 def involvement_table(items, ended: bool) -> None:
@@ -598,7 +604,12 @@ def contacts_view(f: student_file.StudentFile) -> None:
         for c in f.contacts
         if c.kind in kinds and c.channel in channels and start <= c.date <= end
     ]
-    st.altair_chart(timeline(f, shown, kinds, start, end), width="stretch")
+    ui.chart(
+        "timeline",
+        student_charts.timeline_chart,
+        *timeline_args(f, shown, kinds, start, end),
+        width="stretch",
+    )
     if not shown:
         st.caption(tr("student.contacts.none_in_filter"))
         return
@@ -637,7 +648,8 @@ def contacts_view(f: student_file.StudentFile) -> None:
     )
 
 
-def timeline(f: student_file.StudentFile, shown, kinds, start: dt.date, end: dt.date):
+def timeline_args(f: student_file.StudentFile, shown, kinds, start: dt.date, end: dt.date) -> tuple:
+    """The arguments of student_charts.timeline_chart for the contacts shown."""
     lanes = [label("kind", k) for k in CONTACT_KINDS if k in kinds]
     periods = pd.DataFrame(
         [
@@ -684,9 +696,7 @@ def timeline(f: student_file.StudentFile, shown, kinds, start: dt.date, end: dt.
             for c in shown
         ]
     )
-    return student_charts.timeline_chart(
-        contacts, planned, periods, f.as_of, lanes, tr("student.contacts.today")
-    )
+    return contacts, planned, periods, f.as_of, lanes, tr("student.contacts.today")
 
 
 def contact_form(

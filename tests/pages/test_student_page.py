@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 import streamlit as st
 import student_world as w
@@ -427,3 +428,30 @@ def test_the_file_has_a_way_back_and_the_menu_reopens_it(world):
     at.run()
     assert at.title[0].value == "Noa Jansen"
     assert at.query_params["student"] == "S1"
+
+
+def chart_data(at: AppTest) -> list[str]:
+    """The data of the page's charts (network, timeline), as CSV text per chart."""
+    return [
+        "\n".join(
+            pa.ipc.open_stream(d.data.data).read_all().to_pandas().to_csv()
+            for d in c.proto.datasets
+        )
+        for c in at.get("vega_lite_chart")
+    ]
+
+
+def test_the_charts_follow_the_file_after_a_save(world):
+    at = open_page()
+    network, timeline = chart_data(at)
+    assert "Mila Mentor" in network
+    assert "2025-09-29" not in timeline
+    at.selectbox(key="contact.kind.0").set_value("start")
+    at.selectbox(key="contact.placement_id.0").set_value("PL1")
+    at.date_input(key="contact.date.0").set_value(dt.date(2025, 9, 29))
+    at.selectbox(key="contact.channel.0").set_value("workplace_visit")
+    at.multiselect(key="contact.participants.0").set_value(["P-MEN", "P-SUP"])
+    at.checkbox(key="contact.student_present.0").check()
+    send(at, "contact")
+    _, timeline = chart_data(at)  # built again from the saved file, not served from the cache
+    assert "2025-09-29" in timeline
