@@ -17,6 +17,7 @@ Callers restrict `student_ids` to what the user may see, as with signals.evaluat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import weakref
 from collections import OrderedDict
@@ -27,6 +28,8 @@ import pandas as pd
 
 from dashboard import signals
 from dashboard.store import Store
+
+_log = logging.getLogger(__name__)
 
 DAYS_KEPT = 3  # evaluation days kept per store (today, and a day or two looked at)
 # Audit events that change nothing kept here: views and exports of data, sign-ins, accounts.
@@ -92,6 +95,18 @@ def rows(
     if student_ids is not None:
         frame = frame[frame["student_id"].isin(list(student_ids))]
     return kind.order(frame).reset_index(drop=True)
+
+
+def warm(store: Store, as_of: dt.date, kinds: Iterable[Kind]) -> None:
+    """Fill the day's cache for `kinds` ahead of the first page that asks (the first
+    evaluation of a day takes seconds at sector scale). Meant for a background thread: a
+    failure (such as the store closing meanwhile) is logged, not raised; the page that asks
+    next then computes the day itself."""
+    try:
+        for kind in kinds:
+            rows(store, kind, as_of, student_ids=[])
+    except Exception:  # a warm-up must never take the server down
+        _log.warning("warming the day cache of %s failed", store.path, exc_info=True)
 
 
 # -- signals -------------------------------------------------------------------------------------

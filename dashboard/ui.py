@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable
 
 import altair as alt
@@ -21,7 +22,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from dashboard import access, i18n
+from dashboard import access, caseload, day_cache, i18n
 from dashboard.access import User
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
 from dashboard.store import Store, default_db_path, open_store
@@ -31,7 +32,15 @@ ENTRY_SCRIPT = "streamlit_app.py"
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Store:
-    return open_store(path)
+    store = open_store(path)
+    # Today's signals and plan are computed while the first user signs in, not when they ask.
+    threading.Thread(
+        target=day_cache.warm,
+        args=(store, dt.date.today(), (day_cache.SIGNALS, caseload.UPCOMING)),
+        name="regiebord-warm-day-cache",
+        daemon=True,
+    ).start()
+    return store
 
 
 def db_path() -> str:

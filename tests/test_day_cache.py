@@ -117,3 +117,19 @@ def test_caseload_plan_comes_from_the_cache_in_plan_order(world_store):
     plan = caseload.caseload(world_store, ADMIN, T, CaseloadFilters()).upcoming
     direct = caseload.upcoming_moments(world_store, T, ["S1", "S2", "S3", "S4"])
     same(plan, direct.drop(columns=["last_name", "first_name"]))
+
+
+def test_warming_fills_the_day_so_the_first_page_evaluates_nothing(world_store, monkeypatch):
+    fresh = signals.evaluate(world_store, T, ["S3", "S4"])
+    assert {"NO_MENTOR", "START_MISSING"} <= set(fresh["code"])
+    day_cache.warm(world_store, T, (day_cache.SIGNALS, caseload.UPCOMING))
+    evaluated = []
+    monkeypatch.setattr(signals, "evaluate", lambda *a, **k: evaluated.append(a))
+    same(day_cache.evaluate(world_store, T, ["S3", "S4"]), fresh)
+    assert evaluated == []
+
+
+def test_a_failed_warm_up_is_logged_not_raised(world_store, caplog):
+    world_store.close()
+    day_cache.warm(world_store, T, (day_cache.SIGNALS,))
+    assert "warming the day cache" in caplog.text
