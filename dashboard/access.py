@@ -2,7 +2,8 @@
 
 Kinds of account (users.kind):
 - admin: users, settings, import/export, the student's rights (inzage, erase); sees all records.
-- manager: the trends page (aggregates only), no student records.
+- manager: the trends page (aggregates only), no student records; a manager with locations
+  (users.locations) sees the figures of those locations, one without sees the whole school.
 - care_coordinator: the students of their location(s) (users.locations), all visibilities.
 - care_worker: the students for whom they hold an active role; all visibilities.
 - guide: school guides (mentor, BPV coordinator, class counsellor): the students for whom they
@@ -15,7 +16,8 @@ Kinds of account (users.kind):
 
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
 
-Services: `scope_sql` / `require_student` decide which students; then `lens()` (one student's
+Services: `scope_sql` / `require_student` decide which students (`aggregate_scope_sql` for the
+figures of the trends page, which never show a student); then `lens()` (one student's
 file, row by row) or `contact_filter_sql` / `role_filter_sql` (lists over many students) decide
 which contacts, roles, agreement details and status reasons of those students.
 """
@@ -66,6 +68,7 @@ ACTIONS: dict[str, frozenset[str]] = {
             "write_student",
             "log_contact",
             "acknowledge",
+            "view_trends",
         }
     ),
     "manager": frozenset({"view_trends"}),
@@ -139,6 +142,23 @@ def scope_sql(user: User) -> tuple[str, dict]:
             f"AND coalesce(p.ended_early_on, p.end_date) + INTERVAL {WORKPLACE_AFTER_END_DAYS} DAY"
             " >= $today",
             {"scope_person": user.person_id or ""},
+        )
+    return "SELECT student_id FROM students WHERE false", {}
+
+
+def aggregate_scope_sql(user: User) -> tuple[str, dict]:
+    """A query returning the student_ids whose figures count in the aggregates `user` may see
+    (the trends page): every student for an admin; for a manager the students of their
+    locations, or every student when they have none; nobody for anyone else.
+
+    Kept apart from scope_sql: a manager sees figures over these students, never a student.
+    """
+    if user.kind == "admin" or (user.kind == "manager" and not user.locations):
+        return "SELECT student_id FROM students", {}
+    if user.kind == "manager":
+        return (
+            "SELECT student_id FROM students WHERE list_contains($scope_locations, location)",
+            {"scope_locations": list(user.locations)},
         )
     return "SELECT student_id FROM students WHERE false", {}
 

@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--location",
         action="append",
         default=[],
-        help="for a care coordinator: a location they cover (repeatable)",
+        help="for a care coordinator: a location they cover; for a manager: a location whose"
+        " figures they see (repeatable)",
     )
     u.add_argument("--email")
     u.add_argument(

@@ -404,7 +404,7 @@ def add_user(
         problems.append(Problem("access.users.person_required"))
     if kind == "care_coordinator" and not locations:
         problems.append(Problem("access.users.locations_required"))
-    if kind != "care_coordinator" and locations:
+    if kind not in ("care_coordinator", "manager") and locations:
         problems.append(Problem("access.users.locations_only_coordinator"))
     if email is not None and "@" not in email:
         problems.append(Problem("access.users.bad_email", {"email": email}))
