@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -227,12 +228,15 @@ def _work_trends(store, runs: int) -> dict:
 
 def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import AppTest, app_test
+    from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
-    # AppTest compiles the page script afresh on every run; a server compiles it once and
-    # keeps the bytecode. Share one cache between runs, as the server does.
+    from dashboard import ui
+
+    # AppTest compiles the page script afresh on every run (both modules make their own
+    # ScriptCache); a server compiles it once and keeps the bytecode. Share one cache between
+    # runs, as the server does.
     shared = ScriptCache()
-    app_test.ScriptCache = lambda: shared
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
     os.environ["REGIEBORD_DB"] = str(db)
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=600)
     at.session_state["user"] = user
@@ -240,6 +244,9 @@ def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
     for key, value in query.items():
         at.query_params[key] = value
     at.run()  # cold: fills the caches
+    for thread in threading.enumerate():  # a server warms its day cache once, at start
+        if thread.name == ui.WARM_THREAD:
+            thread.join()
     if at.exception:
         raise RuntimeError(f"{page} raised: {at.exception[0].message}")
     samples = _timed(at.run, runs)

@@ -28,6 +28,7 @@ from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
 from dashboard.store import Store, default_db_path, open_store
 
 ENTRY_SCRIPT = "streamlit_app.py"
+WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day cache
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,7 +38,7 @@ def _open(path: str) -> Store:
     threading.Thread(
         target=day_cache.warm,
         args=(store, dt.date.today(), (day_cache.SIGNALS, caseload.UPCOMING)),
-        name="regiebord-warm-day-cache",
+        name=WARM_THREAD,
         daemon=True,
     ).start()
     return store
