@@ -220,8 +220,8 @@ def _work_trends(store, runs: int) -> dict:
     samples = _timed(load, runs)
     last = result.contacts.iloc[-1]
     note = (
-        f"{len(result.contacts)} months; {last['active_students']} active students and"
-        f" {last['contacts']} contacts in the last; first call {cold:,.0f} ms"
+        f"{len(result.contacts)} months; {int(last['active_students']):,} active students and"
+        f" {int(last['contacts']):,} contacts in the last; first call {cold:,.0f} ms"
     )
     return {"samples": samples, "note": note}
 
