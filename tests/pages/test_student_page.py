@@ -119,9 +119,8 @@ def test_history_lists_changes_with_old_and_new_value(world):
 # -- contacts --------------------------------------------------------------------------------
 
 
-def test_logging_the_start_moment_clears_start_missing(world):
-    at = open_page()
-    assert "Startgesprek ontbreekt" in markdown(at)
+def log_start_moment(at: AppTest) -> None:
+    """Fill in and send the contact form: the start moment of PL1 on 29-09-2025, complete."""
     at.selectbox(key="contact.kind.0").set_value("start")
     at.selectbox(key="contact.placement_id.0").set_value("PL1")
     at.date_input(key="contact.date.0").set_value(dt.date(2025, 9, 29))
@@ -129,6 +128,12 @@ def test_logging_the_start_moment_clears_start_missing(world):
     at.multiselect(key="contact.participants.0").set_value(["P-MEN", "P-SUP"])
     at.checkbox(key="contact.student_present.0").check()
     send(at, "contact")
+
+
+def test_logging_the_start_moment_clears_start_missing(world):
+    at = open_page()
+    assert "Startgesprek ontbreekt" in markdown(at)
+    log_start_moment(at)
     assert [s.value for s in at.success] == ["Het contact is opgeslagen."]
     assert "Startgesprek ontbreekt" not in markdown(at)
     assert rows(
@@ -446,12 +451,6 @@ def test_the_charts_follow_the_file_after_a_save(world):
     network, timeline = chart_data(at)
     assert "Mila Mentor" in network
     assert "2025-09-29" not in timeline
-    at.selectbox(key="contact.kind.0").set_value("start")
-    at.selectbox(key="contact.placement_id.0").set_value("PL1")
-    at.date_input(key="contact.date.0").set_value(dt.date(2025, 9, 29))
-    at.selectbox(key="contact.channel.0").set_value("workplace_visit")
-    at.multiselect(key="contact.participants.0").set_value(["P-MEN", "P-SUP"])
-    at.checkbox(key="contact.student_present.0").check()
-    send(at, "contact")
+    log_start_moment(at)
     _, timeline = chart_data(at)  # built again from the saved file, not served from the cache
     assert "2025-09-29" in timeline
