@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_FILES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "streamlit_app.py"]
+PAGE_FILES = (
+    sorted((ROOT / "pages").glob("*.py"))
+    + sorted((ROOT / "student_page").glob("*.py"))
+    + [ROOT / "streamlit_app.py"]
+)
 
 
 def imported_modules(path: Path) -> set[str]:
