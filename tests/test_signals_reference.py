@@ -19,7 +19,7 @@ from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
 from dashboard import access, settings, signals
-from dashboard.codes import ROLES, TOPICS
+from dashboard.codes import ROLES, TABLES, TOPICS
 
 SCHOOL_GUIDES = ("mentor", "bpv_coordinator", "class_counsellor")
 
@@ -388,16 +388,7 @@ def test_random_world_restricted_to_some_students_equals_full_result_filtered(st
 def test_engine_equals_reference_on_tiny_worlds(store, rng, n, day):
     """Hypothesis shrinks a disagreement to a tiny world, which makes it easy to read."""
     with store.write() as cur:
-        for table in (
-            "students",
-            "staff",
-            "roles",
-            "placements",
-            "contacts",
-            "agreements",
-            "consents",
-            "absences",
-        ):
+        for table in TABLES:
             cur.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
     world = random_world(rng, n, "h")
     world.save(store)
