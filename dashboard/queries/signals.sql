@@ -117,16 +117,25 @@ with_school_guide AS (
     WHERE r.role IN ('mentor', 'bpv_coordinator', 'class_counsellor')
       AND r.start_date <= u.date AND (r.end_date IS NULL OR u.date <= r.end_date)
 ),
--- The guide roles (not parent) of the holders of direction agreements: active on T, or the
--- last day of the latest one that ended before T (DIRECTION_HOLDER_GONE).
-direction_holder_role AS (
-    SELECT r.student_id, r.person_id, bool_or(r.is_active) AS is_active,
-           max(r.end_date) FILTER (WHERE r.end_date < $as_of) AS ended_on
-    FROM role_scoped r
-    SEMI JOIN agreement_now a
-           ON a.student_id = r.student_id AND a.holder_id = r.person_id AND a.topic = 'direction'
-    WHERE r.role <> 'parent'
-    GROUP BY r.student_id, r.person_id
+-- Whether an active information / pedagogy agreement covers each active placement: one for
+-- that placement or for the student as a whole.
+agreement_cover AS (
+    SELECT student_id, coalesce(placement_id, '') AS placement_id,
+           bool_or(topic = 'information') AS has_information,
+           bool_or(topic = 'pedagogy') AS has_pedagogy
+    FROM agreement_now
+    WHERE topic IN ('information', 'pedagogy')
+    GROUP BY ALL
+),
+placement_cover AS (
+    SELECT p.student_id, p.placement_id, p.start_date,
+           coalesce(w.has_information, false) OR coalesce(o.has_information, false)
+               AS has_information,
+           coalesce(w.has_pedagogy, false) OR coalesce(o.has_pedagogy, false) AS has_pedagogy
+    FROM placement_now p
+    LEFT JOIN agreement_cover w ON w.student_id = p.student_id AND w.placement_id = ''
+    LEFT JOIN agreement_cover o
+           ON o.student_id = p.student_id AND o.placement_id = p.placement_id
 ),
 contact_frequency AS (
     SELECT agreement_id, student_id, holder_id, frequency_days, agreed_on
@@ -260,17 +269,8 @@ placement_rule AS (
     -- Information -----------------------------------------------------------------------
     UNION ALL
     SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'information'
-                AND a.placement_id = p.placement_id
-          )
-      AND NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'information'
-                AND a.placement_id IS NULL
-          )
+    FROM placement_cover p
+    WHERE NOT p.has_information
 
     UNION ALL
     SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, NULL
@@ -290,17 +290,8 @@ placement_rule AS (
 
     UNION ALL
     SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
-                AND a.placement_id = p.placement_id
-          )
-      AND NOT EXISTS (
-              SELECT 1 FROM agreement_now a
-              WHERE a.student_id = p.student_id AND a.topic = 'pedagogy'
-                AND a.placement_id IS NULL
-          )
+    FROM placement_cover p
+    WHERE NOT p.has_pedagogy
 ),
 -- Rules over roles and agreements, for every student in scope; active ones kept below.
 student_rule AS (
@@ -351,14 +342,22 @@ student_rule AS (
       )
 
     UNION ALL
-    SELECT 'DIRECTION_HOLDER_GONE', a.student_id, NULL,
-           min(coalesce(h.ended_on + 1, a.agreed_on)),
-           arg_min(a.holder_id, coalesce(h.ended_on + 1, a.agreed_on))
-    FROM agreement_now a
-    LEFT JOIN direction_holder_role h
-           ON h.student_id = a.student_id AND h.person_id = a.holder_id
-    WHERE a.topic = 'direction' AND NOT coalesce(h.is_active, false)
-    GROUP BY a.student_id
+    -- Per direction agreement: the holder's guide roles (not parent), none active on T; since
+    -- is the day after the latest one ended before T, or agreed_on.
+    SELECT 'DIRECTION_HOLDER_GONE', student_id, NULL, min(since), arg_min(holder_id, since)
+    FROM (
+        SELECT a.student_id, a.holder_id,
+               coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.agreed_on)
+                   AS since
+        FROM agreement_now a
+        LEFT JOIN role_scoped r
+               ON r.student_id = a.student_id AND r.person_id = a.holder_id
+              AND r.role <> 'parent'
+        WHERE a.topic = 'direction'
+        GROUP BY a.agreement_id, a.student_id, a.holder_id, a.agreed_on
+        HAVING NOT coalesce(bool_or(r.is_active), false)
+    )
+    GROUP BY student_id
 
     UNION ALL
     SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, min(a.agreed_on),
