@@ -225,7 +225,9 @@ def main() -> None:
         st.navigation([sign_in], position="hidden").run()
         return
     sidebar_account(store, user)
-    st.navigation(pages_for(user)).run()
+    page = st.navigation(pages_for(user))
+    ui.note_page(page.url_path)
+    page.run()
 
 
 main()

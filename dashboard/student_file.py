@@ -5,7 +5,8 @@ responsibility, everyone with a role, the placements with their three fixed cont
 every contact, every agreement (ended versions too), the consent decisions and the open
 signals; `history` gives the changes on request. It is access-checked (a student the user may not see is NotFound,
 exactly as an unknown id), filtered through `access.lens` (visibilities, personal
-circumstances), and each load is audited as a `view_student` event.
+circumstances), and each load is audited as a `view_student` event, unless the caller says it
+only redraws a file this user already has open (the page after a click inside the file).
 
 A handful of small queries, each filtered by student_id, keeps it fast on a large store; the
 signals come from the day's cache (dashboard.day_cache).
@@ -268,9 +269,17 @@ def _active(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
 
 
 def load(
-    store: Store, user: User, student_id: str, as_of: dt.date, lang: str = "nl"
+    store: Store,
+    user: User,
+    student_id: str,
+    as_of: dt.date,
+    lang: str = "nl",
+    *,
+    log_view: bool = True,
 ) -> StudentFile:
-    """The file of `student_id` as `user` may read it on `as_of`; raises NotFound otherwise."""
+    """The file of `student_id` as `user` may read it on `as_of`; raises NotFound otherwise.
+
+    `log_view=False` only when this user's opening of the same file was already audited."""
     with store.read() as cur:
         access.require_student(cur, user, student_id, as_of)
         lens = access.lens(cur, user, student_id, as_of)
@@ -319,17 +328,18 @@ def load(
     if own is not None:
         found = found[found["placement_id"].isin(own)]
     open_found = day_cache.describe(store, signals.open_signals(found), lang, as_of)
-    with store.write(changes_data=False) as cur:
-        audit.record(
-            cur,
-            audit.Event(
-                actor=user.actor,
-                action="view_student",
-                entity="students",
-                entity_key=student_id,
-                student_id=student_id,
-            ),
-        )
+    if log_view:
+        with store.write(changes_data=False) as cur:
+            audit.record(
+                cur,
+                audit.Event(
+                    actor=user.actor,
+                    action="view_student",
+                    entity="students",
+                    entity_key=student_id,
+                    student_id=student_id,
+                ),
+            )
     school_guides = {
         (r["person_id"], r["start_date"], r["end_date"])
         for r in role_rows

@@ -209,6 +209,24 @@ def back_to_list() -> None:
         st.switch_page(page)
 
 
+# Session state: the page of the previous script run, and whether this run opened its page.
+PAGE = "nav.page"
+ARRIVED = "nav.arrived"
+
+
+def note_page(name: str) -> None:
+    """Called by the entry before it runs page `name`: a run on another page than the run
+    before it (or the first run of the session) opens that page."""
+    st.session_state[ARRIVED] = st.session_state.get(PAGE) != name
+    st.session_state[PAGE] = name
+
+
+def arrived() -> bool:
+    """Whether this run opened the current page, rather than redrawing it after a click on
+    it. True when the entry did not say (a page script run on its own)."""
+    return st.session_state.get(ARRIVED, True)
+
+
 def language_switch() -> None:
     """Nederlands / English in the sidebar; the choice lives in st.session_state["lang"]."""
     names = {"nl": "Nederlands", "en": "English"}

@@ -41,8 +41,10 @@ def main() -> None:
     if not student_id:
         st.info(tr("student.none_chosen"))
         st.stop()
+    # One view_student audit event per opening of a file, not per click inside it.
+    opening = ui.arrived() or st.session_state.get(LAST_STUDENT) != student_id
     try:
-        f = student_file.load(ui.store(), user, student_id, ui.today(), ui.lang())
+        f = student_file.load(ui.store(), user, student_id, ui.today(), ui.lang(), log_view=opening)
     except RegiebordError as exc:
         ui.show_error(exc)
         st.stop()

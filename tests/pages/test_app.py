@@ -277,3 +277,24 @@ def test_back_from_the_student_file_to_the_list_it_came_from(
     assert at.title[0].value == title
     at.run()
     assert at.title[0].value == title  # the list stays: its old selection is not reapplied
+
+
+def test_a_student_file_view_is_audited_once_per_opening(signed_in):
+    def views() -> list[str]:
+        with app_store().read() as cur:
+            sql = "SELECT student_id FROM audit WHERE action = 'view_student' ORDER BY id"
+            return [r[0] for r in cur.execute(sql).fetchall()]
+
+    at = signed_in("zorgcoordinator")
+    at.session_state["caseload_students"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    student = at.query_params["student"]
+    assert views() == [student]
+    at.session_state["student.section"] = at.tabs[1].label  # clicks inside the file
+    at.run()
+    at.run()
+    assert not at.exception and views() == [student]
+    at.button(key="student_back_button").click().run()
+    at.session_state["caseload_students"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.query_params["student"] == student and views() == [student, student]
