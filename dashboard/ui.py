@@ -35,13 +35,22 @@ WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day ca
 def _open(path: str) -> Store:
     store = open_store(path)
     # Today's signals and plan are computed while the first user signs in, not when they ask.
-    threading.Thread(
+    warm_day_cache(store, dt.date.today())
+    return store
+
+
+def warm_day_cache(store: Store, as_of: dt.date) -> threading.Thread:
+    """Compute the signals and plan of `as_of` in a background thread, so the next page does
+    not wait for them (seconds at sector scale): at start, and after a change that drops the
+    day cache (an import, a setting). A page that asks meanwhile waits for this one result."""
+    thread = threading.Thread(
         target=day_cache.warm,
-        args=(store, dt.date.today(), (day_cache.SIGNALS, caseload.UPCOMING)),
+        args=(store, as_of, (day_cache.SIGNALS, caseload.UPCOMING)),
         name=WARM_THREAD,
         daemon=True,
-    ).start()
-    return store
+    )
+    thread.start()
+    return thread
 
 
 def db_path() -> str:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from dashboard import demo, ui, users
+from dashboard import day_cache, demo, signals, ui, users
 from dashboard.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +110,19 @@ def signed_in(db):
         return at
 
     return make
+
+
+def assert_day_warmed(monkeypatch, day: dt.date = TODAY) -> None:
+    """The app's background warm-up has computed `day`'s signals as they now are: once it is
+    done, asking for them evaluates nothing and gives what a fresh evaluation gives."""
+    for thread in threading.enumerate():
+        if thread.name == ui.WARM_THREAD:
+            thread.join()
+    store = app_store()
+    fresh = signals.evaluate(store, day)
+    monkeypatch.setattr(signals, "evaluate", lambda *a, **k: pytest.fail("evaluated again"))
+    pd.testing.assert_frame_equal(
+        day_cache.evaluate(store, day).reset_index(drop=True),
+        fresh.reset_index(drop=True),
+        check_dtype=False,
+    )

@@ -6,7 +6,7 @@ import pytest
 
 from dashboard.codes import TABLES
 
-from .conftest import app_store, texts
+from .conftest import app_store, assert_day_warmed, texts
 
 HEADER = ",".join(TABLES["students"])
 GOOD_ROW = "T000001,Noor,El Amrani,2008-04-02,Entree,Rotterdam Zuid,E1A,2024-08-26,active,,"
@@ -48,7 +48,7 @@ def test_a_bad_file_shows_the_problem_and_writes_nothing(admin_page):
     assert student_count() == before
 
 
-def test_a_good_file_imports_after_confirmation(admin_page):
+def test_a_good_file_imports_after_confirmation(admin_page, monkeypatch):
     at = admin_page
     before = student_count()
     at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW), "text/csv"))
@@ -62,6 +62,7 @@ def test_a_good_file_imports_after_confirmation(admin_page):
     with app_store().read() as cur:
         name = cur.execute("SELECT last_name FROM students WHERE student_id = 'T000001'").fetchone()
     assert name == ("El Amrani",)
+    assert_day_warmed(monkeypatch)  # the new student's signals are ready for the next page
 
 
 def test_export_is_made_on_request_and_audited(admin_page):

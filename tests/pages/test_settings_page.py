@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import settings
+from dashboard import settings, signals
 
-from .conftest import app_store, texts
+from .conftest import TODAY, app_store, assert_day_warmed, texts
 
 
 def button(at, label: str):
@@ -39,6 +39,19 @@ def test_saves_a_valid_change(settings_page):
             "SELECT count(*) FROM audit WHERE entity = 'settings' AND entity_key = 'upcoming_days'"
         ).fetchone()[0]
     assert audited == 1
+
+
+def test_a_change_that_moves_signals_computes_the_day_again_in_the_background(
+    settings_page, monkeypatch
+):
+    at = settings_page
+    before = signals.evaluate(app_store(), TODAY)
+    at.number_input(key="setting_many_guides").set_value(3)
+    button(at, "Opslaan").click().run()
+    assert "Opgeslagen." in texts(at)
+    after = signals.evaluate(app_store(), TODAY)
+    assert (after["code"] == "MANY_GUIDES").sum() > (before["code"] == "MANY_GUIDES").sum()
+    assert_day_warmed(monkeypatch)
 
 
 def test_refuses_a_value_out_of_range_and_keeps_the_old_one(settings_page):
