@@ -39,18 +39,16 @@ def _open(path: str) -> Store:
     return store
 
 
-def warm_day_cache(store: Store, as_of: dt.date) -> threading.Thread:
+def warm_day_cache(store: Store, as_of: dt.date) -> None:
     """Compute the signals and plan of `as_of` in a background thread, so the next page does
     not wait for them (seconds at sector scale): at start, and after a change that drops the
     day cache (an import, a setting). A page that asks meanwhile waits for this one result."""
-    thread = threading.Thread(
+    threading.Thread(
         target=day_cache.warm,
         args=(store, as_of, (day_cache.SIGNALS, caseload.UPCOMING)),
         name=WARM_THREAD,
         daemon=True,
-    )
-    thread.start()
-    return thread
+    ).start()
 
 
 def db_path() -> str:
