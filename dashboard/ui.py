@@ -234,7 +234,32 @@ def arrived() -> bool:
     return st.session_state.get(ARRIVED, True)
 
 
+# Session state: the keys given out by translated().
+TRANSLATED_KEYS = "i18n.translated_keys"
+
+
+def translated(key: str) -> str:
+    """`key`, noted as that of a select box or multiselect whose option labels come from tr().
+    The browser shows a chosen option by the label it was chosen under, so after a language
+    switch such a choice would keep showing the old language; the switch sets these values
+    again, which sends their new labels."""
+    st.session_state.setdefault(TRANSLATED_KEYS, set()).add(key)
+    return key
+
+
+def _relabel_choices() -> None:
+    for key in st.session_state.get(TRANSLATED_KEYS, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def language_switch() -> None:
     """Nederlands / English in the sidebar; the choice lives in st.session_state["lang"]."""
     names = {"nl": "Nederlands", "en": "English"}
-    st.sidebar.selectbox("Taal / Language", i18n.LANGUAGES, format_func=names.get, key="lang")
+    st.sidebar.selectbox(
+        "Taal / Language",
+        i18n.LANGUAGES,
+        format_func=names.get,
+        key="lang",
+        on_change=_relabel_choices,
+    )

@@ -65,21 +65,21 @@ def filter_widgets(user: User, options: caseload.CaseloadOptions) -> CaseloadFil
             index=None,
             format_func=lambda r: ui.label("role", r),
             placeholder=all_,
-            key="caseload_role",
+            key=ui.translated("caseload_role"),
         )
         severities = row2[2].multiselect(
             ui.tr("caseload.severity"),
             signals.SEVERITY_ORDER,
             format_func=lambda s: ui.label("severity", s),
             placeholder=all_,
-            key="caseload_severities",
+            key=ui.translated("caseload_severities"),
         )
         codes = row2[3].multiselect(
             ui.tr("caseload.signal"),
             list(signals.CODES),
             format_func=ui.signal_title,
             placeholder=all_,
-            key="caseload_codes",
+            key=ui.translated("caseload_codes"),
         )
         mine = st.toggle(
             ui.tr("caseload.mine"),
@@ -223,7 +223,10 @@ def render_acknowledge(user: User, found: pd.DataFrame) -> None:
         return f"{ui.signal_title(code)} — {rows[key].name} ({where})"
 
     choice = st.selectbox(
-        ui.tr("caseload.ack_pick"), list(rows), format_func=describe, key="caseload_ack_pick"
+        ui.tr("caseload.ack_pick"),
+        list(rows),
+        format_func=describe,
+        key=ui.translated("caseload_ack_pick"),
     )
     chosen = rows[choice]._asdict()
     code, student_id, placement_id, since = choice

@@ -52,7 +52,7 @@ chosen = [
         values,
         format_func=fmt or str,
         placeholder=ui.tr("studentlist.all"),
-        key=f"students_{name}",
+        key=ui.translated(f"students_{name}"),
         on_change=first_page,
     )
     for column, (name, values, fmt) in zip(filter_cols, choices)

@@ -126,6 +126,21 @@ def test_language_switch_to_english(signed_in):
     assert at.button(key="sign_out").label == "Sign out"
 
 
+def test_a_language_switch_keeps_choices_and_sends_their_new_labels(signed_in):
+    # The browser shows a choice by the label it was made under; unless the app sets the
+    # value again, "hoog" would stay on screen after switching to English.
+    at = signed_in("zorgcoordinator")
+    at.multiselect(key="caseload_severities").select("high").run()
+    chosen = at.selectbox(key="caseload_ack_pick").value
+    at.selectbox(key="lang").select("en").run()
+    severities = at.multiselect(key="caseload_severities")
+    assert severities.value == ["high"] and severities.proto.set_value
+    assert list(severities.proto.raw_values) == ["high"]  # the English label
+    pick = at.selectbox(key="caseload_ack_pick")
+    assert pick.value == chosen and pick.proto.set_value
+    assert pick.proto.raw_value.startswith("Nobody holds direction — ")
+
+
 def test_a_page_run_without_the_entry_is_sent_to_the_sign_in(db, monkeypatch):
     """A fresh server's first request runs a pages/ file by itself (Streamlit's old folder
     mode); the page must show nothing and hand over to the entry's sign-in gate."""
