@@ -64,6 +64,7 @@ class _StoreCache:
     version: int = -1  # store.version the days are current with
     mark: int = 0  # the highest audit id the days account for
     days: OrderedDict[dt.date, _Day] = field(default_factory=OrderedDict)
+    latest: dt.date | None = None  # the day asked for last (kept when the days are dropped)
 
 
 _caches: weakref.WeakKeyDictionary[Store, _StoreCache] = weakref.WeakKeyDictionary()
@@ -95,6 +96,12 @@ def rows(
     if student_ids is not None:
         frame = frame[frame["student_id"].isin(list(student_ids))]
     return kind.order(frame).reset_index(drop=True)
+
+
+def latest_day(store: Store) -> dt.date | None:
+    """The evaluation day the pages asked for last, if any: the one worth warming after a
+    change."""
+    return _cache(store).latest
 
 
 def warm(store: Store, as_of: dt.date, kinds: Iterable[Kind]) -> None:
@@ -185,6 +192,7 @@ def _day(store: Store, cache: _StoreCache, as_of: dt.date) -> _Day:
     if not cache.days:
         cache.version, cache.mark = store.version, _audit_mark(store)
     day = cache.days.setdefault(as_of, _Day())
+    cache.latest = as_of
     cache.days.move_to_end(as_of)
     while len(cache.days) > DAYS_KEPT:
         cache.days.popitem(last=False)

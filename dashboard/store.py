@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,7 @@ class Store:
         self._write_lock = threading.RLock()
         self.version = 0
         self.unaudited_version = 0  # the last version whose write recorded no audit event
+        self._listeners: list[Callable[[], None]] = []
 
     # -- reads ---------------------------------------------------------------
     @contextmanager
@@ -116,13 +117,21 @@ class Store:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
-                if not changes_data:
-                    return
-                self.version += 1
-                if not audited:
-                    self.unaudited_version = self.version
+                if changes_data:
+                    self.version += 1
+                    if not audited:
+                        self.unaudited_version = self.version
             finally:
                 cur.close()
+        if changes_data:
+            for listener in self._listeners:
+                listener()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every committed write that changes data (not after a
+        rollback, nor after an audit-only write), in the writing thread: it should only
+        start work elsewhere."""
+        self._listeners.append(listener)
 
     def checkpoint(self) -> None:
         with self._write_lock, self.read() as cur:

@@ -34,15 +34,18 @@ WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day ca
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Store:
     store = open_store(path)
-    # Today's signals and plan are computed while the first user signs in, not when they ask.
-    warm_day_cache(store, dt.date.today())
+    # The day's signals and plan are computed in the background, not when a page asks: at
+    # start, while the first user signs in, and after every change (an import or a setting
+    # recomputes the whole day, seconds at sector scale; a form brings its student up to date).
+    _warm_day_cache(store)
+    store.on_change(lambda: _warm_day_cache(store))
     return store
 
 
-def warm_day_cache(store: Store, as_of: dt.date) -> None:
-    """Compute the signals and plan of `as_of` in a background thread, so the next page does
-    not wait for them (seconds at sector scale): at start, and after a change that drops the
-    day cache (an import, a setting). A page that asks meanwhile waits for this one result."""
+def _warm_day_cache(store: Store) -> None:
+    """Bring the signals and plan of the day the pages use (today at start) up to date in a
+    background thread. A page that asks meanwhile waits for this one result."""
+    as_of = day_cache.latest_day(store) or dt.date.today()
     threading.Thread(
         target=day_cache.warm,
         args=(store, as_of, (day_cache.SIGNALS, caseload.UPCOMING)),

@@ -72,7 +72,6 @@ def import_section(user: access.User) -> None:
     except RegiebordError as exc:
         ui.show_error(exc)
         return
-    ui.warm_day_cache(ui.store(), ui.today())  # the import dropped the day's signals
     st.session_state["admin_import_summary"] = result.summary(ui.lang())
     st.session_state["admin_upload_round"] = round_ + 1  # a fresh, empty uploader
     st.rerun()

@@ -79,12 +79,10 @@ if submitted:
     except RegiebordError as exc:
         ui.show_error(exc)
     else:
-        changed = any(wanted[k] != current[k] for k in wanted)
-        if changed:  # the day's signals are computed again with the new values
-            ui.warm_day_cache(ui.store(), ui.today())
         if problems:
             ui.show_error(Invalid(problems))
         else:
+            changed = any(wanted[k] != current[k] for k in wanted)
             key = "settings_page.saved" if changed else "settings_page.unchanged"
             st.session_state["settings_notice"] = ui.tr(key)
             st.rerun()

@@ -125,3 +125,18 @@ def test_an_audit_only_write_keeps_the_version_that_caches_use(store):
     assert store.version == 1
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 1
+
+
+def test_listeners_hear_of_committed_changes_only(store):
+    heard = []
+    store.on_change(lambda: heard.append(store.version))
+    with store.write(changes_data=False) as cur:
+        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+    with pytest.raises(RuntimeError):
+        with store.write() as cur:
+            cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+            raise RuntimeError("form failed")
+    assert heard == []
+    with store.write() as cur:
+        cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+    assert heard == [1]  # after the commit, with the new version
