@@ -16,8 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, demo, settings, ui, users
+from dashboard import demo, settings
+from dashboard.app import ui
 from dashboard.errors import NotAllowed
+from dashboard.security import access, users
 
 st.set_page_config(page_title="Regiebord", page_icon=":material/explore:", layout="wide")
 

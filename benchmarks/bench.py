@@ -105,7 +105,7 @@ def _cold_then_warm(fn: Callable[[], object], runs: int) -> tuple[float, object,
 def _busiest_guide(store):
     """A care coordinator account for the person holding active roles (not parent) for the
     most students, up to about 300 (a caseload in a school is a few hundred students)."""
-    from dashboard import access
+    from dashboard.security import access
 
     with store.read() as cur:
         person_id, n = cur.execute(
@@ -123,7 +123,7 @@ def _busiest_guide(store):
 def _busiest_student(store):
     """The student with the most contacts, and a user who opens their file: an active mentor
     (a guide account), else an admin."""
-    from dashboard import access
+    from dashboard.security import access
 
     with store.read() as cur:
         sid = cur.execute(
@@ -147,7 +147,7 @@ def _work_signals(store, runs: int) -> dict:
 
 
 def _work_caseload(store, runs: int) -> dict:
-    from dashboard import caseload
+    from dashboard.signals import caseload
 
     user, _ = _busiest_guide(store)
 
@@ -165,7 +165,8 @@ def _work_caseload(store, runs: int) -> dict:
 
 def _work_location(store, runs: int) -> dict:
     """A care coordinator's unfiltered caseload: every student of one location."""
-    from dashboard import access, caseload
+    from dashboard.security import access
+    from dashboard.signals import caseload
 
     with store.read() as cur:
         location = cur.execute(
@@ -182,7 +183,7 @@ def _work_location(store, runs: int) -> dict:
 
 
 def _work_student_file(store, runs: int) -> dict:
-    from dashboard import student_file
+    from dashboard.students import student_file
 
     sid, user = _busiest_student(store)
 
@@ -199,7 +200,8 @@ def _work_student_file(store, runs: int) -> dict:
 
 def _work_trends(store, runs: int) -> dict:
     """The trends data of a manager without locations: every student of the store."""
-    from dashboard import access, trends
+    from dashboard import trends
+    from dashboard.security import access
 
     user = access.User(username="bench_manager", kind="manager")
 
@@ -219,7 +221,7 @@ def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
-    from dashboard import ui
+    from dashboard.app import ui
 
     # AppTest compiles the page script afresh on every run (both modules make their own
     # ScriptCache); a server compiles it once and keeps the bytecode. Share one cache between

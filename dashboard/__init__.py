@@ -1,5 +1,5 @@
 """Regiebord: coordination of guidance for vulnerable mbo students.
 
 The package holds the domain, the store and the services; nothing in it imports streamlit
-except `dashboard.ui`.
+except its Streamlit layer, `dashboard.app`.
 """

@@ -77,7 +77,7 @@ def cmd_flags(args) -> int:
 
 
 def cmd_user(args) -> int:
-    from dashboard import users
+    from dashboard.security import users
 
     store = open_store(args.db)
     return users.cli(store, args)

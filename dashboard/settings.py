@@ -3,8 +3,9 @@ docs/flags.md and must stay exactly these; an admin may change them per school."
 
 from __future__ import annotations
 
-from dashboard import access, audit, i18n
+from dashboard import i18n
 from dashboard.errors import Invalid
+from dashboard.security import access, audit
 from dashboard.store import Store
 
 # key -> (default, minimum, maximum). All whole numbers of days / hours / people.

@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, interchange, ui
+from dashboard import interchange
+from dashboard.app import ui
 from dashboard.errors import Invalid, NotAllowed, RegiebordError
+from dashboard.security import access
 
 
 def problem_table(problems: list[interchange.Problem]) -> pd.DataFrame:

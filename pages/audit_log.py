@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import audit_trail, ui
-from dashboard.access import User
+from dashboard.app import ui
 from dashboard.errors import RegiebordError
+from dashboard.security import audit_trail
+from dashboard.security.access import User
 
 LIMIT = 500
 COLUMNS = ("id", "occurred_at", "actor", "action", "entity", "entity_key", "student_id",

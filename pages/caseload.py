@@ -12,10 +12,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import caseload, signals, ui
-from dashboard.access import User
-from dashboard.caseload import CaseloadFilters
+from dashboard import signals
+from dashboard.app import ui
 from dashboard.errors import RegiebordError
+from dashboard.security.access import User
+from dashboard.signals import caseload
+from dashboard.signals.caseload import CaseloadFilters
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import settings, ui
+from dashboard import settings
+from dashboard.app import ui
 from dashboard.errors import Invalid, RegiebordError
 
 GROUPS = {

@@ -11,23 +11,24 @@ nothing is written. After a write the page reruns with a fresh form (form keys c
 generation number) and a confirmation on top.
 
 This script loads the file and lays out the page; each section lives in a module of
-student_page/.
+dashboard/app/student_page/.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import student_file, ui
+from dashboard.app import ui
+from dashboard.app.student_page.agreements import agreements_tab
+from dashboard.app.student_page.common import FLASH, tr
+from dashboard.app.student_page.consent import consent_tab
+from dashboard.app.student_page.contacts import stop_notice
+from dashboard.app.student_page.network import network_tab
+from dashboard.app.student_page.overview import direction_card, overview, signals_block
+from dashboard.app.student_page.placements import placements_tab
+from dashboard.app.student_page.status import status_tab
 from dashboard.errors import RegiebordError
-from student_page.agreements import agreements_tab
-from student_page.common import FLASH, tr
-from student_page.consent import consent_tab
-from student_page.contacts import stop_notice
-from student_page.network import network_tab
-from student_page.overview import direction_card, overview, signals_block
-from student_page.placements import placements_tab
-from student_page.status import status_tab
+from dashboard.students import student_file
 
 SECTION = "student.section"  # the open tab (its label)
 LAST_STUDENT = "student.last"  # the student whose file was last shown in this session

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import access, rights, settings, ui
+from dashboard import settings
+from dashboard.app import ui
 from dashboard.errors import RegiebordError
+from dashboard.security import access
+from dashboard.students import rights
 
 NOTICE = "rights_notice"
 INZAGE = "rights_inzage"  # (student_id, file bytes) of the last access file made

@@ -7,22 +7,23 @@ import math
 
 import streamlit as st
 
-from dashboard import students, ui
-from dashboard.access import User
-from dashboard.students import StudentFilters
+from dashboard.app import ui
+from dashboard.security.access import User
+from dashboard.students import listing
+from dashboard.students.listing import StudentFilters
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def load_options(store_key: tuple, user: User, today: dt.date) -> students.FilterOptions:
-    return students.filter_options(ui.store(), user, today)
+def load_options(store_key: tuple, user: User, today: dt.date) -> listing.FilterOptions:
+    return listing.filter_options(ui.store(), user, today)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def load_page(
     store_key: tuple, user: User, today: dt.date, filters: StudentFilters, page: int
-) -> students.StudentPage:
-    offset = (page - 1) * students.PAGE_SIZE
-    return students.list_students(ui.store(), user, today, filters, offset=offset)
+) -> listing.StudentPage:
+    offset = (page - 1) * listing.PAGE_SIZE
+    return listing.list_students(ui.store(), user, today, filters, offset=offset)
 
 
 def first_page() -> None:
@@ -61,7 +62,7 @@ filters = StudentFilters(search, *(tuple(values) for values in chosen))
 
 page_no = st.session_state.get("students_page", 1)
 result = load_page(ui.store_key(), user, today, filters, page_no)
-pages = max(1, math.ceil(result.total / students.PAGE_SIZE))
+pages = max(1, math.ceil(result.total / listing.PAGE_SIZE))
 
 if result.rows.empty and page_no > 1:  # the data or the filters shrank under this page
     first_page()

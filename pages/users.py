@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import access, ui, users
+from dashboard.app import ui
 from dashboard.errors import RegiebordError
+from dashboard.security import access, users
 
 NOTICE = "users_notice"
 

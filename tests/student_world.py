@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.access import User
+from dashboard.security.access import User
 
 TODAY = dt.date(2025, 10, 1)
 

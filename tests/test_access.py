@@ -10,10 +10,10 @@ import random
 import pytest
 from factories import World
 
-from dashboard import access
-from dashboard.access import User
 from dashboard.codes import CARE_ROLES, REASONS, ROLES, SCHOOL_GUIDE_ROLES, VISIBILITIES
 from dashboard.errors import NotFound
+from dashboard.security import access
+from dashboard.security.access import User
 from dashboard.store import open_store
 
 T = dt.date(2025, 10, 1)

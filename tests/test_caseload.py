@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from factories import World, days, healthy_student
 
-from dashboard import access, caseload, settings, signals
-from dashboard.caseload import CaseloadFilters
+from dashboard import settings, signals
 from dashboard.errors import NotAllowed
+from dashboard.security import access
+from dashboard.signals import caseload
+from dashboard.signals.caseload import CaseloadFilters
 
 T = dt.date(2025, 3, 3)
 ADMIN = access.CLI_USER

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 from factories import World, days, healthy_student
 
-from dashboard import access, caseload, day_cache, records, settings, signals, student_file
-from dashboard.caseload import CaseloadFilters
+from dashboard import settings, signals
+from dashboard.security import access
+from dashboard.signals import caseload, day_cache
+from dashboard.signals.caseload import CaseloadFilters
+from dashboard.students import records, student_file
 from validation.forms import ContactForm
 
 T = dt.date(2025, 3, 3)

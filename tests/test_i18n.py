@@ -10,7 +10,7 @@ from pathlib import Path
 from dashboard import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("dashboard", "pages", "student_page", "validation", "streamlit_app.py")
+SOURCES = ("dashboard", "pages", "validation", "streamlit_app.py")
 # A literal key handed to tr(...), t(...) or i18n.t(...): at least two dotted parts.
 LITERAL_KEY = re.compile(r"""\b(?:tr|t)\(\s*["']([a-z_]+(?:\.[A-Za-z0-9_]+)+)["']""")
 

@@ -10,9 +10,11 @@ import datetime as dt
 import pytest
 from factories import World, healthy_student
 
-from dashboard import access, caseload, day_cache, student_file
-from dashboard.caseload import CaseloadFilters
+from dashboard.security import access
+from dashboard.signals import caseload, day_cache
+from dashboard.signals.caseload import CaseloadFilters
 from dashboard.store import open_store
+from dashboard.students import student_file
 
 T = dt.date(2025, 3, 3)
 ADMIN = access.CLI_USER

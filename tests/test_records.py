@@ -10,9 +10,10 @@ import uuid
 import pytest
 import student_world as w
 
-from dashboard import audit, records, student_file
-from dashboard.access import User
 from dashboard.errors import Invalid, NotAllowed, NotFound
+from dashboard.security import audit
+from dashboard.security.access import User
+from dashboard.students import records, student_file
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
 T = w.TODAY

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from factories import World
 
-from dashboard import access, audit, rights
 from dashboard.errors import Invalid, NotAllowed, NotFound
+from dashboard.security import access, audit
+from dashboard.students import rights
 
 TODAY = dt.date(2025, 10, 1)
 ADMIN = access.User("boss", "admin", name="Beheer")

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from dashboard import access, audit, settings
+from dashboard import settings
 from dashboard.errors import Invalid, NotAllowed
+from dashboard.security import access, audit
 
 ADMIN = access.User(username="beheer", kind="admin")
 

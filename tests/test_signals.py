@@ -10,9 +10,10 @@ import json
 import pytest
 from factories import World, days, healthy_student
 
-from dashboard import access, audit, settings, signals
+from dashboard import settings, signals
 from dashboard.cli import main
 from dashboard.errors import Invalid, NotAllowed, NotFound
+from dashboard.security import access, audit
 
 T = dt.date(2025, 3, 3)
 

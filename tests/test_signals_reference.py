@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
-from dashboard import access, settings, signals
+from dashboard import settings, signals
 from dashboard.codes import ROLES, TABLES, TOPICS
+from dashboard.security import access
 
 SCHOOL_GUIDES = ("mentor", "bpv_coordinator", "class_counsellor")
 

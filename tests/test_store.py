@@ -1,8 +1,8 @@
 import duckdb
 import pytest
 
-from dashboard import audit
 from dashboard.errors import StoreLocked
+from dashboard.security import audit
 from dashboard.store import migrations, open_store
 
 

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 import student_world as w
 
-from dashboard import audit, records, student_file
-from dashboard.access import User
 from dashboard.errors import NotAllowed, NotFound
+from dashboard.security import audit
+from dashboard.security.access import User
+from dashboard.students import records, student_file
 from validation.forms import ConsentForm, ContactForm, StatusForm
 
 T = w.TODAY

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from factories import World, days, healthy_student
 
-from dashboard import access, students
 from dashboard.errors import NotAllowed
-from dashboard.students import StudentFilters
+from dashboard.security import access
+from dashboard.students import listing
+from dashboard.students.listing import StudentFilters
 
 T = dt.date(2025, 3, 3)
 ADMIN = access.CLI_USER
@@ -28,27 +29,27 @@ def world_store(store):
     return store
 
 
-def ids(page: students.StudentPage) -> list[str]:
+def ids(page: listing.StudentPage) -> list[str]:
     return page.rows["student_id"].tolist()
 
 
 def test_search_by_name_or_id(world_store):
-    assert ids(students.list_students(world_store, ADMIN, T, StudentFilters(search="yilm"))) == [
+    assert ids(listing.list_students(world_store, ADMIN, T, StudentFilters(search="yilm"))) == [
         "S1"
     ]
-    assert ids(students.list_students(world_store, ADMIN, T, StudentFilters(search="aylin y"))) == [
+    assert ids(listing.list_students(world_store, ADMIN, T, StudentFilters(search="aylin y"))) == [
         "S1"
     ]
-    assert ids(students.list_students(world_store, ADMIN, T, StudentFilters(search=" s2 "))) == [
+    assert ids(listing.list_students(world_store, ADMIN, T, StudentFilters(search=" s2 "))) == [
         "S2"
     ]
     # Wildcards are plain text, not patterns.
-    assert students.list_students(world_store, ADMIN, T, StudentFilters(search="%")).total == 0
+    assert listing.list_students(world_store, ADMIN, T, StudentFilters(search="%")).total == 0
 
 
 def test_filters(world_store):
     def only(**kw):
-        return ids(students.list_students(world_store, ADMIN, T, StudentFilters(**kw)))
+        return ids(listing.list_students(world_store, ADMIN, T, StudentFilters(**kw)))
 
     assert only(locations=("Den Haag",)) == ["S3"]
     assert only(programmes=("Niveau 2",)) == ["S2"]
@@ -59,19 +60,19 @@ def test_filters(world_store):
 
 
 def test_paging_and_total(world_store):
-    first = students.list_students(world_store, ADMIN, T, StudentFilters(), limit=3)
-    second = students.list_students(world_store, ADMIN, T, StudentFilters(), limit=3, offset=3)
+    first = listing.list_students(world_store, ADMIN, T, StudentFilters(), limit=3)
+    second = listing.list_students(world_store, ADMIN, T, StudentFilters(), limit=3, offset=3)
     assert first.total == second.total == 7
     assert len(first.rows) == 3 and not set(ids(first)) & set(ids(second))
     assert first.rows["mentor"].iloc[0].startswith("Mentor ")
 
 
 def test_filter_options(world_store):
-    options = students.filter_options(world_store, ADMIN, T)
+    options = listing.filter_options(world_store, ADMIN, T)
     assert options.locations == ["Den Haag", "Rotterdam Zuid"]
     assert options.statuses == ["active", "dropped_out"]
     mentor = access.User("m", "guide", person_id="M-S3")
-    assert students.filter_options(world_store, mentor, T).locations == ["Den Haag"]
+    assert listing.filter_options(world_store, mentor, T).locations == ["Den Haag"]
 
 
 USERS = [
@@ -85,7 +86,7 @@ USERS = [
 
 @pytest.mark.parametrize("user", USERS, ids=["guide", "workplace", "coordinator", "none", "admin"])
 def test_list_equals_detail(world_store, user):
-    listed = set(ids(students.list_students(world_store, user, T, StudentFilters(), limit=100)))
+    listed = set(ids(listing.list_students(world_store, user, T, StudentFilters(), limit=100)))
     with world_store.read() as cur:
         everyone = [r[0] for r in cur.execute("SELECT student_id FROM students").fetchall()]
         openable = {s for s in everyone if access.may_see_student(cur, user, s, T)}
@@ -94,12 +95,12 @@ def test_list_equals_detail(world_store, user):
 
 def test_list_of_a_guide(world_store):
     guide = access.User("m1", "guide", person_id="M-S1")
-    listed = ids(students.list_students(world_store, guide, T, StudentFilters()))
+    listed = ids(listing.list_students(world_store, guide, T, StudentFilters()))
     assert listed == ["S1"]
 
 
 def test_manager_sees_no_students(world_store):
     with pytest.raises(NotAllowed):
-        students.list_students(world_store, access.User("m", "manager"), T, StudentFilters())
+        listing.list_students(world_store, access.User("m", "manager"), T, StudentFilters())
     with pytest.raises(NotAllowed):
-        students.filter_options(world_store, access.User("m", "manager"), T)
+        listing.filter_options(world_store, access.User("m", "manager"), T)

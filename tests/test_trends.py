@@ -12,8 +12,9 @@ import pytest
 from factories import World
 from test_performance_shape import queries, school
 
-from dashboard import access, settings, trends, users
+from dashboard import settings, trends
 from dashboard.errors import NotAllowed
+from dashboard.security import access, users
 from dashboard.trends import TrendFilters
 
 T = dt.date(2025, 3, 12)  # the window: April 2024 .. March 2025 (up to the 12th)

@@ -9,8 +9,9 @@ import sys
 import pytest
 from factories import World
 
-from dashboard import access, audit, demo, users
+from dashboard import demo
 from dashboard.errors import Invalid, NotAllowed, NotFound
+from dashboard.security import access, audit, users
 from dashboard.store import open_store
 
 ADMIN = access.User("boss", "admin", name="Beheer")

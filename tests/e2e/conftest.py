@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import access, demo, records, signals, student_file, students, users
+from dashboard import demo, signals
+from dashboard.security import access, users
 from dashboard.store import open_store
+from dashboard.students import listing, records, student_file
 from validation.forms import ContactForm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,13 +156,13 @@ def prepare_store(path: Path, today: dt.date) -> dict:
     try:
         demo.generate(store, students=300, seed=1, today=today)
         accounts = users.ensure_demo_accounts(store, today=today)
-        listing = students.list_students(
-            store, access.CLI_USER, today, students.StudentFilters(), limit=100_000
+        found = listing.list_students(
+            store, access.CLI_USER, today, listing.StudentFilters(), limit=100_000
         )
         return {
             "start_missing": find_start_missing(store, today, "mentor"),
             "workplace": plant_workplace_contacts(store, today, "praktijkbegeleider"),
-            "student_names": tuple(listing.rows["name"]),
+            "student_names": tuple(found.rows["name"]),
             "staff_on_sign_in": tuple(a.description for a in accounts),
         }
     finally:

@@ -17,7 +17,10 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
-from dashboard import day_cache, demo, signals, ui, users
+from dashboard import demo, signals
+from dashboard.app import ui
+from dashboard.security import users
+from dashboard.signals import day_cache
 from dashboard.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, audit, users
+from dashboard.security import access, audit, users
 from dashboard.store import open_store
 
 from .conftest import app_store, close_app_store

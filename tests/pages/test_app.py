@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
-from dashboard import access, users
+from dashboard.security import access, users
 
 from .conftest import app_store, close_app_store, new_app, sign_in, texts
 

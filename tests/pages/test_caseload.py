@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard import access, i18n, signals
+from dashboard import i18n, signals
+from dashboard.security import access
 
 from .conftest import TODAY, app_store, texts
 

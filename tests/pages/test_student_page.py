@@ -12,7 +12,7 @@ import streamlit as st
 import student_world as w
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ui
+from dashboard.app import ui
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "student.py")
 T = w.TODAY

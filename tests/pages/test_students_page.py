@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard import access
+from dashboard.security import access
 
 from .conftest import TODAY, app_store, texts
 

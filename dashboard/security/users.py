@@ -21,10 +21,11 @@ from functools import cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dashboard import access, audit, demo, i18n, settings
-from dashboard.access import KINDS, User
+from dashboard import demo, i18n, settings
 from dashboard.errors import Invalid, NotAllowed, NotFound
 from dashboard.problem import Problem
+from dashboard.security import access, audit
+from dashboard.security.access import KINDS, User
 from dashboard.store import Store
 
 PASSWORD_MIN_LENGTH = 8

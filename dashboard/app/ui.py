@@ -22,9 +22,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from dashboard import access, caseload, day_cache, i18n
-from dashboard.access import User
+from dashboard import i18n
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
+from dashboard.security import access
+from dashboard.security.access import User
+from dashboard.signals import caseload, day_cache
 from dashboard.store import Store, default_db_path, open_store
 
 ENTRY_SCRIPT = "streamlit_app.py"

@@ -16,8 +16,9 @@ import re
 
 import pandas as pd
 
-from dashboard import access, audit, i18n, settings
+from dashboard import i18n, settings
 from dashboard.errors import Invalid
+from dashboard.security import access, audit
 from dashboard.store import Store, load_query
 
 SEVERITY_ORDER = ("high", "medium", "low")

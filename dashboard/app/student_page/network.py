@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, student_charts, student_file, ui
+from dashboard.app import student_charts, ui
+from dashboard.app.student_page.common import Slots, day, key, label, submit, tr
 from dashboard.codes import ORGANISATION_KINDS, ROLES
-from student_page.common import Slots, day, key, label, submit, tr
+from dashboard.students import records, student_file
 from validation import forms
 
 

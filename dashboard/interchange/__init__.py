@@ -54,9 +54,10 @@ import pandera.errors
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard import audit, i18n
+from dashboard import i18n
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
+from dashboard.security import audit
 from dashboard.store import Store
 from validation.core import FALSE_WORDS, TRUE_WORDS, WS, Col, TableSpec
 from validation.tables import SPECS

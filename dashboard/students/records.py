@@ -19,11 +19,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from dashboard import access, audit
-from dashboard.access import User
 from dashboard.errors import Invalid, NotFound
+from dashboard.security import access, audit
+from dashboard.security.access import User
 from dashboard.store import Store
-from dashboard.student_file import own_placement_ids
+from dashboard.students.student_file import own_placement_ids
 from validation import forms
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 

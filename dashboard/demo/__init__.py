@@ -38,9 +38,9 @@ from contextlib import contextmanager
 
 from faker import Faker
 
-from dashboard import audit
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
+from dashboard.security import audit
 from dashboard.store import Store, load_query
 
 log = logging.getLogger(__name__)

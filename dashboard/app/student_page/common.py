@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import student_file, ui
+from dashboard.app import ui
 from dashboard.errors import Invalid, RegiebordError
+from dashboard.students import student_file
 
 tr, label = ui.tr, ui.label
 FLASH = "student.flash"

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access, audit, day_cache, signals
-from dashboard.access import User
+from dashboard import signals
 from dashboard.codes import AUDIENCES, FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
+from dashboard.security import access, audit
+from dashboard.security.access import User
+from dashboard.signals import day_cache
 from dashboard.store import Store
 
 ADULT_AGE = 18

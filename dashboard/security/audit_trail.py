@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dashboard import access, audit
-from dashboard.access import User
+from dashboard.security import access, audit
+from dashboard.security.access import User
 from dashboard.store import Store
 
 

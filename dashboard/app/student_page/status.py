@@ -7,9 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, student_file, ui
-from dashboard.codes import STATUSES
-from student_page.common import (
+from dashboard.app import ui
+from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
     day,
@@ -21,6 +20,8 @@ from student_page.common import (
     tr,
     yes_no,
 )
+from dashboard.codes import STATUSES
+from dashboard.students import records, student_file
 from validation import forms
 
 # Audit fields that hold codes, shown with their interface names in the history.

@@ -13,11 +13,12 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 
-from dashboard import access, audit, i18n, settings
-from dashboard.access import User
+from dashboard import i18n, settings
 from dashboard.codes import STATUSES, TABLES
 from dashboard.errors import Invalid, NotFound
 from dashboard.problem import Problem
+from dashboard.security import access, audit
+from dashboard.security.access import User
 from dashboard.store import Store
 
 MODES = ("erase", "anonymise")

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access, day_cache, settings, signals
-from dashboard.access import User
+from dashboard import settings, signals
+from dashboard.security import access
+from dashboard.security.access import User
+from dashboard.signals import day_cache
 from dashboard.store import Store, load_query
-from dashboard.students import scoped_params, with_scope
+from dashboard.students.listing import scoped_params, with_scope
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access
-from dashboard.access import User
+from dashboard.security import access
+from dashboard.security.access import User
 from dashboard.store import Store, load_query
 
 PAGE_SIZE = 50

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, student_file, ui
-from student_page.common import (
+from dashboard.app import ui
+from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
     badge,
@@ -19,7 +19,8 @@ from student_page.common import (
     submit,
     tr,
 )
-from student_page.contacts import contact_form, contacts_view
+from dashboard.app.student_page.contacts import contact_form, contacts_view
+from dashboard.students import records, student_file
 
 
 def moment_state(moment: student_file.Moment, placement: student_file.Placement, today) -> str:

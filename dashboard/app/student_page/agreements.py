@@ -6,9 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, student_file, ui
-from dashboard.codes import TOPICS
-from student_page.common import (
+from dashboard.app import ui
+from dashboard.app.student_page.common import (
     Slots,
     day,
     key,
@@ -22,6 +21,8 @@ from student_page.common import (
     tr,
     yes_no,
 )
+from dashboard.codes import TOPICS
+from dashboard.students import records, student_file
 from validation import forms
 
 TOPIC_COLOURS = {"present": "#1a7f37", "missing": "#c62828", "review_overdue": "#b26a00"}

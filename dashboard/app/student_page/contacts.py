@@ -8,9 +8,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, student_charts, student_file, ui
-from dashboard.codes import CHANNELS, CONTACT_KINDS, REASONS
-from student_page.common import (
+from dashboard.app import student_charts, ui
+from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
     date_column,
@@ -26,6 +25,8 @@ from student_page.common import (
     tr,
     yes_no,
 )
+from dashboard.codes import CHANNELS, CONTACT_KINDS, REASONS
+from dashboard.students import records, student_file
 from validation import forms
 
 

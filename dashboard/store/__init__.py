@@ -46,7 +46,7 @@ def default_db_path() -> Path:
 def migrations() -> list[tuple[int, str, str]]:
     """The ordered migrations as (version, name, sql), read from dashboard/migrations/NNN_*.sql."""
     found = []
-    for entry in resources.files("dashboard.migrations").iterdir():
+    for entry in resources.files("dashboard.store.migrations").iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name[:-4], entry.read_text(encoding="utf-8")))

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard import access, settings
-from dashboard.access import User
+from dashboard import settings
+from dashboard.security import access
+from dashboard.security.access import User
 from dashboard.store import Store, load_query
-from dashboard.students import VISIBLE
+from dashboard.students.listing import VISIBLE
 
 MIN_STUDENTS = 5  # a count resting on fewer students (but more than none) is hidden
 MONTHS = 12

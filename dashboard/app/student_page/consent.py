@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import records, student_file, ui
-from dashboard.codes import AUDIENCES
-from student_page.common import (
+from dashboard.app import ui
+from dashboard.app.student_page.common import (
     Slots,
     badge,
     day,
@@ -20,6 +19,8 @@ from student_page.common import (
     tr,
     yes_no,
 )
+from dashboard.codes import AUDIENCES
+from dashboard.students import records, student_file
 from validation import forms
 
 

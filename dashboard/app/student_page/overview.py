@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import records, student_file, ui
-from student_page.common import (
+from dashboard.app import ui
+from dashboard.app.student_page.common import (
     Slots,
     badge,
     day,
@@ -18,6 +18,7 @@ from student_page.common import (
     submit,
     tr,
 )
+from dashboard.students import records, student_file
 
 
 def overview(f: student_file.StudentFile) -> None:

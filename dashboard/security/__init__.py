@@ -1,0 +1,1 @@
+"""Who may see and do what (access), the audit trail, and sign-in accounts."""
