@@ -3,11 +3,11 @@ import pytest
 
 from dashboard.errors import StoreLocked
 from dashboard.security import audit
-from dashboard.store import migrations, open_store
+from dashboard.store import migration_files, open_store
 
 
 def test_new_store_has_every_migration(store):
-    assert store.schema_version() == migrations()[-1][0]
+    assert store.schema_version() == migration_files()[-1][0]
     with store.read() as cur:
         tables = {
             r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
@@ -35,7 +35,7 @@ def test_old_store_upgrades_itself(tmp_path):
         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL)"
     )
-    version, name, sql = migrations()[0]
+    version, name, sql = migration_files()[0]
     con.execute(sql)
     con.execute("INSERT INTO schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, name])
     con.execute(
@@ -44,7 +44,7 @@ def test_old_store_upgrades_itself(tmp_path):
     )
     con.close()
     store = open_store(path)
-    assert store.schema_version() == migrations()[-1][0]
+    assert store.schema_version() == migration_files()[-1][0]
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM students").fetchone()[0] == 1
     store.close()

@@ -43,7 +43,7 @@ def default_db_path() -> Path:
     return Path(os.environ.get("REGIEBORD_DB") or DEFAULT_DB)
 
 
-def migrations() -> list[tuple[int, str, str]]:
+def migration_files() -> list[tuple[int, str, str]]:
     """The ordered migrations as (version, name, sql), read from dashboard/migrations/NNN_*.sql."""
     found = []
     for entry in resources.files("dashboard.store.migrations").iterdir():
@@ -186,7 +186,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     have = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
     applied = []
-    for version, name, sql in migrations():
+    for version, name, sql in migration_files():
         if version in have:
             continue
         con.execute("BEGIN TRANSACTION")
