@@ -221,7 +221,7 @@ def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
-    from dashboard.app import ui
+    from dashboard.app import runtime
 
     # AppTest compiles the page script afresh on every run (both modules make their own
     # ScriptCache); a server compiles it once and keeps the bytecode. Share one cache between
@@ -236,7 +236,7 @@ def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
         at.query_params[key] = value
     at.run()  # cold: fills the caches
     for thread in threading.enumerate():  # a server warms its day cache once, at start
-        if thread.name == ui.WARM_THREAD:
+        if thread.name == runtime.WARM_THREAD:
             thread.join()
     if at.exception:
         raise RuntimeError(f"{page} raised: {at.exception[0].message}")

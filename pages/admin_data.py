@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import interchange
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
 from dashboard.errors import Invalid, NotAllowed, RegiebordError
 from dashboard.security import access
 
@@ -19,30 +19,30 @@ def problem_table(problems: list[interchange.Problem]) -> pd.DataFrame:
     """One row per problem: file, row, column, value and why (in the user's language)."""
     return pd.DataFrame(
         {
-            ui.tr("admin_data.file"): [p.file for p in problems],
-            ui.tr("admin_data.row"): ["" if p.row is None else str(p.row) for p in problems],
-            ui.tr("admin_data.column"): [p.column or "" for p in problems],
-            ui.tr("admin_data.value"): [p.value or "" for p in problems],
-            ui.tr("admin_data.reason"): [p.reason for p in problems],
+            session.tr("admin_data.file"): [p.file for p in problems],
+            session.tr("admin_data.row"): ["" if p.row is None else str(p.row) for p in problems],
+            session.tr("admin_data.column"): [p.column or "" for p in problems],
+            session.tr("admin_data.value"): [p.value or "" for p in problems],
+            session.tr("admin_data.reason"): [p.reason for p in problems],
         }
     )
 
 
 def show_problems(problems: list[interchange.Problem], total: int) -> None:
-    st.error(ui.tr("admin_data.problems", n=total))
+    st.error(session.tr("admin_data.problems", n=total))
     st.dataframe(problem_table(problems), hide_index=True)
 
 
 def import_section(user: access.User) -> None:
-    st.subheader(ui.tr("admin_data.import_title"))
-    st.caption(ui.tr("admin_data.import_intro"))
+    st.subheader(session.tr("admin_data.import_title"))
+    st.caption(session.tr("admin_data.import_intro"))
     summary = st.session_state.pop("admin_import_summary", None)
     if summary:
-        st.success(ui.tr("admin_data.imported"))
+        st.success(session.tr("admin_data.imported"))
         st.text(summary)
     round_ = st.session_state.setdefault("admin_upload_round", 0)
     uploads = st.file_uploader(
-        ui.tr("admin_data.upload"),
+        session.tr("admin_data.upload"),
         type=["csv", "xlsx"],
         accept_multiple_files=True,
         key=f"admin_upload_{round_}",
@@ -50,48 +50,52 @@ def import_section(user: access.User) -> None:
     if not uploads:
         return
     files = {upload.name: upload.getvalue() for upload in uploads}
-    report = interchange.validate_upload(files, store=ui.store(), lang=ui.lang())
+    report = interchange.validate_upload(files, store=runtime.store(), lang=session.lang())
     if not report.ok:
         show_problems(report.problems, report.total_problems)
         return
-    st.success(ui.tr("admin_data.ok"))
+    st.success(session.tr("admin_data.ok"))
     st.dataframe(
         pd.DataFrame(
             {
-                ui.tr("admin_data.table"): list(report.counts),
-                ui.tr("admin_data.rows"): list(report.counts.values()),
+                session.tr("admin_data.table"): list(report.counts),
+                session.tr("admin_data.rows"): list(report.counts.values()),
             }
         ),
         hide_index=True,
     )
-    if not st.button(ui.tr("admin_data.confirm"), type="primary", key="admin_confirm"):
+    if not st.button(session.tr("admin_data.confirm"), type="primary", key="admin_confirm"):
         return
     try:
-        result = interchange.import_upload(ui.store(), files, actor=user.actor, lang=ui.lang())
+        result = interchange.import_upload(
+            runtime.store(), files, actor=user.actor, lang=session.lang()
+        )
     except Invalid as exc:
         show_problems(exc.problems, len(exc.problems))
         return
     except RegiebordError as exc:
-        ui.show_error(exc)
+        render.show_error(exc)
         return
-    st.session_state["admin_import_summary"] = result.summary(ui.lang())
+    st.session_state["admin_import_summary"] = result.summary(session.lang())
     st.session_state["admin_upload_round"] = round_ + 1  # a fresh, empty uploader
     st.rerun()
 
 
 def export_section(user: access.User) -> None:
-    st.subheader(ui.tr("admin_data.export_title"))
-    st.caption(ui.tr("admin_data.export_intro"))
+    st.subheader(session.tr("admin_data.export_title"))
+    st.caption(session.tr("admin_data.export_intro"))
     # Made on request only: every export of personal data is audited.
-    if st.button(ui.tr("admin_data.export_make"), key="admin_export_make"):
+    if st.button(session.tr("admin_data.export_make"), key="admin_export_make"):
         try:
-            st.session_state["admin_export"] = interchange.export_zip(ui.store(), actor=user.actor)
+            st.session_state["admin_export"] = interchange.export_zip(
+                runtime.store(), actor=user.actor
+            )
         except RegiebordError as exc:
-            ui.show_error(exc)
+            render.show_error(exc)
     data = st.session_state.get("admin_export")
     if data:
         st.download_button(
-            ui.tr("admin_data.export_download"),
+            session.tr("admin_data.export_download"),
             data=data,
             file_name="regiebord-export.zip",
             mime="application/zip",
@@ -100,10 +104,10 @@ def export_section(user: access.User) -> None:
         )
 
 
-user = ui.user()
-st.title(ui.tr("admin_data.title"))
+user = session.user()
+st.title(session.tr("admin_data.title"))
 if not access.may(user, "import_export"):  # routing hides the page; this is the second lock
-    ui.show_error(NotAllowed("import_export"))
+    render.show_error(NotAllowed("import_export"))
     st.stop()
 import_section(user)
 st.divider()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
 from dashboard.errors import RegiebordError
 from dashboard.security import audit_trail
 from dashboard.security.access import User
@@ -16,35 +16,35 @@ COLUMNS = ("id", "occurred_at", "actor", "action", "entity", "entity_key", "stud
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def first_broken_row(store_key: tuple, user: User) -> int | None:
-    return audit_trail.first_broken_row(ui.store(), user)
+    return audit_trail.first_broken_row(runtime.store(), user)
 
 
-user, store = ui.user(), ui.store()
-st.title(ui.tr("access.audit.title"))
+user, store = session.user(), runtime.store()
+st.title(session.tr("access.audit.title"))
 try:
     actions = audit_trail.actions(store, user)
-    broken = first_broken_row(ui.store_key(), user)
+    broken = first_broken_row(runtime.store_key(), user)
 except RegiebordError as exc:
-    ui.show_error(exc)
+    render.show_error(exc)
     st.stop()
 
-st.caption(ui.tr("access.audit.intro"))
+st.caption(session.tr("access.audit.intro"))
 if broken is None:
-    st.success(ui.tr("access.audit.intact"))
+    st.success(session.tr("access.audit.intact"))
 else:
-    st.error(ui.tr("access.audit.broken", id=broken))
+    st.error(session.tr("access.audit.broken", id=broken))
 
 actor_col, action_col, student_col, since_col, until_col = st.columns(5)
-actor = actor_col.text_input(ui.tr("access.audit.actor"), key="audit_actor")
+actor = actor_col.text_input(session.tr("access.audit.actor"), key="audit_actor")
 action = action_col.selectbox(
-    ui.tr("access.audit.action"),
+    session.tr("access.audit.action"),
     ["", *actions],
-    format_func=lambda a: a or ui.tr("access.audit.any_action"),
+    format_func=lambda a: a or session.tr("access.audit.any_action"),
     key="audit_action",
 )
-student = student_col.text_input(ui.tr("access.audit.student"), key="audit_student")
-since = since_col.date_input(ui.tr("access.audit.since"), value=None, key="audit_since")
-until = until_col.date_input(ui.tr("access.audit.until"), value=None, key="audit_until")
+student = student_col.text_input(session.tr("access.audit.student"), key="audit_student")
+since = since_col.date_input(session.tr("access.audit.since"), value=None, key="audit_since")
+until = until_col.date_input(session.tr("access.audit.until"), value=None, key="audit_until")
 
 try:
     rows = audit_trail.search(
@@ -52,14 +52,14 @@ try:
         limit=LIMIT,
     )  # fmt: skip
 except RegiebordError as exc:
-    ui.show_error(exc)
+    render.show_error(exc)
     st.stop()
 
 if not rows:
-    st.info(ui.tr("access.audit.none"))
+    st.info(session.tr("access.audit.none"))
 else:
-    st.caption(ui.tr("access.audit.shown", count=len(rows), limit=LIMIT))
+    st.caption(session.tr("access.audit.shown", count=len(rows), limit=LIMIT))
     st.dataframe(
-        {ui.tr(f"access.audit.columns.{c}"): [r[c] for r in rows] for c in COLUMNS},
+        {session.tr(f"access.audit.columns.{c}"): [r[c] for r in rows] for c in COLUMNS},
         hide_index=True,
     )

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import nav, render, runtime, session
+from dashboard.app.session import tr
 from dashboard.app.student_page.agreements import agreements_tab
-from dashboard.app.student_page.common import FLASH, tr
+from dashboard.app.student_page.common import FLASH
 from dashboard.app.student_page.consent import consent_tab
 from dashboard.app.student_page.contacts import stop_notice
 from dashboard.app.student_page.network import network_tab
@@ -35,19 +36,21 @@ LAST_STUDENT = "student.last"  # the student whose file was last shown in this s
 
 
 def main() -> None:
-    user = ui.user()
-    ui.back_to_list()
+    user = session.user()
+    nav.back_to_list()
     # Without a student in the address (the menu's link), the file last opened this session.
     student_id = st.query_params.get("student") or st.session_state.get(LAST_STUDENT)
     if not student_id:
         st.info(tr("student.none_chosen"))
         st.stop()
     # One view_student audit event per opening of a file, not per click inside it.
-    opening = ui.arrived() or st.session_state.get(LAST_STUDENT) != student_id
+    opening = session.arrived() or st.session_state.get(LAST_STUDENT) != student_id
     try:
-        f = student_file.load(ui.store(), user, student_id, ui.today(), ui.lang(), log_view=opening)
+        f = student_file.load(
+            runtime.store(), user, student_id, session.today(), session.lang(), log_view=opening
+        )
     except RegiebordError as exc:
-        ui.show_error(exc)
+        render.show_error(exc)
         st.stop()
     st.session_state[LAST_STUDENT] = student_id
     if st.query_params.get("student") != student_id:

@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import nav, runtime, session
 from dashboard.security.access import User
 from dashboard.students import listing
 from dashboard.students.listing import StudentFilters
@@ -15,7 +15,7 @@ from dashboard.students.listing import StudentFilters
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def load_options(store_key: tuple, user: User, today: dt.date) -> listing.FilterOptions:
-    return listing.filter_options(ui.store(), user, today)
+    return listing.filter_options(runtime.store(), user, today)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -23,21 +23,21 @@ def load_page(
     store_key: tuple, user: User, today: dt.date, filters: StudentFilters, page: int
 ) -> listing.StudentPage:
     offset = (page - 1) * listing.PAGE_SIZE
-    return listing.list_students(ui.store(), user, today, filters, offset=offset)
+    return listing.list_students(runtime.store(), user, today, filters, offset=offset)
 
 
 def first_page() -> None:
     st.session_state["students_page"] = 1
 
 
-user, today = ui.user(), ui.today()
-st.title(ui.tr("studentlist.title"))
-options = load_options(ui.store_key(), user, today)
+user, today = session.user(), session.today()
+st.title(session.tr("studentlist.title"))
+options = load_options(runtime.store_key(), user, today)
 
 search_col, *filter_cols = st.columns([2, 1, 1, 1, 1])
 search = search_col.text_input(
-    ui.tr("studentlist.search"),
-    placeholder=ui.tr("studentlist.search_placeholder"),
+    session.tr("studentlist.search"),
+    placeholder=session.tr("studentlist.search_placeholder"),
     key="students_search",
     on_change=first_page,
 )
@@ -45,15 +45,15 @@ choices = (
     ("location", options.locations, None),
     ("programme", options.programmes, None),
     ("class", options.classes, None),
-    ("status", options.statuses, lambda code: ui.label("status", code)),
+    ("status", options.statuses, lambda code: session.label("status", code)),
 )
 chosen = [
     column.multiselect(
-        ui.tr(f"studentlist.{name}"),
+        session.tr(f"studentlist.{name}"),
         values,
         format_func=fmt or str,
-        placeholder=ui.tr("studentlist.all"),
-        key=ui.translated(f"students_{name}"),
+        placeholder=session.tr("studentlist.all"),
+        key=session.translated(f"students_{name}"),
         on_change=first_page,
     )
     for column, (name, values, fmt) in zip(filter_cols, choices)
@@ -61,20 +61,22 @@ chosen = [
 filters = StudentFilters(search, *(tuple(values) for values in chosen))
 
 page_no = st.session_state.get("students_page", 1)
-result = load_page(ui.store_key(), user, today, filters, page_no)
+result = load_page(runtime.store_key(), user, today, filters, page_no)
 pages = max(1, math.ceil(result.total / listing.PAGE_SIZE))
 
 if result.rows.empty and page_no > 1:  # the data or the filters shrank under this page
     first_page()
     st.rerun()
 if result.rows.empty:
-    st.info(ui.tr("studentlist.none"))
+    st.info(session.tr("studentlist.none"))
 else:
     st.caption(
-        ui.tr("studentlist.count", total=result.total) + " · " + ui.tr("studentlist.open_hint")
+        session.tr("studentlist.count", total=result.total)
+        + " · "
+        + session.tr("studentlist.open_hint")
     )
     rows = result.rows.assign(
-        status=result.rows["status"].map(lambda c: ui.label("status", c)),
+        status=result.rows["status"].map(lambda c: session.label("status", c)),
         class_code=result.rows["class_code"].fillna(""),
         mentor=result.rows["mentor"].fillna(""),
     )
@@ -85,20 +87,20 @@ else:
         on_select="rerun",
         selection_mode="single-row",
         column_config={
-            "student_id": ui.tr("studentlist.student_id"),
-            "name": ui.tr("studentlist.name"),
-            "programme": ui.tr("studentlist.programme"),
-            "location": ui.tr("studentlist.location"),
-            "class_code": ui.tr("studentlist.class"),
-            "status": ui.tr("studentlist.status"),
-            "mentor": ui.tr("studentlist.mentor"),
+            "student_id": session.tr("studentlist.student_id"),
+            "name": session.tr("studentlist.name"),
+            "programme": session.tr("studentlist.programme"),
+            "location": session.tr("studentlist.location"),
+            "class_code": session.tr("studentlist.class"),
+            "status": session.tr("studentlist.status"),
+            "mentor": session.tr("studentlist.mentor"),
         },
     )
     if table.selection.rows:
-        ui.open_student(rows["student_id"].iloc[table.selection.rows[0]], back="pages/students.py")
+        nav.open_student(rows["student_id"].iloc[table.selection.rows[0]], back="students")
 if pages > 1:
     page_col, _ = st.columns([1, 4])
     page_col.number_input(
-        ui.tr("studentlist.page"), min_value=1, max_value=pages, step=1, key="students_page"
+        session.tr("studentlist.page"), min_value=1, max_value=pages, step=1, key="students_page"
     )
-    page_col.caption(ui.tr("studentlist.page_of", page=page_no, pages=pages))
+    page_col.caption(session.tr("studentlist.page_of", page=page_no, pages=pages))

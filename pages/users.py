@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
 from dashboard.errors import RegiebordError
 from dashboard.security import access, users
 
@@ -19,87 +19,93 @@ def done(text: str) -> None:
 
 def state(row: dict) -> str:
     if row["disabled"]:
-        return ui.tr("access.users.state_disabled")
-    return ui.tr("access.users.state_locked" if row["locked"] else "access.users.state_active")
+        return session.tr("access.users.state_disabled")
+    return session.tr("access.users.state_locked" if row["locked"] else "access.users.state_active")
 
 
-user, store = ui.user(), ui.store()
-st.title(ui.tr("access.users.title"))
+user, store = session.user(), runtime.store()
+st.title(session.tr("access.users.title"))
 try:
     accounts = users.list_users(store, user)
     people, locations = users.people_and_locations(store, user)
 except RegiebordError as exc:
-    ui.show_error(exc)
+    render.show_error(exc)
     st.stop()
 
-st.caption(ui.tr("access.users.intro"))
+st.caption(session.tr("access.users.intro"))
 if NOTICE in st.session_state:
     st.success(st.session_state.pop(NOTICE))
 
-st.subheader(ui.tr("access.users.list"))
+st.subheader(session.tr("access.users.list"))
 if accounts:
     st.dataframe(
         {
-            ui.tr("access.users.username"): [a["username"] for a in accounts],
-            ui.tr("access.users.kind"): [ui.tr(f"signin.kinds.{a['kind']}") for a in accounts],
-            ui.tr("access.users.name"): [a["name"] or "" for a in accounts],
-            ui.tr("access.users.locations"): [", ".join(a["locations"] or []) for a in accounts],
-            ui.tr("access.users.email"): [a["email"] or "" for a in accounts],
-            ui.tr("access.users.state"): [state(a) for a in accounts],
-            ui.tr("access.users.last_sign_in"): [a["last_sign_in_at"] for a in accounts],
-            ui.tr("access.users.demo"): [a["is_demo"] for a in accounts],
+            session.tr("access.users.username"): [a["username"] for a in accounts],
+            session.tr("access.users.kind"): [
+                session.tr(f"signin.kinds.{a['kind']}") for a in accounts
+            ],
+            session.tr("access.users.name"): [a["name"] or "" for a in accounts],
+            session.tr("access.users.locations"): [
+                ", ".join(a["locations"] or []) for a in accounts
+            ],
+            session.tr("access.users.email"): [a["email"] or "" for a in accounts],
+            session.tr("access.users.state"): [state(a) for a in accounts],
+            session.tr("access.users.last_sign_in"): [a["last_sign_in_at"] for a in accounts],
+            session.tr("access.users.demo"): [a["is_demo"] for a in accounts],
         },
         hide_index=True,
     )
 else:
-    st.info(ui.tr("access.users.none"))
+    st.info(session.tr("access.users.none"))
 
-st.subheader(ui.tr("access.users.add"))
+st.subheader(session.tr("access.users.add"))
 with st.form("users_add", clear_on_submit=True):
-    username = st.text_input(ui.tr("access.users.username"))
+    username = st.text_input(session.tr("access.users.username"))
     kind = st.selectbox(
-        ui.tr("access.users.kind"), access.KINDS, format_func=lambda k: ui.tr(f"signin.kinds.{k}")
+        session.tr("access.users.kind"),
+        access.KINDS,
+        format_func=lambda k: session.tr(f"signin.kinds.{k}"),
     )
     person = st.selectbox(
-        ui.tr("access.users.person"),
+        session.tr("access.users.person"),
         [None, *people],
-        format_func=lambda p: ui.tr("access.users.no_person") if p is None else people[p],
+        format_func=lambda p: session.tr("access.users.no_person") if p is None else people[p],
     )
-    chosen_locations = st.multiselect(ui.tr("access.users.locations"), locations)
-    email = st.text_input(ui.tr("access.users.email"))
-    password = st.text_input(ui.tr("access.users.password"), type="password")
-    add = st.form_submit_button(ui.tr("access.users.submit_add"), type="primary")
+    chosen_locations = st.multiselect(session.tr("access.users.locations"), locations)
+    email = st.text_input(session.tr("access.users.email"))
+    password = st.text_input(session.tr("access.users.password"), type="password")
+    add = st.form_submit_button(session.tr("access.users.submit_add"), type="primary")
 if add:
     try:
         added = users.add_user(
             store, user, username, kind, password, person, chosen_locations, email
         )
     except RegiebordError as exc:
-        ui.show_error(exc)
+        render.show_error(exc)
     else:
-        done(ui.tr("access.users.added", username=added.username))
+        done(session.tr("access.users.added", username=added.username))
 
 if accounts:
-    st.subheader(ui.tr("access.users.manage"))
+    st.subheader(session.tr("access.users.manage"))
     by_name = {a["username"]: a for a in accounts}
-    chosen = st.selectbox(ui.tr("access.users.account"), list(by_name), key="users_chosen")
+    chosen = st.selectbox(session.tr("access.users.account"), list(by_name), key="users_chosen")
     try:
         if by_name[chosen]["disabled"]:
-            if st.button(ui.tr("access.users.enable")):
+            if st.button(session.tr("access.users.enable")):
                 users.enable_user(store, user, chosen)
-                done(ui.tr("access.users.enabled_done", username=chosen))
-        elif st.button(ui.tr("access.users.disable")):
+                done(session.tr("access.users.enabled_done", username=chosen))
+        elif st.button(session.tr("access.users.disable")):
             users.disable_user(store, user, chosen)
-            done(ui.tr("access.users.disabled_done", username=chosen))
+            done(session.tr("access.users.disabled_done", username=chosen))
     except RegiebordError as exc:
-        ui.show_error(exc)
+        render.show_error(exc)
     with st.form("users_reset", clear_on_submit=True):
-        new_password = st.text_input(ui.tr("access.users.new_password"), type="password")
-        reset = st.form_submit_button(ui.tr("access.users.reset"))
+        new_password = st.text_input(session.tr("access.users.new_password"), type="password")
+        reset = st.form_submit_button(session.tr("access.users.reset"))
     if reset:
         try:
             users.reset_password(store, user, chosen, new_password)
         except RegiebordError as exc:
-            ui.show_error(exc)
+            render.show_error(exc)
         else:
-            done(ui.tr("access.users.reset_done", username=chosen))
+            done(session.tr("access.users.reset_done", username=chosen))

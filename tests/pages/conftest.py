@@ -18,7 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
 from dashboard import demo, signals
-from dashboard.app import ui
+from dashboard.app import runtime
 from dashboard.security import users
 from dashboard.signals import day_cache
 from dashboard.store import open_store
@@ -70,14 +70,14 @@ def db(demo_template, tmp_path, monkeypatch) -> Path:
 def close_app_store() -> None:
     """Close the store the app opened (st.cache_resource is process-wide) and forget it."""
     try:
-        ui.store().close()
+        runtime.store().close()
     finally:
         st.cache_resource.clear()
 
 
 def app_store():
     """The very Store object the app uses (same cache), to arrange or check data."""
-    return ui.store()
+    return runtime.store()
 
 
 def new_app(today: dt.date | None = TODAY) -> AppTest:
@@ -119,7 +119,7 @@ def assert_day_warmed(monkeypatch, day: dt.date = TODAY) -> None:
     """The app's background warm-up has computed `day`'s signals as they now are: once it is
     done, asking for them evaluates nothing and gives what a fresh evaluation gives."""
     for thread in threading.enumerate():
-        if thread.name == ui.WARM_THREAD:
+        if thread.name == runtime.WARM_THREAD:
             thread.join()
     store = app_store()
     fresh = signals.evaluate(store, day)

@@ -12,7 +12,7 @@ import streamlit as st
 import student_world as w
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app import ui
+from dashboard.app import runtime
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "student.py")
 T = w.TODAY
@@ -23,7 +23,7 @@ def world(store, monkeypatch):
     w.build(store)
     monkeypatch.setenv("REGIEBORD_DB", str(store.path))
     yield store
-    ui.store().close()  # the app's own connection (st.cache_resource is process-wide)
+    runtime.store().close()  # the app's own connection (st.cache_resource is process-wide)
     st.cache_resource.clear()
 
 
@@ -66,7 +66,7 @@ def rows(store, sql: str, *params) -> list[tuple]:
 
 
 def markdown(at: AppTest) -> str:
-    """All Markdown of the page, with the escapes of ui.plain removed."""
+    """All Markdown of the page, with the escapes of render.plain removed."""
     return "\n".join(m.value for m in at.markdown).replace("\\", "")
 
 

@@ -6,19 +6,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
+from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import (
     Slots,
     day,
     key,
-    label,
     names,
     people_options,
     person_label,
     person_name,
     placement_label,
     submit,
-    tr,
     yes_no,
 )
 from dashboard.codes import TOPICS
@@ -99,9 +98,9 @@ def agreements_tab(f: student_file.StudentFile) -> None:
                     placeholder=tr("student.choose"),
                 )
                 if chosen:
-                    st.markdown(f"**{ui.plain(tr('student.agreements.new_version'))}**")
+                    st.markdown(f"**{render.plain(tr('student.agreements.new_version'))}**")
                     agreement_form(f, "change", by_id[chosen])
-                    st.markdown(f"**{ui.plain(tr('student.agreements.end'))}**")
+                    st.markdown(f"**{render.plain(tr('student.agreements.end'))}**")
                     end_agreement_form(f, by_id[chosen])
 
 
@@ -146,7 +145,7 @@ def agreement_form(
             )
         else:
             topic = old.topic
-            st.markdown(f"{tr('student.field.topic')}: **{ui.plain(label('topic', topic))}**")
+            st.markdown(f"{tr('student.field.topic')}: **{render.plain(label('topic', topic))}**")
         holder = st.selectbox(
             tr("student.field.holder_id"),
             guides,
@@ -229,12 +228,12 @@ def agreement_form(
             review_on=review,
             placement_id=placement,
         )
-        store, user, sid = ui.store(), ui.user(), f.student.student_id
+        store, user, sid = runtime.store(), session.user(), f.student.student_id
 
         def call():
             if old is None:
-                return records.record_agreement(store, user, sid, values, ui.today())
-            return records.change_agreement(store, user, old.agreement_id, values, ui.today())
+                return records.record_agreement(store, user, sid, values, session.today())
+            return records.change_agreement(store, user, old.agreement_id, values, session.today())
 
         submit(form, slots, call, tr("student.done.agreement"))
 
@@ -251,6 +250,8 @@ def end_agreement_form(f: student_file.StudentFile, old: student_file.Agreement)
         submit(
             form,
             slots,
-            lambda: records.end_agreement(ui.store(), ui.user(), old.agreement_id, on, ui.today()),
+            lambda: records.end_agreement(
+                runtime.store(), session.user(), old.agreement_id, on, session.today()
+            ),
             tr("student.done.end_agreement"),
         )

@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, session
+from dashboard.app.session import label, tr
 from dashboard.errors import Invalid, RegiebordError
 from dashboard.students import student_file
 
-tr, label = ui.tr, ui.label
 FLASH = "student.flash"
 STOP_NOTICE = "student.stop_notice"
 
@@ -26,7 +26,7 @@ def yes_no(value: bool) -> str:
 
 
 def badge(text: str, colour: str) -> str:
-    return f":{colour}-badge[{ui.plain(text)}]"
+    return f":{colour}-badge[{render.plain(text)}]"
 
 
 def date_column(title: str) -> st.column_config.DateColumn:
@@ -130,14 +130,14 @@ def submit(
         for problem in exc.problems:
             target = slots.get(getattr(problem, "field", None))
             if target is None:
-                slots["_form"].error(ui.problem_text(problem))
+                slots["_form"].error(render.problem_text(problem))
             else:
-                target.error(problem.short(ui.lang()))
+                target.error(problem.short(session.lang()))
         slots["_form"].error(tr("errors.invalid"))
         return
     except RegiebordError as exc:
         with slots["_form"]:
-            ui.show_error(exc)
+            render.show_error(exc)
         return
     if after:
         after(result)

@@ -5,18 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
+from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import (
     Slots,
     badge,
     day,
     key,
-    label,
     people_options,
     person_label,
     person_name,
     submit,
-    tr,
     yes_no,
 )
 from dashboard.codes import AUDIENCES
@@ -27,7 +26,7 @@ from validation import forms
 def consent_tab(f: student_file.StudentFile) -> None:
     for audience in f.consent_audiences:
         decision = f.consent_in_force(audience)
-        head = f"**{ui.plain(label('audience', audience))}**: "
+        head = f"**{render.plain(label('audience', audience))}**: "
         if decision is None:
             st.markdown(head + badge(tr("student.consent.none"), "gray"))
             continue
@@ -40,9 +39,9 @@ def consent_tab(f: student_file.StudentFile) -> None:
             day=day(decision.decided_on),
             name=person_name(f, decision.recorded_by),
         )
-        st.markdown(f"{head}{verdict} {ui.plain(by)}")
+        st.markdown(f"{head}{verdict} {render.plain(by)}")
         if decision.note:
-            st.caption(ui.plain(decision.note))
+            st.caption(render.plain(decision.note))
     earlier = [c for c in f.consents if not c.in_force]
     if earlier:
         with st.expander(tr("student.consent.earlier", n=len(earlier))):
@@ -73,7 +72,7 @@ def consent_tab(f: student_file.StudentFile) -> None:
 
 def consent_form(f: student_file.StudentFile) -> None:
     form, slots = "consent", Slots("consent")
-    me = ui.user().person_id
+    me = session.user().person_id
     recorders = list(dict.fromkeys([*([me] if me else []), *people_options(f)]))
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
         audience = slots.choose(
@@ -99,7 +98,7 @@ def consent_form(f: student_file.StudentFile) -> None:
             recorders,
             index=0 if recorders else None,
             format_func=lambda p: (
-                person_label(f, p) if p != me or p in f.people else ui.user().name
+                person_label(f, p) if p != me or p in f.people else session.user().name
             ),
             key=key(form, "recorded_by"),
         )
@@ -116,7 +115,7 @@ def consent_form(f: student_file.StudentFile) -> None:
             form,
             slots,
             lambda: records.record_consent(
-                ui.store(), ui.user(), f.student.student_id, values, ui.today()
+                runtime.store(), session.user(), f.student.student_id, values, session.today()
             ),
             tr("student.done.consent"),
         )

@@ -8,21 +8,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import student_charts, ui
+from dashboard.app import render, runtime, session, student_charts
+from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
     date_column,
     day,
     key,
-    label,
     names,
     people_options,
     person_label,
     person_name,
     placement_label,
     submit,
-    tr,
     yes_no,
 )
 from dashboard.codes import CHANNELS, CONTACT_KINDS, REASONS
@@ -65,7 +64,7 @@ def contacts_view(f: student_file.StudentFile) -> None:
         for c in f.contacts
         if c.kind in kinds and c.channel in channels and start <= c.date <= end
     ]
-    ui.chart(
+    render.chart(
         "timeline",
         student_charts.timeline_chart,
         *timeline_args(f, shown, kinds, start, end),
@@ -262,7 +261,7 @@ def contact_form(
             form,
             slots,
             lambda: records.log_contact(
-                ui.store(), ui.user(), f.student.student_id, values, ui.today()
+                runtime.store(), session.user(), f.student.student_id, values, session.today()
             ),
             tr("student.done.contact"),
             after=(lambda _: st.session_state.pop(STOP_NOTICE, None)) if prefill else None,
@@ -278,14 +277,14 @@ def stop_notice(f: student_file.StudentFile) -> None:
         st.warning(tr("student.stop.title", day=day(notice.on)))
         if notice.supervisors:
             st.markdown(
-                ui.plain(tr("student.stop.supervisors", names=names(f, notice.supervisors)))
+                render.plain(tr("student.stop.supervisors", names=names(f, notice.supervisors)))
             )
         else:
-            st.markdown(ui.plain(tr("student.stop.no_supervisor")))
+            st.markdown(render.plain(tr("student.stop.no_supervisor")))
         if notice.others:
-            st.markdown(ui.plain(tr("student.stop.others", names=names(f, notice.others))))
+            st.markdown(render.plain(tr("student.stop.others", names=names(f, notice.others))))
         if f.may_log_contact:
-            st.markdown(f"**{ui.plain(tr('student.stop.log'))}**")
+            st.markdown(f"**{render.plain(tr('student.stop.log'))}**")
             contact_form(f, "stopcontact", prefill=notice)
         if st.button(tr("student.stop.dismiss"), key="student.stop.dismiss"):
             st.session_state.pop(STOP_NOTICE, None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import student_charts, ui
-from dashboard.app.student_page.common import Slots, day, key, label, submit, tr
+from dashboard.app import render, runtime, session, student_charts
+from dashboard.app.session import label, tr
+from dashboard.app.student_page.common import Slots, day, key, submit
 from dashboard.codes import ORGANISATION_KINDS, ROLES
 from dashboard.students import records, student_file
 from validation import forms
@@ -18,7 +19,7 @@ def network_tab(f: student_file.StudentFile) -> None:
         st.info(tr("student.network.none"))
     else:
         holder = f.direction.holder_id if f.direction else None
-        ui.chart(
+        render.chart(
             "network",
             student_charts.network_chart,
             *network_chart_args(f, active, holder),
@@ -28,7 +29,7 @@ def network_tab(f: student_file.StudentFile) -> None:
         for kind in ORGANISATION_KINDS:
             items = [i for i in active if i.person.organisation_kind == kind]
             if items:
-                st.markdown(f"**{ui.plain(label('organisation_kind', kind))}**")
+                st.markdown(f"**{render.plain(label('organisation_kind', kind))}**")
                 involvement_table(items, ended=False)
     ended = [i for i in f.network if not i.is_active]
     if ended:
@@ -100,7 +101,9 @@ def assign_role_form(f: student_file.StudentFile) -> None:
     form, slots = "role", Slots("role")
     # The search sits outside the form so that the list follows what is typed.
     found = student_file.find_staff(
-        ui.store(), ui.user(), st.text_input(tr("student.field.find_person"), key=key(form, "find"))
+        runtime.store(),
+        session.user(),
+        st.text_input(tr("student.field.find_person"), key=key(form, "find")),
     )
     staff = {p.person_id: p for p in found}
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
@@ -126,11 +129,11 @@ def assign_role_form(f: student_file.StudentFile) -> None:
             form,
             slots,
             lambda: records.assign_role(
-                ui.store(),
-                ui.user(),
+                runtime.store(),
+                session.user(),
                 f.student.student_id,
                 forms.RoleForm(person_id=person, role=role, start_date=start, note=note),
-                ui.today(),
+                session.today(),
             ),
             tr("student.done.role"),
         )
@@ -160,14 +163,14 @@ def end_role_form(f: student_file.StudentFile) -> None:
             form,
             slots,
             lambda: records.end_role(
-                ui.store(),
-                ui.user(),
+                runtime.store(),
+                session.user(),
                 f.student.student_id,
                 item.person.person_id,
                 item.role,
                 item.start_date,
                 end,
-                ui.today(),
+                session.today(),
             ),
             tr("student.done.end_role"),
         )

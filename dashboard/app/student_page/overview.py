@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
+from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import (
     Slots,
     badge,
     day,
     key,
-    label,
     person_label,
     person_name,
     placement_label,
     submit,
-    tr,
 )
 from dashboard.students import records, student_file
 
@@ -30,7 +29,7 @@ def overview(f: student_file.StudentFile) -> None:
         tr("student.class_code", code=s.class_code) if s.class_code else None,
         s.location,
     ]
-    st.caption(" · ".join(ui.plain(b) for b in bits if b))
+    st.caption(" · ".join(render.plain(b) for b in bits if b))
     status = label("status", s.status)
     if s.status_date:
         status += " " + tr("student.since", day=day(s.status_date))
@@ -38,31 +37,33 @@ def overview(f: student_file.StudentFile) -> None:
     line = [
         badge(status, "green" if s.status == "active" else "gray"),
         badge(age, "orange" if s.is_minor else "gray"),
-        ui.plain(tr("student.enrolled", day=day(s.enrolment_date))),
+        render.plain(tr("student.enrolled", day=day(s.enrolment_date))),
     ]
     st.markdown(" ".join(line))
     if s.status_reason:
-        st.caption(ui.plain(tr("student.status_reason", reason=s.status_reason)))
+        st.caption(render.plain(tr("student.status_reason", reason=s.status_reason)))
 
 
 def signals_block(f: student_file.StudentFile) -> None:
     st.subheader(tr("student.signals.title", n=len(f.signals)))
     if f.signals.empty:
         # A workplace supervisor sees only the signals of their own placement.
-        workplace = ui.user().kind == "workplace"
+        workplace = session.user().kind == "workplace"
         st.success(tr("student.signals.none_workplace" if workplace else "student.signals.none"))
     for row in f.signals.to_dict("records"):
-        where = [ui.plain(tr("student.since", day=day(row["since"])))]
+        where = [render.plain(tr("student.since", day=day(row["since"])))]
         if row["placement_id"]:
-            where.insert(0, ui.plain(placement_label(f, row["placement_id"])))
+            where.insert(0, render.plain(placement_label(f, row["placement_id"])))
         title = tr(f"signals.{row['code']}.title")
         with st.container(border=True):
             st.markdown(
-                f"{ui.badge(label('severity', row['severity']), row['severity'])} "
-                f"**{ui.plain(title)}** · {' · '.join(where)}"
+                f"{render.badge(label('severity', row['severity']), row['severity'])} "
+                f"**{render.plain(title)}** · {' · '.join(where)}"
             )
-            st.markdown(ui.plain(row["explanation"]))
-            st.markdown(f"**{ui.plain(tr('student.signals.next'))}** {ui.plain(row['next_step'])}")
+            st.markdown(render.plain(row["explanation"]))
+            st.markdown(
+                f"**{render.plain(tr('student.signals.next'))}** {render.plain(row['next_step'])}"
+            )
     if f.acknowledged_signals:
         st.caption(tr("student.signals.acknowledged", n=f.acknowledged_signals))
 
@@ -75,9 +76,9 @@ def direction_card(f: student_file.StudentFile) -> None:
             st.error(tr("student.direction.none"))
         else:
             roles = ", ".join(label("role", r) for r in f.roles_of(d.holder_id))
-            st.markdown(f"### {ui.plain(person_name(f, d.holder_id))}")
+            st.markdown(f"### {render.plain(person_name(f, d.holder_id))}")
             if roles:
-                st.caption(ui.plain(roles))
+                st.caption(render.plain(roles))
             discussed = badge(
                 tr("student.direction.discussed")
                 if d.discussed_with_student
@@ -92,12 +93,12 @@ def direction_card(f: student_file.StudentFile) -> None:
             since = tr("student.direction.since", day=day(d.agreed_on))
             if d.placement_id:
                 since += " · " + placement_label(f, d.placement_id)
-            st.caption(ui.plain(since))
+            st.caption(render.plain(since))
         fr = f.final_responsibility
         final = person_name(f, fr.holder_id) if fr else tr("student.direction.final_none")
         st.markdown(
-            f"**{ui.plain(tr('student.direction.final'))}** "
-            + (ui.plain(final) if fr else badge(final, "orange"))
+            f"**{render.plain(tr('student.direction.final'))}** "
+            + (render.plain(final) if fr else badge(final, "orange"))
         )
         if f.may_write:
             with st.expander(tr("student.direction.hand_over")):
@@ -129,12 +130,12 @@ def hand_over_form(f: student_file.StudentFile) -> None:
             form,
             slots,
             lambda: records.hand_over_direction(
-                ui.store(),
-                ui.user(),
+                runtime.store(),
+                session.user(),
                 f.student.student_id,
                 holder,
                 on,
-                ui.today(),
+                session.today(),
                 discussed_with_student=discussed,
                 review_on=review,
                 details=details,

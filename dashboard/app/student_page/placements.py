@@ -6,18 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
+from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
     badge,
     day,
     key,
-    label,
     names,
     placement_label,
     submit,
-    tr,
 )
 from dashboard.app.student_page.contacts import contact_form, contacts_view
 from dashboard.students import records, student_file
@@ -49,14 +48,14 @@ def placements_tab(f: student_file.StudentFile) -> None:
             else:
                 state = badge(tr("student.placements.ended"), "gray")
             st.markdown(
-                f"**{ui.plain(p.company)}** · {ui.plain(day(p.start_date))} – "
-                f"{ui.plain(day(p.end_date))} {state}"
+                f"**{render.plain(p.company)}** · {render.plain(day(p.start_date))} – "
+                f"{render.plain(day(p.end_date))} {state}"
             )
             supervisor = f.people.get(p.supervisor_id or "")
             if supervisor:
                 contact = " · ".join(x for x in (supervisor.phone, supervisor.email) if x)
                 st.caption(
-                    ui.plain(
+                    render.plain(
                         tr(
                             "student.placements.supervisor",
                             name=supervisor.name,
@@ -130,7 +129,12 @@ def early_end_form(f: student_file.StudentFile) -> None:
             form,
             slots,
             lambda: records.end_placement_early(
-                ui.store(), ui.user(), f.student.student_id, placement, on, ui.today()
+                runtime.store(),
+                session.user(),
+                f.student.student_id,
+                placement,
+                on,
+                session.today(),
             ),
             tr("student.done.early_end"),
             after=lambda notice: st.session_state.__setitem__(STOP_NOTICE, notice),

@@ -7,17 +7,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import render, runtime, session
+from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
     day,
     key,
-    label,
     names,
     person_name,
     submit,
-    tr,
     yes_no,
 )
 from dashboard.codes import STATUSES
@@ -42,15 +41,19 @@ PERSON_LIST_FIELDS = ("participants", "counterpart_ids")
 def status_tab(f: student_file.StudentFile) -> None:
     s = f.student
     st.markdown(
-        f"**{ui.plain(tr('student.status.current'))}** {ui.plain(label('status', s.status))}"
-        + (f" · {ui.plain(tr('student.since', day=day(s.status_date)))}" if s.status_date else "")
+        f"**{render.plain(tr('student.status.current'))}** {render.plain(label('status', s.status))}"
+        + (
+            f" · {render.plain(tr('student.since', day=day(s.status_date)))}"
+            if s.status_date
+            else ""
+        )
     )
     if f.may_write:
         with st.expander(tr("student.status.change")):
             status_form(f)
         if st.toggle(tr("student.history.show"), key="student.history.show"):
-            entries = student_file.history(ui.store(), ui.user(), s.student_id, f.as_of)
-            st.markdown(f"**{ui.plain(tr('student.history.title', n=len(entries)))}**")
+            entries = student_file.history(runtime.store(), session.user(), s.student_id, f.as_of)
+            st.markdown(f"**{render.plain(tr('student.history.title', n=len(entries)))}**")
             history_view(f, entries)
 
 
@@ -77,7 +80,7 @@ def status_form(f: student_file.StudentFile) -> None:
             form,
             slots,
             lambda: records.change_status(
-                ui.store(), ui.user(), f.student.student_id, values, ui.today()
+                runtime.store(), session.user(), f.student.student_id, values, session.today()
             ),
             tr("student.done.status"),
             after=lambda notice: (
