@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The pages and the app's helpers for them; runtime.py alone opens the store for them.
 PAGE_FILES = (
     sorted((ROOT / "pages").glob("*.py"))
-    + sorted((ROOT / "dashboard" / "app" / "student_page").glob("*.py"))
+    + sorted(p for p in (ROOT / "dashboard" / "app").rglob("*.py") if p.name != "runtime.py")
     + [ROOT / "streamlit_app.py"]
 )
 
