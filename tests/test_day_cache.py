@@ -92,7 +92,7 @@ def records_placements(store) -> list[dict]:
 
 def test_a_write_without_audit_drops_the_cache(world_store):
     assert len(day_cache.evaluate(world_store, T, ["S1"])) == 0
-    with world_store.write() as cur:  # e.g. a repair by hand: no audit event to go by
+    with world_store.write() as cur:  # e.g. a repair by hand: it declares no students
         cur.execute("DELETE FROM roles WHERE student_id = 'S1' AND role = 'mentor'")
     assert "NO_MENTOR" in set(day_cache.evaluate(world_store, T, ["S1"])["code"])
 

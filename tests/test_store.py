@@ -52,9 +52,9 @@ def test_old_store_upgrades_itself(tmp_path):
 
 def test_failed_write_leaves_store_as_it_was(store):
     with pytest.raises(duckdb.Error):
-        with store.write() as cur:
-            cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
-            cur.execute("INSERT INTO staff VALUES ('p1','Dup','School','school',NULL,NULL)")
+        with store.write() as tx:
+            tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+            tx.execute("INSERT INTO staff VALUES ('p1','Dup','School','school',NULL,NULL)")
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM staff").fetchone()[0] == 0
     assert store.version == 0
@@ -81,14 +81,9 @@ def test_second_process_gets_a_clear_lock_error(store, lang, words):
 
 
 def test_audit_chain_detects_an_edit(store):
-    with store.write() as cur:
-        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
-        audit.record(
-            cur,
-            audit.Event(
-                actor="b", action="write", entity="contacts", old_value=None, new_value={"x": 1}
-            ),
-        )
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.ViewStudent("a", student_id="s1"))
+        audit.record(tx, audit.Write("b", entity="contacts", old=None, new={"x": 1}))
     with store.read() as cur:
         assert audit.verify_chain(cur) is None
         cur.execute("UPDATE audit SET actor = 'mallory' WHERE actor = 'a'")
@@ -100,14 +95,14 @@ def test_store_locked_is_a_domain_error():
 
 
 def test_audit_chain_survives_a_rolled_back_write(store):
-    with store.write() as cur:
-        audit.record(cur, audit.Event(actor="a", action="write"))
+    with store.write() as tx:
+        audit.record(tx, audit.Write("a", entity="settings"))
     with pytest.raises(RuntimeError):
-        with store.write() as cur:
-            audit.record(cur, audit.Event(actor="b", action="write"))
+        with store.write() as tx:
+            audit.record(tx, audit.Write("b", entity="settings"))
             raise RuntimeError("form failed after the audit row")
-    with store.write() as cur:
-        audit.record(cur, audit.Event(actor="c", action="write"))
+    with store.write() as tx:
+        audit.record(tx, audit.Write("c", entity="settings"))
     with store.read() as cur:
         assert [r[0] for r in cur.execute("SELECT actor FROM audit ORDER BY id").fetchall()] == [
             "a",
@@ -117,11 +112,11 @@ def test_audit_chain_survives_a_rolled_back_write(store):
 
 
 def test_an_audit_only_write_keeps_the_version_that_caches_use(store):
-    with store.write(changes_data=False) as cur:
-        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.ViewStudent("a", student_id="s1"))
     assert store.version == 0
-    with store.write() as cur:
-        cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+    with store.write() as tx:
+        tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
     assert store.version == 1
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 1
@@ -130,13 +125,13 @@ def test_an_audit_only_write_keeps_the_version_that_caches_use(store):
 def test_listeners_hear_of_committed_changes_only(store):
     heard = []
     store.on_change(lambda: heard.append(store.version))
-    with store.write(changes_data=False) as cur:
-        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.ViewStudent("a", student_id="s1"))
     with pytest.raises(RuntimeError):
-        with store.write() as cur:
-            cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+        with store.write() as tx:
+            tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
             raise RuntimeError("form failed")
     assert heard == []
-    with store.write() as cur:
-        cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+    with store.write() as tx:
+        tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
     assert heard == [1]  # after the commit, with the new version
