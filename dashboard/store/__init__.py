@@ -7,7 +7,8 @@ process-wide lock, each as a single transaction, which avoids DuckDB's write-wri
 between cursors. Services write through a `Tx` (dashboard/store/tx.py) and declare which
 students they changed; every committed data write bumps `version`, a counter kept in the
 database with those students (dashboard/store/changes.py), so page caches and the day cache
-follow writes made by any process.
+follow writes made by any process. Reads get a plain DuckDB cursor from `read()`: DuckDB is
+the query engine of the reads, whichever backend holds the data.
 
 DuckDB's memory use is capped (REGIEBORD_MEMORY_LIMIT, default 3GB; it spills to a temp
 directory beyond that) so a large import or evaluation stays within a small server's memory;
