@@ -3,6 +3,8 @@ docs/flags.md and must stay exactly these; an admin may change them per school."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dashboard import i18n
 from dashboard.errors import Invalid
 from dashboard.security import access, audit
@@ -40,51 +42,68 @@ def current(store: Store) -> dict[str, int]:
     return values
 
 
-def update(store: Store, user: access.User, key: str, value: int | str) -> int:
-    """Set one setting (admins only) and return the stored value.
+def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> dict[str, int]:
+    """Store a form of settings (admins only) in one transaction: all of it or nothing.
 
-    The value must be a whole number within the key's minimum and maximum; otherwise
-    Invalid with a message naming the setting, the value and the allowed range. The change is
-    audited with the old and the new value.
+    Every value must be a whole number within its key's minimum and maximum. All values are
+    checked before anything is written; any refusal raises Invalid with every problem at once
+    (each naming the setting, the value and the allowed range) and nothing is stored. Values
+    equal to the stored one are left alone; each changed one is audited with the old and the
+    new value. Returns every given setting's value as stored.
     """
     access.ensure(user, "manage_settings")
+    numbers, problems = {}, []
+    for key, value in values.items():
+        number, problem = _checked(key, value)
+        if problem:
+            problems.append(problem)
+        else:
+            numbers[key] = number
+    if problems:
+        raise Invalid(problems)
+    old = current(store)
+    changed = {key: number for key, number in numbers.items() if number != old[key]}
+    if not changed:
+        return numbers
+    with store.write() as tx:
+        tx.touch_all()  # thresholds apply to every student
+        for key, number in changed.items():
+            tx.execute(
+                "INSERT OR REPLACE INTO settings (key, value, changed_by, changed_at) "
+                "VALUES ($key, $value, $by, current_timestamp::TIMESTAMP)",
+                {"key": key, "value": str(number), "by": user.username},
+            )
+            audit.record(
+                tx,
+                audit.Write(
+                    user.actor, "settings", key, old={"value": old[key]}, new={"value": number}
+                ),
+            )
+    return numbers
+
+
+def update(store: Store, user: access.User, key: str, value: int | str) -> int:
+    """Set one setting (see `save`) and return the stored value."""
+    return save(store, user, {key: value})[key]
+
+
+def _checked(key: str, value: int | str) -> tuple[int, None] | tuple[None, str]:
+    """The value as a whole number, or why it is refused."""
     if key not in DEFAULTS:
-        raise Invalid([i18n.t("settings_update.unknown_key", setting=key)])
+        return None, i18n.t("settings_update.unknown_key", setting=key)
     number = _whole_number(value)
     if number is None:
-        raise Invalid([i18n.t("settings_update.not_integer", setting=key, value=value)])
+        return None, i18n.t("settings_update.not_integer", setting=key, value=value)
     _, minimum, maximum = DEFAULTS[key]
     if not minimum <= number <= maximum:
-        raise Invalid(
-            [
-                i18n.t(
-                    "settings_update.out_of_range",
-                    setting=key,
-                    value=number,
-                    minimum=minimum,
-                    maximum=maximum,
-                )
-            ]
+        return None, i18n.t(
+            "settings_update.out_of_range",
+            setting=key,
+            value=number,
+            minimum=minimum,
+            maximum=maximum,
         )
-    old = current(store)[key]
-    with store.write() as cur:
-        cur.execute(
-            "INSERT OR REPLACE INTO settings (key, value, changed_by, changed_at) "
-            "VALUES ($key, $value, $by, current_timestamp::TIMESTAMP)",
-            {"key": key, "value": str(number), "by": user.username},
-        )
-        audit.record(
-            cur,
-            audit.Event(
-                actor=user.actor,
-                action="write",
-                entity="settings",
-                entity_key=key,
-                old_value={"value": old},
-                new_value={"value": number},
-            ),
-        )
-    return number
+    return number, None
 
 
 def _whole_number(value: int | str) -> int | None:

@@ -1,7 +1,8 @@
-"""Instellingen: signal thresholds and other settings (admins only; settings.update checks).
+"""Instellingen: signal thresholds and other settings (admins only; settings.save checks).
 
-Every value is checked by the service (a whole number within its range), which names the
-setting, the value and the allowed range when it refuses; nothing of a refused save is kept.
+The whole form is saved in one transaction. Every value is checked by the service (a whole
+number within its range), which names the setting, the value and the allowed range of every
+refused one; nothing of a refused save is kept.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import streamlit as st
 
 from dashboard import settings
 from dashboard.app import render, runtime, session
-from dashboard.errors import Invalid, RegiebordError
+from dashboard.errors import RegiebordError
 
 GROUPS = {
     "group_signals": (
@@ -34,19 +35,6 @@ GROUPS = {
         "lockout_minutes",
     ),
 }
-
-
-def save(user, current: dict[str, int], wanted: dict[str, int]) -> list:
-    """Store the changed values; the problems of the refused ones (the others are kept)."""
-    problems = []
-    for key, value in wanted.items():
-        if value == current[key]:
-            continue
-        try:
-            settings.update(runtime.store(), user, key, value)
-        except Invalid as exc:
-            problems.extend(exc.problems)
-    return problems
 
 
 user = session.user()
@@ -76,14 +64,11 @@ with st.form("settings"):
 
 if submitted:
     try:
-        problems = save(user, current, wanted)
+        settings.save(runtime.store(), user, wanted)
     except RegiebordError as exc:
         render.show_error(exc)
     else:
-        if problems:
-            render.show_error(Invalid(problems))
-        else:
-            changed = any(wanted[k] != current[k] for k in wanted)
-            key = "settings_page.saved" if changed else "settings_page.unchanged"
-            st.session_state["settings_notice"] = session.tr(key)
-            st.rerun()
+        changed = any(wanted[k] != current[k] for k in wanted)
+        key = "settings_page.saved" if changed else "settings_page.unchanged"
+        st.session_state["settings_notice"] = session.tr(key)
+        st.rerun()

@@ -92,7 +92,7 @@ def records_placements(store) -> list[dict]:
 
 def test_a_write_without_audit_drops_the_cache(world_store):
     assert len(day_cache.evaluate(world_store, T, ["S1"])) == 0
-    with world_store.write() as cur:  # e.g. a repair by hand: no audit event to go by
+    with world_store.write() as cur:  # e.g. a repair by hand: it declares no students
         cur.execute("DELETE FROM roles WHERE student_id = 'S1' AND role = 'mentor'")
     assert "NO_MENTOR" in set(day_cache.evaluate(world_store, T, ["S1"])["code"])
 
@@ -136,3 +136,58 @@ def test_a_failed_warm_up_is_logged_not_raised(world_store, caplog):
     world_store.close()
     day_cache.warm(world_store, T, (day_cache.SIGNALS,))
     assert "warming the day cache" in caplog.text
+
+
+def _write_around_the_store(store, sql: str, touched: str | None) -> None:
+    """Change data and record the change in the feed the way another process's Store.write
+    would, but over this store's connection and around its Store.write: no listener runs and
+    nothing of this process's memory learns of it. DuckDB lets only one process write a
+    file, so this stands in for that other process; it proves the cache follows the feed in
+    the database, not that two processes can share the file."""
+    with store.read() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute(sql)
+        cur.execute("UPDATE change_counter SET version = version + 1")
+        cur.execute(
+            "INSERT INTO changes SELECT version, $sid FROM change_counter", {"sid": touched}
+        )
+        cur.execute("COMMIT")
+
+
+def test_the_cache_follows_a_write_it_only_knows_of_from_the_database(world_store):
+    assert len(day_cache.evaluate(world_store, T, ["S1"])) == 0
+    day = day_cache._cache(world_store).days[T]
+    _write_around_the_store(
+        world_store, "DELETE FROM roles WHERE student_id = 'S1' AND role = 'mentor'", "S1"
+    )
+    assert "NO_MENTOR" in set(day_cache.evaluate(world_store, T, ["S1"])["code"])
+    assert day_cache._cache(world_store).days[T] is day  # S1 computed again, the day kept
+    same(day_cache.evaluate(world_store, T), signals.evaluate(world_store, T))
+
+
+def test_a_store_wide_change_in_the_database_drops_the_days(world_store):
+    day_cache.evaluate(world_store, T)
+    day = day_cache._cache(world_store).days[T]
+    _write_around_the_store(
+        world_store, "DELETE FROM roles WHERE student_id = 'S2' AND role = 'mentor'", None
+    )
+    assert "NO_MENTOR" in set(day_cache.evaluate(world_store, T, ["S2"])["code"])
+    assert day_cache._cache(world_store).days[T] is not day
+
+
+def test_services_declare_what_they_changed(world_store):
+    """What each kind of write leaves in the feed: the student, everything, or nothing."""
+
+    def after(write) -> frozenset[str] | None:
+        before = world_store.version
+        write()
+        return world_store.changes_since(before).student_ids
+
+    assert after(lambda: student_file.load(world_store, ADMIN, "S1", T)) == frozenset()
+    assert after(
+        lambda: signals.acknowledge(
+            world_store, ADMIN, "NO_MENTOR", "S4", None, T, "arranged", T + days(7), today=T
+        )
+    ) == frozenset({"S4"})
+    assert after(lambda: settings.save(world_store, ADMIN, {"upcoming_days": 30})) is None
+    assert after(lambda: settings.save(world_store, ADMIN, {"upcoming_days": 30})) == frozenset()

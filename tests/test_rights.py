@@ -94,7 +94,7 @@ def world(store):
         # A table another capability might add later: found because it has student_id.
         cur.execute("CREATE TABLE extra_notes (student_id VARCHAR, text VARCHAR)")
         cur.execute("INSERT INTO extra_notes VALUES ('S1', 'extra-S1'), ('S2', 'extra-S2')")
-        audit.record(cur, audit.Event("mila", "view_student", "students", "S1", student_id="S1"))
+        audit.record(cur, audit.ViewStudent("mila", "S1"))
     return store
 
 

@@ -75,3 +75,28 @@ def test_only_admins_change_settings(store, kind):
     with pytest.raises(NotAllowed):
         settings.update(store, access.User(username="u", kind=kind), "many_guides", 5)
     assert settings.current(store)["many_guides"] == 7
+
+
+def test_a_form_with_bad_fields_keeps_nothing_and_names_every_problem(store):
+    form = {"many_guides": 3, "no_contact_days": "veel", "upcoming_days": 0, "absence_hours": 9}
+    with pytest.raises(Invalid) as err:
+        settings.save(store, ADMIN, form)
+    problems = err.value.problems
+    assert len(problems) == 2
+    assert "no_contact_days" in problems[0] and "geen geheel getal" in problems[0]
+    assert "upcoming_days" in problems[1] and "ligt niet tussen 1 en 90" in problems[1]
+    assert settings.current(store)["many_guides"] == 7
+    with store.read() as cur:
+        assert cur.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+        assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 0
+
+
+def test_a_form_is_saved_in_one_write_auditing_each_changed_setting(store):
+    values = settings.current(store) | {"many_guides": 3, "absence_hours": "9"}
+    assert settings.save(store, ADMIN, values)["absence_hours"] == 9
+    assert store.version == 1  # one transaction for the whole form
+    now = settings.current(store)
+    assert (now["many_guides"], now["absence_hours"]) == (3, 9)
+    with store.read() as cur:
+        keys = {e["entity_key"] for e in audit.search(cur, action="write")}
+    assert keys == {"many_guides", "absence_hours"}  # unchanged settings are left alone

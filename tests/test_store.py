@@ -3,7 +3,7 @@ import pytest
 
 from dashboard.errors import StoreLocked
 from dashboard.security import audit
-from dashboard.store import migration_files, open_store
+from dashboard.store import changes, migration_files, open_store
 
 
 def test_new_store_has_every_migration(store):
@@ -52,9 +52,9 @@ def test_old_store_upgrades_itself(tmp_path):
 
 def test_failed_write_leaves_store_as_it_was(store):
     with pytest.raises(duckdb.Error):
-        with store.write() as cur:
-            cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
-            cur.execute("INSERT INTO staff VALUES ('p1','Dup','School','school',NULL,NULL)")
+        with store.write() as tx:
+            tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+            tx.execute("INSERT INTO staff VALUES ('p1','Dup','School','school',NULL,NULL)")
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM staff").fetchone()[0] == 0
     assert store.version == 0
@@ -81,14 +81,9 @@ def test_second_process_gets_a_clear_lock_error(store, lang, words):
 
 
 def test_audit_chain_detects_an_edit(store):
-    with store.write() as cur:
-        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
-        audit.record(
-            cur,
-            audit.Event(
-                actor="b", action="write", entity="contacts", old_value=None, new_value={"x": 1}
-            ),
-        )
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.ViewStudent("a", student_id="s1"))
+        audit.record(tx, audit.Write("b", entity="contacts", old=None, new={"x": 1}))
     with store.read() as cur:
         assert audit.verify_chain(cur) is None
         cur.execute("UPDATE audit SET actor = 'mallory' WHERE actor = 'a'")
@@ -100,14 +95,14 @@ def test_store_locked_is_a_domain_error():
 
 
 def test_audit_chain_survives_a_rolled_back_write(store):
-    with store.write() as cur:
-        audit.record(cur, audit.Event(actor="a", action="write"))
+    with store.write() as tx:
+        audit.record(tx, audit.Write("a", entity="settings"))
     with pytest.raises(RuntimeError):
-        with store.write() as cur:
-            audit.record(cur, audit.Event(actor="b", action="write"))
+        with store.write() as tx:
+            audit.record(tx, audit.Write("b", entity="settings"))
             raise RuntimeError("form failed after the audit row")
-    with store.write() as cur:
-        audit.record(cur, audit.Event(actor="c", action="write"))
+    with store.write() as tx:
+        audit.record(tx, audit.Write("c", entity="settings"))
     with store.read() as cur:
         assert [r[0] for r in cur.execute("SELECT actor FROM audit ORDER BY id").fetchall()] == [
             "a",
@@ -117,11 +112,11 @@ def test_audit_chain_survives_a_rolled_back_write(store):
 
 
 def test_an_audit_only_write_keeps_the_version_that_caches_use(store):
-    with store.write(changes_data=False) as cur:
-        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.ViewStudent("a", student_id="s1"))
     assert store.version == 0
-    with store.write() as cur:
-        cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+    with store.write() as tx:
+        tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
     assert store.version == 1
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 1
@@ -130,13 +125,100 @@ def test_an_audit_only_write_keeps_the_version_that_caches_use(store):
 def test_listeners_hear_of_committed_changes_only(store):
     heard = []
     store.on_change(lambda: heard.append(store.version))
-    with store.write(changes_data=False) as cur:
-        audit.record(cur, audit.Event(actor="a", action="view_student", student_id="s1"))
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.ViewStudent("a", student_id="s1"))
     with pytest.raises(RuntimeError):
-        with store.write() as cur:
-            cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+        with store.write() as tx:
+            tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
             raise RuntimeError("form failed")
     assert heard == []
-    with store.write() as cur:
-        cur.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
+    with store.write() as tx:
+        tx.execute("INSERT INTO staff VALUES ('p1','Jan','School','school',NULL,NULL)")
     assert heard == [1]  # after the commit, with the new version
+
+
+# -- the Tx and the change feed ------------------------------------------------------------------
+
+STAFF_ROW = "INSERT INTO staff VALUES (?, ?, 'School', 'school', NULL, NULL)"
+
+
+def test_tx_verbs_read_and_write_inside_the_transaction(store):
+    with store.write() as tx:
+        tx.executemany(STAFF_ROW, [("p1", "Jan"), ("p2", "Piet")])
+        assert tx.rows("SELECT person_id, name FROM staff ORDER BY 1") == [
+            {"person_id": "p1", "name": "Jan"},
+            {"person_id": "p2", "name": "Piet"},
+        ]
+        assert tx.one("SELECT name FROM staff WHERE person_id = $p", {"p": "p2"}) == {
+            "name": "Piet"
+        }
+        assert tx.one("SELECT name FROM staff WHERE person_id = 'nobody'") is None
+        assert tx.scalar("SELECT count(*) FROM staff") == 2
+        assert tx.scalar("SELECT name FROM staff WHERE person_id = 'nobody'") is None
+        assert tx.column("SELECT name FROM staff ORDER BY 1 DESC") == ["Piet", "Jan"]
+        assert tx.execute("UPDATE staff SET phone = '1' WHERE person_id = ?", ["p1"]) == 1
+        assert tx.execute("DELETE FROM staff") == 2
+        assert tx.execute("CREATE TEMP TABLE scratch (x INTEGER)") == 0
+
+
+def test_each_data_write_bumps_the_counter_once_and_records_its_students(store):
+    with store.write() as tx:
+        tx.executemany(STAFF_ROW, [("p1", "Jan"), ("p2", "Piet")])
+        tx.execute("UPDATE staff SET phone = '1'")
+        tx.touch(["S2"])
+        tx.touch(["S1", "S2"])
+    assert store.version == 1
+    assert store.changes_since(0) == changes.Changes(1, frozenset({"S1", "S2"}))
+    assert store.changes_since(1) == changes.Changes(1, frozenset())
+    with store.write() as tx:
+        tx.touch(["S3"])
+    assert store.changes_since(1) == changes.Changes(2, frozenset({"S3"}))
+    assert store.changes_since(0) == changes.Changes(2, frozenset({"S1", "S2", "S3"}))
+
+
+def test_audit_only_and_rolled_back_writes_leave_the_counter_alone(store):
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.SignIn("mila", "password"))
+    with pytest.raises(RuntimeError):
+        with store.write() as tx:
+            tx.execute(STAFF_ROW, ["p1", "Jan"])
+            tx.touch(["S1"])
+            raise RuntimeError("form failed")
+    assert store.version == 0
+    assert store.changes_since(0) == changes.Changes(0, frozenset())
+    with store.read() as cur:
+        assert cur.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+
+
+def test_an_audit_only_write_may_not_touch_students_and_keeps_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.write(audit_only=True) as tx:
+            tx.execute(STAFF_ROW, ["p1", "Jan"])
+            tx.touch(["S1"])
+    with store.read() as cur:
+        assert cur.execute("SELECT count(*) FROM staff").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("declare", ["nothing", "touch_all", "touch_all and a student"])
+def test_a_write_that_declares_no_students_changed_everything(store, declare):
+    with store.write() as tx:
+        tx.execute(STAFF_ROW, ["p1", "Jan"])
+        if declare != "nothing":
+            tx.touch_all()
+        if declare == "touch_all and a student":
+            tx.touch(["S1"])
+    assert store.changes_since(0) == changes.Changes(1, None)
+
+
+def test_a_reader_further_behind_than_the_feed_keeps_starts_afresh(store, monkeypatch):
+    monkeypatch.setattr(changes, "KEPT_VERSIONS", 2)
+    for sid in ("S1", "S2", "S3"):
+        with store.write() as tx:
+            tx.touch([sid])
+    with store.read() as cur:
+        assert cur.execute("SELECT DISTINCT version FROM changes ORDER BY 1").fetchall() == [
+            (2,),
+            (3,),
+        ]
+    assert store.changes_since(1) == changes.Changes(3, frozenset({"S2", "S3"}))
+    assert store.changes_since(0) == changes.Changes(3, None)  # version 1 is no longer kept

@@ -42,6 +42,7 @@ from dashboard.codes import TABLES
 from dashboard.errors import Invalid
 from dashboard.security import audit
 from dashboard.store import Store, load_query
+from dashboard.store.tx import Tx
 
 log = logging.getLogger(__name__)
 
@@ -318,23 +319,23 @@ def name_pools(seed: int) -> dict[str, list[str]]:
     }
 
 
-def _load_pools(cur, pools: dict[str, list[str]]) -> None:
+def _load_pools(tx: Tx, pools: dict[str, list[str]]) -> None:
     rows = [(pool, k, text) for pool, values in pools.items() for k, text in enumerate(values)]
     rows += [(pool, k, text) for pool, values in TEXTS.items() for k, text in enumerate(values)]
     pool, k, text = (list(column) for column in zip(*rows))
     # one statement with three lists: executemany would prepare a statement per row
-    cur.execute(
+    tx.execute(
         "CREATE OR REPLACE TEMP TABLE demo_pool AS "
         "SELECT unnest($pool) AS pool, unnest($k)::INTEGER AS k, unnest($text) AS text",
         {"pool": pool, "k": k, "text": text},
     )
 
 
-def _refuse_filled(cur) -> None:
+def _refuse_filled(tx: Tx) -> None:
     filled = [
         f"{table} ({n} rows)"
         for table in TABLES
-        if (n := cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        if (n := tx.scalar(f"SELECT count(*) FROM {table}"))
     ]
     if filled:
         raise Invalid(
@@ -348,16 +349,16 @@ def _refuse_filled(cur) -> None:
 
 
 @contextmanager
-def _bulk_settings(cur) -> Iterator[None]:
+def _bulk_settings(tx: Tx) -> Iterator[None]:
     """Not preserving insertion order halves the cost of the big inserts (rows are sets:
     exports sort by key). The setting is global, so it is put back afterwards. Memory stays
     within the store's memory_limit (store.py), spilling to disk for very large demos."""
-    previous = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    cur.execute("SET preserve_insertion_order = false")
+    previous = tx.scalar("SELECT current_setting('preserve_insertion_order')")
+    tx.execute("SET preserve_insertion_order = false")
     try:
         yield
     finally:
-        cur.execute(f"SET preserve_insertion_order = {bool(previous)}")
+        tx.execute(f"SET preserve_insertion_order = {bool(previous)}")
 
 
 def generate(
@@ -373,8 +374,9 @@ def generate(
     pools = name_pools(seed)
     if {len(pools[k]) for k in ("first", "first_f", "first_m")} != {POOL_FIRST}:
         raise RuntimeError("Faker gave too few distinct first names for the demo pools")
-    with store.write() as cur, _bulk_settings(cur):
-        _refuse_filled(cur)
+    with store.write() as tx, _bulk_settings(tx):
+        tx.touch_all()
+        _refuse_filled(tx)
         variables = {
             "demo_seed": seed,
             "demo_today": today.isoformat(),
@@ -385,25 +387,17 @@ def generate(
             "demo_nstreet": len(pools["street"]),
         }
         for name, value in variables.items():
-            cur.execute(f"SET VARIABLE {name} = ?", [value])
-        _load_pools(cur, pools)
+            tx.execute(f"SET VARIABLE {name} = ?", [value])
+        _load_pools(tx, pools)
         for name in QUERIES:
             started = time.perf_counter()
-            cur.execute(load_query(name))
+            tx.execute(load_query(name))
             log.info("demo: %s took %.2f s", name, time.perf_counter() - started)
         for name in (*variables, "demo_noffer", "demo_today_d", "demo_pwidth"):
-            cur.execute(f"RESET VARIABLE {name}")
-        counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-        cur.execute("UPDATE store_info SET is_demo = true")
-        audit.record(
-            cur,
-            audit.Event(
-                actor="demo",
-                action="demo_generate",
-                entity="store",
-                new_value={"students": students, "seed": seed, "today": today, "rows": counts},
-            ),
-        )
+            tx.execute(f"RESET VARIABLE {name}")
+        counts = {t: tx.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
+        tx.execute("UPDATE store_info SET is_demo = true")
+        audit.record(tx, audit.DemoGenerated("demo", students, seed, today, counts))
     return counts
 
 

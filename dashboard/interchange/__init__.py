@@ -1009,23 +1009,17 @@ def _import(
     def write(cur, labels: dict[str, str]) -> dict[str, TableCount]:
         return {t: _write_table(cur, t, label) for t, label in labels.items()}
 
-    with store.write() as cur:
-        checked = _check(cur, files, lang, with_store=True, write=None if refused else write)
+    with store.write() as tx:
+        tx.touch_all()
+        # Staging and merging files is DuckDB work (read_csv, temp tables): the Tx's escape hatch.
+        checked = _check(tx.duckdb, files, lang, with_store=True, write=None if refused else write)
         if checked.total or refused:
             problems = [*refused, *checked.problems][:MAX_SHOWN]
             raise _refused(problems, checked.total + len(refused), lang)
         counts = checked.written
         audit.record_many(
-            cur,
-            [
-                audit.Event(
-                    actor=actor,
-                    action="import",
-                    entity=t,
-                    new_value={"file": c.file, "rows": c.rows, "new": c.new, "changed": c.changed},
-                )
-                for t, c in counts.items()
-            ],
+            tx,
+            [audit.Import(actor, t, c.file, c.rows, c.new, c.changed) for t, c in counts.items()],
         )
     return ImportResult(counts, lang)
 
@@ -1129,13 +1123,8 @@ def _write_exports(store: Store, out_dir: Path) -> dict[str, int]:
 
 
 def _audit_export(store: Store, actor: str, counts: dict[str, int], form: str) -> None:
-    with store.write(changes_data=False) as cur:
-        audit.record(
-            cur,
-            audit.Event(
-                actor=actor, action="export", entity="interchange", new_value=counts, detail=form
-            ),
-        )
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.Export(actor, counts, form))
 
 
 def export_all(store: Store, out_dir: Path | str, actor: str) -> list[Path]:

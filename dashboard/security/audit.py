@@ -4,6 +4,10 @@ Every write (who, when, what, old and new value) and every view of a student fil
 personal data is one row. This module only appends and searches: no code path updates or
 deletes an audit row. Rows are hash-chained, so an edit made outside the app (with the DuckDB
 CLI, say) is detected by `verify_chain`. Never store note texts or secrets in `detail`.
+
+Each kind of event is a small frozen dataclass below (ViewStudent, Export, RecordChange,
+SignIn, ...) that knows its action name and fills the row's columns; `record(tx, event)`
+appends it inside a write transaction.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import duckdb
+
+from dashboard.store.tx import Tx
 
 GENESIS = "0" * 64
 _FIELDS = (
@@ -30,16 +36,287 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Event:
-    actor: str
-    action: str  # view_student, export, inzage, write, sign_in, sign_in_failed, ...
+class Row(NamedTuple):
+    """The audit columns an event fills; `record` adds when, the actor and the hash chain."""
+
+    action: str
     entity: str | None = None
     entity_key: str | None = None
     student_id: str | None = None
     old_value: Any = None
     new_value: Any = None
     detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to keep in the trail: who did it, and (per kind of event) what. Each kind
+    is a subclass that knows its action name and fills its row with `row()`."""
+
+    actor: str
+
+    def row(self) -> Row:
+        raise NotImplementedError
+
+
+# -- personal data seen or handed out ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewStudent(Event):
+    student_id: str
+    action: ClassVar[str] = "view_student"
+
+    def row(self) -> Row:
+        return Row(self.action, "students", self.student_id, self.student_id)
+
+
+@dataclass(frozen=True)
+class Inzage(Event):
+    """The student's inzage file was made (an export of everything about them)."""
+
+    student_id: str
+    rows: dict[str, int]
+    action: ClassVar[str] = "export"
+
+    def row(self) -> Row:
+        return Row(
+            self.action,
+            "students",
+            self.student_id,
+            self.student_id,
+            new_value={"rows": self.rows},
+            detail="inzage",
+        )
+
+
+@dataclass(frozen=True)
+class Export(Event):
+    """Every table was exported as interchange files (`form`: csv or zip)."""
+
+    counts: dict[str, int]
+    form: str
+    action: ClassVar[str] = "export"
+
+    def row(self) -> Row:
+        return Row(self.action, "interchange", new_value=self.counts, detail=self.form)
+
+
+# -- data written -------------------------------------------------------------------------------
+
+# The writes to a student's file (dashboard/students/records.py), each its own action.
+RECORD_ACTIONS = frozenset(
+    {
+        "log_contact",
+        "record_agreement",
+        "change_agreement",
+        "end_agreement",
+        "hand_over_direction",
+        "assign_role",
+        "end_role",
+        "record_consent",
+        "change_status",
+        "end_placement_early",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RecordChange(Event):
+    """A row of a student's file was added or changed (`old`/`new` without free texts)."""
+
+    action: str  # one of RECORD_ACTIONS
+    entity: str
+    entity_key: str
+    student_id: str
+    old: Any
+    new: Any
+
+    def __post_init__(self) -> None:
+        if self.action not in RECORD_ACTIONS:
+            raise ValueError(f"not a record action: {self.action}")
+
+    def row(self) -> Row:
+        return Row(self.action, self.entity, self.entity_key, self.student_id, self.old, self.new)
+
+
+@dataclass(frozen=True)
+class Write(Event):
+    """A setting or an acknowledgement was written."""
+
+    entity: str
+    entity_key: str | None = None
+    student_id: str | None = None
+    old: Any = None
+    new: Any = None
+    action: ClassVar[str] = "write"
+
+    def row(self) -> Row:
+        return Row(self.action, self.entity, self.entity_key, self.student_id, self.old, self.new)
+
+
+@dataclass(frozen=True)
+class Correction(Event):
+    """The student's own row was corrected (`old`/`new` leave personal fields out)."""
+
+    student_id: str
+    fields: tuple[str, ...]  # every corrected field
+    old: dict[str, Any]
+    new: dict[str, Any]
+    action: ClassVar[str] = "correct"
+
+    def row(self) -> Row:
+        detail = "corrected: " + ", ".join(self.fields)
+        return Row(
+            self.action, "students", self.student_id, self.student_id, self.old, self.new, detail
+        )
+
+
+@dataclass(frozen=True)
+class Erasure(Event):
+    """A student was erased or anonymised after the retention period."""
+
+    action: str  # erase or anonymise
+    student_id: str
+    rows: dict[str, int]
+    retention_years: int
+
+    def __post_init__(self) -> None:
+        if self.action not in ("erase", "anonymise"):
+            raise ValueError(f"not an erasure: {self.action}")
+
+    def row(self) -> Row:
+        return Row(
+            self.action,
+            "students",
+            self.student_id,
+            self.student_id,
+            new_value={"rows": self.rows},
+            detail=f"{self.action} after retention of {self.retention_years} years",
+        )
+
+
+@dataclass(frozen=True)
+class Import(Event):
+    """One table of an import was written."""
+
+    table: str
+    file: str
+    rows: int
+    new: int
+    changed: int
+    action: ClassVar[str] = "import"
+
+    def row(self) -> Row:
+        counts = {"file": self.file, "rows": self.rows, "new": self.new, "changed": self.changed}
+        return Row(self.action, self.table, new_value=counts)
+
+
+@dataclass(frozen=True)
+class DemoGenerated(Event):
+    students: int
+    seed: int
+    today: dt.date
+    rows: dict[str, int]
+    action: ClassVar[str] = "demo_generate"
+
+    def row(self) -> Row:
+        facts = {"students": self.students, "seed": self.seed, "today": self.today}
+        return Row(self.action, "store", new_value={**facts, "rows": self.rows})
+
+
+# -- sign-in and accounts (the actor of a sign-in is the account itself) ------------------------
+
+
+@dataclass(frozen=True)
+class SignIn(Event):
+    method: str  # password, oidc
+    action: ClassVar[str] = "sign_in"
+
+    def row(self) -> Row:
+        return Row(self.action, "users", self.actor, detail=self.method)
+
+
+@dataclass(frozen=True)
+class SignInFailed(Event):
+    reason: str
+    action: ClassVar[str] = "sign_in_failed"
+
+    def row(self) -> Row:
+        return Row(self.action, "users", self.actor, detail=self.reason)
+
+
+@dataclass(frozen=True)
+class SignOut(Event):
+    expired: bool  # the session ran out rather than the user signing out
+    action: ClassVar[str] = "sign_out"
+
+    def row(self) -> Row:
+        detail = "session expired" if self.expired else "signed out"
+        return Row(self.action, "users", self.actor, detail=detail)
+
+
+@dataclass(frozen=True)
+class AccountAdded(Event):
+    username: str
+    new: dict[str, Any] | None = None  # the account (no password); None for a demo account
+    action: ClassVar[str] = "user_add"
+
+    def row(self) -> Row:
+        detail = "demo account" if self.new is None else None
+        return Row(self.action, "users", self.username, new_value=self.new, detail=detail)
+
+
+@dataclass(frozen=True)
+class DemoAccountRemoved(Event):
+    username: str
+    action: ClassVar[str] = "user_delete"
+
+    def row(self) -> Row:
+        return Row(self.action, "users", self.username, detail="demo account")
+
+
+@dataclass(frozen=True)
+class AccountDisabled(Event):
+    username: str
+    was_disabled: bool
+    action: ClassVar[str] = "user_disable"
+
+    def row(self) -> Row:
+        return Row(
+            self.action,
+            "users",
+            self.username,
+            None,
+            {"disabled": self.was_disabled},
+            {"disabled": True},
+        )
+
+
+@dataclass(frozen=True)
+class AccountEnabled(Event):
+    username: str
+    was_disabled: bool
+    action: ClassVar[str] = "user_enable"
+
+    def row(self) -> Row:
+        return Row(
+            self.action,
+            "users",
+            self.username,
+            None,
+            {"disabled": self.was_disabled},
+            {"disabled": False},
+        )
+
+
+@dataclass(frozen=True)
+class PasswordReset(Event):
+    username: str
+    action: ClassVar[str] = "user_reset"
+
+    def row(self) -> Row:
+        return Row(self.action, "users", self.username, detail="new password, lock lifted")
 
 
 def _json(value: Any) -> str | None:
@@ -53,41 +330,42 @@ def _row_hash(prev_hash: str, values: tuple) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def record(cur: duckdb.DuckDBPyConnection, event: Event) -> None:
+def record(tx: Tx, event: Event) -> None:
     """Append one event, inside the caller's write transaction (so it commits with the write).
 
     Callers hold the store's write lock (Store.write), which keeps the chain linear.
     """
-    record_many(cur, [event])
+    record_many(tx, [event])
 
 
-def record_many(cur: duckdb.DuckDBPyConnection, events: list[Event]) -> None:
+def record_many(tx: Tx, events: list[Event]) -> None:
     if not events:
         return
-    prev_hash = cur.execute("SELECT hash FROM audit_head").fetchone()[0]
+    prev_hash = tx.scalar("SELECT hash FROM audit_head")
     now = dt.datetime.now().replace(microsecond=0)
     rows = []
     for e in events:
+        r = e.row()
         values = (
             now,
             e.actor,
-            e.action,
-            e.entity,
-            e.entity_key,
-            e.student_id,
-            _json(e.old_value),
-            _json(e.new_value),
-            e.detail,
+            r.action,
+            r.entity,
+            r.entity_key,
+            r.student_id,
+            _json(r.old_value),
+            _json(r.new_value),
+            r.detail,
         )
         h = _row_hash(prev_hash, values)
         rows.append((*values, prev_hash, h))
         prev_hash = h
-    cur.executemany(
+    tx.executemany(
         f"INSERT INTO audit ({', '.join(_FIELDS)}, prev_hash, hash) "
         f"VALUES ({', '.join('?' * (len(_FIELDS) + 2))})",
         rows,
     )
-    cur.execute("UPDATE audit_head SET hash = ?", [prev_hash])
+    tx.execute("UPDATE audit_head SET hash = ?", [prev_hash])
 
 
 def search(

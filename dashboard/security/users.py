@@ -27,6 +27,7 @@ from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.security.access import KINDS, User
 from dashboard.store import Store
+from dashboard.store.tx import Tx
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024  # long passphrases are welcome; megabytes would only burn CPU
@@ -142,57 +143,54 @@ def authenticate(
     else:
         reason = None
     cfg = settings.current(store)
-    with store.write() as cur:
+    with store.write(audit_only=True) as tx:
         if reason is None:
-            reason = _sign_in(cur, account, password, now)
+            reason = _sign_in(tx, account, password, now)
         elif reason == "wrong password":
-            reason = _count_failure(cur, name, now, cfg)
+            reason = _count_failure(tx, name, now, cfg)
         if reason is None:
             return account.user
         # An unknown name is not recorded: people type their password there by mistake.
         actor = name if account is not None else "(unknown)"
-        audit.record(
-            cur,
-            audit.Event(actor, "sign_in_failed", "users", actor, detail=reason),
-        )
+        audit.record(tx, audit.SignInFailed(actor, reason))
     raise NotAllowed(SIGN_IN_FAILED)
 
 
-def _sign_in(cur, account: _Account, password: str, now: dt.datetime) -> str | None:
+def _sign_in(tx: Tx, account: _Account, password: str, now: dt.datetime) -> str | None:
     """Record a correct password; returns a failure reason if a lock began meanwhile."""
     username = account.user.username
-    locked = cur.execute(
+    locked = tx.one(
         "SELECT locked_until FROM users WHERE username = $u AND locked_until > $now",
         {"u": username, "now": now},
-    ).fetchone()
+    )
     if locked:
         return "locked"
-    cur.execute(
+    tx.execute(
         "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_failed_at = NULL, "
         "last_sign_in_at = $now WHERE username = $u",
         {"u": username, "now": now},
     )
     if _HASHER.check_needs_rehash(account.password_hash):
-        cur.execute(
+        tx.execute(
             "UPDATE users SET password_hash = $h WHERE username = $u",
             {"u": username, "h": hash_password(password)},
         )
-    audit.record(cur, audit.Event(username, "sign_in", "users", username, detail="password"))
+    audit.record(tx, audit.SignIn(username, "password"))
     return None
 
 
-def _count_failure(cur, username: str, now: dt.datetime, cfg: dict) -> str:
+def _count_failure(tx: Tx, username: str, now: dt.datetime, cfg: dict) -> str:
     window = dt.timedelta(minutes=cfg["lockout_minutes"])
-    attempts = cur.execute(
+    attempts = tx.scalar(
         "UPDATE users SET failed_attempts = CASE WHEN last_failed_at > $since "
         "THEN failed_attempts + 1 ELSE 1 END, last_failed_at = $now WHERE username = $u "
         "RETURNING failed_attempts",
         {"u": username, "now": now, "since": now - window},
-    ).fetchone()[0]
+    )
     if attempts < cfg["lockout_attempts"]:
         return f"wrong password ({attempts} in a row)"
     until = now + window
-    cur.execute(
+    tx.execute(
         "UPDATE users SET locked_until = $until WHERE username = $u",
         {"u": username, "until": until},
     )
@@ -201,22 +199,17 @@ def _count_failure(cur, username: str, now: dt.datetime, cfg: dict) -> str:
 
 def record_sign_in(store: Store, user: User, method: str = "oidc") -> None:
     """Audit a sign-in that did not pass `authenticate` (OpenID Connect via st.login)."""
-    with store.write() as cur:
-        cur.execute(
+    with store.write(audit_only=True) as tx:
+        tx.execute(
             "UPDATE users SET last_sign_in_at = $now WHERE username = $u",
             {"u": user.username, "now": _now()},
         )
-        audit.record(
-            cur, audit.Event(user.username, "sign_in", "users", user.username, detail=method)
-        )
+        audit.record(tx, audit.SignIn(user.username, method))
 
 
 def record_sign_out(store: Store, user: User, expired: bool = False) -> None:
-    detail = "session expired" if expired else "signed out"
-    with store.write() as cur:
-        audit.record(
-            cur, audit.Event(user.username, "sign_out", "users", user.username, detail=detail)
-        )
+    with store.write(audit_only=True) as tx:
+        audit.record(tx, audit.SignOut(user.username, expired))
 
 
 def session_expired(
@@ -310,16 +303,14 @@ def ensure_demo_accounts(
     }
     missing = [u for u in wanted if u not in existing]
     if missing:
-        with store.write() as cur:
+        with store.write(audit_only=True) as tx:
             for username in missing:
                 kind, person_id, _ = wanted[username]
                 password = demo_password(username)
                 _insert_user(
-                    cur, username, kind, person_id, locations[username], None, password, True
+                    tx, username, kind, person_id, locations[username], None, password, True
                 )
-                audit.record(
-                    cur, audit.Event("system", "user_add", "users", username, detail="demo account")
-                )
+                audit.record(tx, audit.AccountAdded("system", username))
     return [
         DemoAccount(
             username,
@@ -340,15 +331,9 @@ def _remove_demo_accounts(store: Store) -> None:
     with store.read() as cur:
         stale = cur.execute("SELECT username FROM users WHERE is_demo").fetchall()
     if stale:
-        with store.write() as cur:
-            cur.execute("DELETE FROM users WHERE is_demo")
-            audit.record_many(
-                cur,
-                [
-                    audit.Event("system", "user_delete", "users", u, detail="demo account")
-                    for (u,) in stale
-                ],
-            )
+        with store.write(audit_only=True) as tx:
+            tx.execute("DELETE FROM users WHERE is_demo")
+            audit.record_many(tx, [audit.DemoAccountRemoved("system", u) for (u,) in stale])
 
 
 # -- managing accounts (admins) --------------------------------------------------------------
@@ -362,8 +347,8 @@ def _password_problems(password: str | None) -> list[Problem]:
     return []
 
 
-def _insert_user(cur, username, kind, person_id, locations, email, password, is_demo=False):
-    cur.execute(
+def _insert_user(tx: Tx, username, kind, person_id, locations, email, password, is_demo=False):
+    tx.execute(
         "INSERT INTO users (username, person_id, kind, locations, email, password_hash, "
         "disabled, failed_attempts, created_at, is_demo) "
         "VALUES ($u, $p, $k, $l, $e, $h, false, 0, $now, $demo)",
@@ -410,19 +395,14 @@ def add_user(
     if email is not None and "@" not in email:
         problems.append(Problem("access.users.bad_email", {"email": email}))
     problems += _password_problems(password)
-    with store.write() as cur:
-        if cur.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchone():
+    with store.write(audit_only=True) as tx:
+        if tx.one("SELECT 1 FROM users WHERE username = $u", {"u": username}):
             problems.append(Problem("access.users.exists", {"username": username}))
-        if (
-            person_id
-            and not cur.execute(
-                "SELECT 1 FROM staff WHERE person_id = $p", {"p": person_id}
-            ).fetchone()
-        ):
+        if person_id and not tx.one("SELECT 1 FROM staff WHERE person_id = $p", {"p": person_id}):
             problems.append(Problem("access.users.unknown_person", {"person_id": person_id}))
         if problems:
             raise Invalid(problems)
-        _insert_user(cur, username, kind, person_id, locations, email, password)
+        _insert_user(tx, username, kind, person_id, locations, email, password)
         new = {
             "username": username,
             "kind": kind,
@@ -430,76 +410,56 @@ def add_user(
             "locations": list(locations),
             "email": email,
         }
-        audit.record(cur, audit.Event(actor.actor, "user_add", "users", username, new_value=new))
+        audit.record(tx, audit.AccountAdded(actor.actor, username, new))
     return load_user(store, username)
 
 
-def _require_account(cur, username: str) -> tuple[str, bool]:
-    row = cur.execute(
-        "SELECT kind, disabled FROM users WHERE username = $u", {"u": username}
-    ).fetchone()
+def _require_account(tx: Tx, username: str) -> tuple[str, bool]:
+    row = tx.one("SELECT kind, disabled FROM users WHERE username = $u", {"u": username})
     if row is None:
         raise NotFound(username)
-    return row
+    return row["kind"], row["disabled"]
 
 
 def disable_user(store: Store, actor: User, username: str) -> None:
     """Disable an account: it cannot sign in and its open sessions end at the next rerun."""
     access.ensure(actor, "manage_users")
-    with store.write() as cur:
-        kind, disabled = _require_account(cur, username)
+    with store.write(audit_only=True) as tx:
+        kind, disabled = _require_account(tx, username)
         if username == actor.username:
             raise Invalid([Problem("access.users.not_yourself")])
-        other_admins = cur.execute(
+        other_admins = tx.scalar(
             "SELECT count(*) FROM users WHERE kind = 'admin' AND NOT disabled AND username <> $u",
             {"u": username},
-        ).fetchone()[0]
+        )
         if kind == "admin" and not other_admins:
             raise Invalid([Problem("access.users.last_admin")])
-        _set_disabled(cur, actor, username, disabled, True)
+        tx.execute("UPDATE users SET disabled = true WHERE username = $u", {"u": username})
+        audit.record(tx, audit.AccountDisabled(actor.actor, username, disabled))
 
 
 def enable_user(store: Store, actor: User, username: str) -> None:
     access.ensure(actor, "manage_users")
-    with store.write() as cur:
-        _, disabled = _require_account(cur, username)
-        _set_disabled(cur, actor, username, disabled, False)
-
-
-def _set_disabled(cur, actor: User, username: str, old: bool, new: bool) -> None:
-    cur.execute("UPDATE users SET disabled = $d WHERE username = $u", {"u": username, "d": new})
-    audit.record(
-        cur,
-        audit.Event(
-            actor.actor,
-            "user_disable" if new else "user_enable",
-            "users",
-            username,
-            old_value={"disabled": old},
-            new_value={"disabled": new},
-        ),
-    )
+    with store.write(audit_only=True) as tx:
+        _, disabled = _require_account(tx, username)
+        tx.execute("UPDATE users SET disabled = false WHERE username = $u", {"u": username})
+        audit.record(tx, audit.AccountEnabled(actor.actor, username, disabled))
 
 
 def reset_password(store: Store, actor: User, username: str, password: str) -> None:
     """Set a new password and lift any lock."""
     access.ensure(actor, "manage_users")
     problems = _password_problems(password)
-    with store.write() as cur:
-        _require_account(cur, username)
+    with store.write(audit_only=True) as tx:
+        _require_account(tx, username)
         if problems:
             raise Invalid(problems)
-        cur.execute(
+        tx.execute(
             "UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL, "
             "last_failed_at = NULL WHERE username = $u",
             {"u": username, "h": hash_password(password)},
         )
-        audit.record(
-            cur,
-            audit.Event(
-                actor.actor, "user_reset", "users", username, detail="new password, lock lifted"
-            ),
-        )
+        audit.record(tx, audit.PasswordReset(actor.actor, username))
 
 
 def list_users(store: Store, actor: User, now: dt.datetime | None = None) -> list[dict]:

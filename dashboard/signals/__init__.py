@@ -205,22 +205,22 @@ def acknowledge(
         "acknowledged_by": user.username,
         "acknowledged_at": dt.datetime.now(),
     }
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        cur.execute(
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        tx.touch([student_id])
+        tx.execute(
             f"INSERT INTO acknowledgements ({', '.join(row)}) "
             f"VALUES ({', '.join('$' + k for k in row)})",
             row,
         )
         audit.record(
-            cur,
-            audit.Event(
-                actor=user.actor,
-                action="write",
-                entity="acknowledgements",
-                entity_key=f"{code}/{student_id}/{row['placement_id']}/{since.isoformat()}",
+            tx,
+            audit.Write(
+                user.actor,
+                "acknowledgements",
+                f"{code}/{student_id}/{row['placement_id']}/{since.isoformat()}",
                 student_id=student_id,
-                new_value=row,
+                new=row,
             ),
         )
 

@@ -4,11 +4,13 @@ brought up to date after writes.
 `signals.evaluate` is one large query: about 0.1 s of fixed cost even for a single student,
 and seconds for a whole sector store; the plan of coming moments reads every contact. Pages
 ask for the same day over and over, so such a result is computed once per day for every
-student and then kept current from the audit trail. Every write to a student's data is
-audited with that student's id, and these results for a student depend only on that
+student and then kept current from the store's change feed (Store.changes_since): every data
+write declares the students it changed, and these results for a student depend only on that
 student's rows (and the settings), so after such a write only those students are computed
-again. Views, exports and account events change nothing here. Anything else (settings, an
-import, erase/anonymise, the demo, a write that left no audit event) drops the store's cache.
+again. Audit-only writes (views, exports, sign-ins, accounts) do not reach the feed. A write
+that may have changed anything (settings, an import, erase/anonymise, the demo, a write that
+declared nothing), or a cache further behind than the feed keeps, drops the store's cache.
+The feed lives in the database, so writes by another process are followed too.
 The texts of `signals.describe` are kept per student and language the same way.
 
 Callers restrict `student_ids` to what the user may see, as with signals.evaluate.
@@ -32,11 +34,6 @@ from dashboard.store import Store
 _log = logging.getLogger(__name__)
 
 DAYS_KEPT = 3  # evaluation days kept per store (today, and a day or two looked at)
-# Audit events that change nothing kept here: views and exports of data, sign-ins, accounts.
-NO_CHANGE_ACTIONS = frozenset({"view_student", "export", "inzage"})
-NO_CHANGE_ENTITIES = frozenset({"users"})
-# Student events that reach beyond the student's own rows (anonymise renames the student).
-STORE_WIDE_ACTIONS = frozenset({"erase", "anonymise"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,6 @@ class _Day:
 class _StoreCache:
     lock: threading.Lock = field(default_factory=threading.Lock)
     version: int = -1  # store.version the days are current with
-    mark: int = 0  # the highest audit id the days account for
     days: OrderedDict[dt.date, _Day] = field(default_factory=OrderedDict)
     latest: dt.date | None = None  # the day asked for last (kept when the days are dropped)
 
@@ -189,8 +185,6 @@ def describe(store: Store, found: pd.DataFrame, lang: str, as_of: dt.date) -> pd
 def _day(store: Store, cache: _StoreCache, as_of: dt.date) -> _Day:
     """The day's entry, brought up to date with the writes since the last call (lock held)."""
     _catch_up(store, cache)
-    if not cache.days:
-        cache.version, cache.mark = store.version, _audit_mark(store)
     day = cache.days.setdefault(as_of, _Day())
     cache.latest = as_of
     cache.days.move_to_end(as_of)
@@ -200,32 +194,16 @@ def _day(store: Store, cache: _StoreCache, as_of: dt.date) -> _Day:
 
 
 def _catch_up(store: Store, cache: _StoreCache) -> None:
-    version = store.version  # read first: a write after this is seen by the next call
-    if version == cache.version:
+    """Follow the writes made since the days were computed (by this process or another)."""
+    changes = store.changes_since(cache.version)
+    if changes.version == cache.version:
         return
-    if not cache.days or store.unaudited_version > cache.version:
+    if changes.student_ids is None or not cache.days:
         cache.days.clear()
-        cache.version = version
-        return
-    with store.read() as cur:
-        events = cur.execute(
-            "SELECT id, action, entity, student_id FROM audit WHERE id > $mark ORDER BY id",
-            {"mark": cache.mark},
-        ).fetchall()
-    touched: set[str] = set()
-    for _, action, entity, student_id in events:
-        if action in NO_CHANGE_ACTIONS or entity in NO_CHANGE_ENTITIES:
-            continue
-        if student_id is None or action in STORE_WIDE_ACTIONS:
-            cache.days.clear()
-            cache.version = version
-            return
-        touched.add(student_id)
-    if touched:
+    elif changes.student_ids:
         for as_of, day in cache.days.items():
-            _refresh(store, day, as_of, sorted(touched))
-    cache.version = version
-    cache.mark = max([cache.mark, *(e[0] for e in events)])
+            _refresh(store, day, as_of, sorted(changes.student_ids))
+    cache.version = changes.version
 
 
 def _refresh(store: Store, day: _Day, as_of: dt.date, student_ids: list[str]) -> None:
@@ -242,8 +220,3 @@ def _refresh(store: Store, day: _Day, as_of: dt.date, student_ids: list[str]) ->
     for texts in day.texts.values():
         for sid in student_ids:
             texts.pop(sid, None)
-
-
-def _audit_mark(store: Store) -> int:
-    with store.read() as cur:
-        return cur.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]

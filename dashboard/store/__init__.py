@@ -4,9 +4,11 @@ Streamlit serves every browser session from one process, each in its own thread.
 allows one read-write process; inside it we keep one connection and hand out a fresh
 `cursor()` per read or write (cursors are not shared between threads). Writes run under one
 process-wide lock, each as a single transaction, which avoids DuckDB's write-write conflicts
-between cursors. Every committed write bumps `version`, the key that page caches use; a write
-that left no audit event also sets `unaudited_version` (dashboard.day_cache then cannot
-tell which students it changed).
+between cursors. Services write through a `Tx` (dashboard/store/tx.py) and declare which
+students they changed; every committed data write bumps `version`, a counter kept in the
+database with those students (dashboard/store/changes.py), so page caches and the day cache
+follow writes made by any process. Reads get a plain DuckDB cursor from `read()`: DuckDB is
+the query engine of the reads, whichever backend holds the data.
 
 DuckDB's memory use is capped (REGIEBORD_MEMORY_LIMIT, default 3GB; it spills to a temp
 directory beyond that) so a large import or evaluation stays within a small server's memory;
@@ -26,9 +28,10 @@ import duckdb
 
 from dashboard import i18n
 from dashboard.errors import StoreLocked
+from dashboard.store import changes
+from dashboard.store.tx import Tx
 
 DEFAULT_DB = Path("data/regiebord.duckdb")
-DUCKDB_VERSION = "1.5.5"
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
@@ -58,22 +61,6 @@ def load_query(name: str) -> str:
     return resources.files("dashboard.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
-def extension_path(name: str) -> Path:
-    """Path of a DuckDB extension shipped by the `duckdb-extension-<name>` package.
-
-    The machines cannot reach DuckDB's extension server, so extensions are loaded by path
-    from the PyPI package (signature checks stay on).
-    """
-    module = __import__(f"duckdb_extension_{name}")
-    base = Path(module.__file__).parent
-    return base / "extensions" / f"v{DUCKDB_VERSION}" / f"{name}.duckdb_extension"
-
-
-def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    path = extension_path(name)
-    con.execute(f"LOAD '{path.as_posix()}'")
-
-
 class Store:
     """One DuckDB file. Create with `open_store`; share one instance per process."""
 
@@ -81,8 +68,6 @@ class Store:
         self.path = Path(path)
         self._con = con
         self._write_lock = threading.RLock()
-        self.version = 0
-        self.unaudited_version = 0  # the last version whose write recorded no audit event
         self._listeners: list[Callable[[], None]] = []
 
     # -- reads ---------------------------------------------------------------
@@ -97,41 +82,57 @@ class Store:
 
     # -- writes --------------------------------------------------------------
     @contextmanager
-    def write(self, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside one transaction under the process-wide write lock.
+    def write(self, *, audit_only: bool = False) -> Iterator[Tx]:
+        """A `Tx` inside one transaction under the process-wide write lock.
 
         Commits when the block ends normally, rolls back on any exception (which is
-        re-raised), so a failed write leaves the store as it was. A write that only appends
-        to the audit trail (a view or an export) passes changes_data=False: it leaves
-        `version` alone, so the pages' cached reads stay valid.
+        re-raised), so a failed write leaves the store as it was.
+
+        A data write bumps `version` once, in its own transaction, and records the students
+        it declared with `tx.touch(ids)`, or everything after `tx.touch_all()`. A data write
+        that declared nothing counts as touching everything: forgetting to declare then costs
+        the caches a recomputation, never a stale answer. A write that changes nothing caches
+        depend on (a view, an export, a sign-in, an account change: the audit trail and the
+        sign-in bookkeeping) passes audit_only=True: it leaves `version` alone, so the pages'
+        cached reads stay valid, and may not touch anything.
         """
         with self._write_lock:
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
-                    mark = _audit_mark(cur)
-                    yield cur
-                    audited = _audit_mark(cur) != mark
+                    tx = Tx(cur, audit_only=audit_only)
+                    yield tx
+                    if not audit_only:
+                        changes.record(cur, tx.touched())
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
-                if changes_data:
-                    self.version += 1
-                    if not audited:
-                        self.unaudited_version = self.version
             finally:
                 cur.close()
-        if changes_data:
+        if not audit_only:
             for listener in self._listeners:
                 listener()
 
     def on_change(self, listener: Callable[[], None]) -> None:
-        """Call `listener()` after every committed write that changes data (not after a
+        """Call `listener()` after every committed data write of this process (not after a
         rollback, nor after an audit-only write), in the writing thread: it should only
         start work elsewhere."""
         self._listeners.append(listener)
+
+    # -- the change feed -------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """The store's change counter: every committed data write, by any process, bumps it
+        (a one-row read). Page caches key on it."""
+        with self.read() as cur:
+            return changes.current(cur)
+
+    def changes_since(self, version: int) -> changes.Changes:
+        """Which students were changed after `version` (see dashboard/store/changes.py)."""
+        with self.read() as cur:
+            return changes.since(cur, version)
 
     def checkpoint(self) -> None:
         with self._write_lock, self.read() as cur:
@@ -151,13 +152,9 @@ class Store:
         return bool(row and row[0])
 
     def set_demo(self, is_demo: bool) -> None:
-        with self.write() as cur:
-            cur.execute("UPDATE store_info SET is_demo = ?", [is_demo])
-
-
-def _audit_mark(cur) -> int:
-    """The highest audit id (about a millisecond, also with millions of audit rows)."""
-    return cur.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
+        with self.write() as tx:
+            tx.execute("UPDATE store_info SET is_demo = ?", [is_demo])
+            tx.touch_all()
 
 
 def _config() -> dict[str, str | int]:

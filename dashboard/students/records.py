@@ -23,6 +23,7 @@ from dashboard.errors import Invalid, NotFound
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import Tx
 from dashboard.students.student_file import own_placement_ids
 from validation import forms
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
@@ -46,59 +47,51 @@ class StopNotice:
 # -- shared steps ----------------------------------------------------------------------------
 
 
-def _rows(cur, sql: str, params: dict) -> list[dict]:
-    rel = cur.execute(sql, params)
-    names = [d[0] for d in rel.description]
-    return [dict(zip(names, row)) for row in rel.fetchall()]
-
-
 def _check(problems: list[forms.Problem]) -> None:
     if problems:
         raise Invalid(problems)
 
 
-def _context(cur, user: User, student_id: str, today: dt.date, named: Iterable[str | None] = ()):
-    student = _rows(
-        cur,
+def _context(tx: Tx, user: User, student_id: str, today: dt.date, named: Iterable[str | None] = ()):
+    student = tx.rows(
         "SELECT enrolment_date, status, status_date FROM students WHERE student_id = $sid",
         {"sid": student_id},
     )[0]
-    roles = cur.execute(
+    roles = tx.rows(
         "SELECT person_id, role, start_date, end_date FROM roles WHERE student_id = $sid",
         {"sid": student_id},
-    ).fetchall()
-    placements = _rows(
-        cur,
+    )
+    placements = tx.rows(
         "SELECT placement_id, start_date, end_date, ended_early_on, supervisor_id "
         "FROM placements WHERE student_id = $sid",
         {"sid": student_id},
     )
     own = own_placement_ids(placements, user)
     wanted = sorted({p for p in named if p})
-    known = cur.execute(
+    known = tx.column(
         "SELECT person_id FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": wanted}
-    ).fetchall()
+    )
     return forms.FormContext(
         today=today,
         enrolment_date=student["enrolment_date"],
         status=student["status"],
         status_date=student["status_date"],
-        known_people=frozenset(r[0] for r in known),
-        roles=tuple(forms.RoleSpan(*r) for r in roles),
+        known_people=frozenset(known),
+        roles=tuple(forms.RoleSpan(**r) for r in roles),
         placements={
             p["placement_id"]: forms.PlacementSpan(**p)
             for p in placements
             if own is None or p["placement_id"] in own
         },
-        visibilities=access.visibilities(cur, user, student_id, today),
+        visibilities=access.visibilities(tx.duckdb, user, student_id, today),
     )
 
 
-def _new_id(cur, table: str, column: str, prefix: str) -> str:
+def _new_id(tx: Tx, table: str, column: str, prefix: str) -> str:
     """A fresh id like `C-1a2b3c4d5e6f`, never one already stored (school ids included)."""
     while True:
         candidate = f"{prefix}-{uuid.uuid4().hex[:12]}"
-        if not cur.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", [candidate]).fetchone():
+        if tx.one(f"SELECT 1 FROM {table} WHERE {column} = ?", [candidate]) is None:
             return candidate
 
 
@@ -109,18 +102,15 @@ def _public(row: dict | None) -> dict | None:
     return {k: (bool(v) if k in TEXT_FIELDS else v) for k, v in row.items()}
 
 
-def _audit(cur, user: User, action: str, entity: str, key: str, student_id: str, old, new) -> None:
+def _audit(
+    tx: Tx, user: User, action: str, entity: str, key: str, student_id: str, old, new
+) -> None:
+    """Note a change to the student's file: the student is touched (caches compute them again)
+    and the change goes into the audit trail. Every write here passes through this."""
+    tx.touch([student_id])
     audit.record(
-        cur,
-        audit.Event(
-            actor=user.actor,
-            action=action,
-            entity=entity,
-            entity_key=key,
-            student_id=student_id,
-            old_value=_public(old),
-            new_value=_public(new),
-        ),
+        tx,
+        audit.RecordChange(user.actor, action, entity, key, student_id, _public(old), _public(new)),
     )
 
 
@@ -133,18 +123,18 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
 
 
-def _insert(cur, table: str, row: dict) -> None:
-    cur.execute(
+def _insert(tx: Tx, table: str, row: dict) -> None:
+    tx.execute(
         f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('$' + k for k in row)})", row
     )
 
 
-def _agreement(cur, user: User, agreement_id: str, today: dt.date) -> dict:
+def _agreement(tx: Tx, user: User, agreement_id: str, today: dt.date) -> dict:
     """The stored agreement, when its student is visible to `user`; NotFound otherwise."""
-    rows = _rows(cur, "SELECT * FROM agreements WHERE agreement_id = $id", {"id": agreement_id})
+    rows = tx.rows("SELECT * FROM agreements WHERE agreement_id = $id", {"id": agreement_id})
     if not rows:
         raise NotFound(agreement_id)
-    access.require_student(cur, user, rows[0]["student_id"], today)
+    access.require_student(tx.duckdb, user, rows[0]["student_id"], today)
     return rows[0]
 
 
@@ -164,12 +154,12 @@ def log_contact(
         reason=form.reason or None,
         summary=_text(form.summary) or "",
     )
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        ctx = _context(cur, user, student_id, today, form.participants)
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        ctx = _context(tx, user, student_id, today, form.participants)
         _check(forms.validate_contact(form, ctx))
         row = {
-            "contact_id": _new_id(cur, "contacts", "contact_id", "C"),
+            "contact_id": _new_id(tx, "contacts", "contact_id", "C"),
             "student_id": student_id,
             "placement_id": form.placement_id,
             "date": form.date,
@@ -182,8 +172,8 @@ def log_contact(
             "summary": _text(form.summary),
             "visibility": form.visibility,
         }
-        _insert(cur, "contacts", row)
-        _audit(cur, user, "log_contact", "contacts", row["contact_id"], student_id, None, row)
+        _insert(tx, "contacts", row)
+        _audit(tx, user, "log_contact", "contacts", row["contact_id"], student_id, None, row)
     return row["contact_id"]
 
 
@@ -212,19 +202,19 @@ def record_agreement(
 ) -> str:
     """Record a new agreement (afspraak); returns its agreement_id."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        ctx = _context(cur, user, student_id, today, [form.holder_id, *form.counterpart_ids])
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        ctx = _context(tx, user, student_id, today, [form.holder_id, *form.counterpart_ids])
         _check(forms.validate_agreement(form, ctx))
-        row = _agreement_row(_new_id(cur, "agreements", "agreement_id", "A"), student_id, form)
-        _insert(cur, "agreements", row)
+        row = _agreement_row(_new_id(tx, "agreements", "agreement_id", "A"), student_id, form)
+        _insert(tx, "agreements", row)
         _audit(
-            cur, user, "record_agreement", "agreements", row["agreement_id"], student_id, None, row
+            tx, user, "record_agreement", "agreements", row["agreement_id"], student_id, None, row
         )
     return row["agreement_id"]
 
 
-def _new_version(cur, user: User, old: dict, form: AgreementForm, action: str) -> str:
+def _new_version(tx: Tx, user: User, old: dict, form: AgreementForm, action: str) -> str:
     """Replace `old` by `form` from form.agreed_on; returns the id of the version in force.
 
     The old version ends the day before and stays listed. A change on the old version's own
@@ -235,19 +225,19 @@ def _new_version(cur, user: User, old: dict, form: AgreementForm, action: str) -
     if form.agreed_on == old["agreed_on"]:
         row = _agreement_row(old["agreement_id"], sid, form)
         sets = ", ".join(f"{k} = ${k}" for k in row if k != "agreement_id")
-        cur.execute(f"UPDATE agreements SET {sets} WHERE agreement_id = $agreement_id", row)
-        _audit(cur, user, action, "agreements", old["agreement_id"], sid, old, row)
+        tx.execute(f"UPDATE agreements SET {sets} WHERE agreement_id = $agreement_id", row)
+        _audit(tx, user, action, "agreements", old["agreement_id"], sid, old, row)
         return old["agreement_id"]
     ended_on = form.agreed_on - dt.timedelta(days=1)
-    cur.execute(
+    tx.execute(
         "UPDATE agreements SET ended_on = $ended WHERE agreement_id = $id",
         {"ended": ended_on, "id": old["agreement_id"]},
     )
-    row = _agreement_row(_new_id(cur, "agreements", "agreement_id", "A"), sid, form)
-    _insert(cur, "agreements", row)
+    row = _agreement_row(_new_id(tx, "agreements", "agreement_id", "A"), sid, form)
+    _insert(tx, "agreements", row)
     replaced = {**old, "ended_on": ended_on, "replaced_by": row["agreement_id"]}
-    _audit(cur, user, action, "agreements", old["agreement_id"], sid, old, replaced)
-    _audit(cur, user, "record_agreement", "agreements", row["agreement_id"], sid, None, row)
+    _audit(tx, user, action, "agreements", old["agreement_id"], sid, old, replaced)
+    _audit(tx, user, "record_agreement", "agreements", row["agreement_id"], sid, None, row)
     return row["agreement_id"]
 
 
@@ -258,17 +248,17 @@ def change_agreement(
     new one starts (on the old version's first day: a correction in place). The topic stays
     the old one's. Returns the id of the version in force."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        old = _agreement(cur, user, agreement_id, today)
+    with store.write() as tx:
+        old = _agreement(tx, user, agreement_id, today)
         form = replace(form, topic=old["topic"])
-        ctx = _context(cur, user, old["student_id"], today, [form.holder_id, *form.counterpart_ids])
+        ctx = _context(tx, user, old["student_id"], today, [form.holder_id, *form.counterpart_ids])
         problems = forms.validate_change_on(
             "agreed_on", form.agreed_on, old["agreed_on"], old["ended_on"]
         )
         _check(
             problems + [p for p in forms.validate_agreement(form, ctx) if p.field != "agreed_on"]
         )
-        return _new_version(cur, user, old, form, "change_agreement")
+        return _new_version(tx, user, old, form, "change_agreement")
 
 
 def end_agreement(
@@ -276,15 +266,15 @@ def end_agreement(
 ) -> None:
     """End an agreement on `ended_on` (it stays listed as ended)."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        old = _agreement(cur, user, agreement_id, today)
+    with store.write() as tx:
+        old = _agreement(tx, user, agreement_id, today)
         _check(forms.validate_change_on("ended_on", ended_on, old["agreed_on"], old["ended_on"]))
-        cur.execute(
+        tx.execute(
             "UPDATE agreements SET ended_on = $ended WHERE agreement_id = $id",
             {"ended": ended_on, "id": agreement_id},
         )
         _audit(
-            cur,
+            tx,
             user,
             "end_agreement",
             "agreements",
@@ -295,10 +285,9 @@ def end_agreement(
         )
 
 
-def current_direction(cur, student_id: str, day: dt.date) -> dict | None:
+def current_direction(tx: Tx, student_id: str, day: dt.date) -> dict | None:
     """The direction agreement active on `day`: the student-wide one first, else the newest."""
-    rows = _rows(
-        cur,
+    rows = tx.rows(
         "SELECT * FROM agreements WHERE student_id = $sid AND topic = 'direction' "
         "AND agreed_on <= $day AND (ended_on IS NULL OR ended_on >= $day) "
         "ORDER BY placement_id IS NOT NULL, agreed_on DESC, agreement_id LIMIT 1",
@@ -327,12 +316,12 @@ def hand_over_direction(
     records the first.
     """
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        old = current_direction(cur, student_id, on) if on else None
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        old = current_direction(tx, student_id, on) if on else None
         counterparts = list(old["counterpart_ids"] or []) if old else []
         named = [new_holder_id, *counterparts, old["holder_id"] if old else None]
-        ctx = _context(cur, user, student_id, today, named)
+        ctx = _context(tx, user, student_id, today, named)
         if old and on and ctx.is_guide_on(old["holder_id"], on):
             counterparts.append(old["holder_id"])
         form = AgreementForm(
@@ -352,11 +341,11 @@ def hand_over_direction(
                 problems.append(forms.Problem("holder_id", new_holder_id, "same_holder"))
         _check(problems)
         if old:
-            return _new_version(cur, user, old, form, "hand_over_direction")
-        row = _agreement_row(_new_id(cur, "agreements", "agreement_id", "A"), student_id, form)
-        _insert(cur, "agreements", row)
+            return _new_version(tx, user, old, form, "hand_over_direction")
+        row = _agreement_row(_new_id(tx, "agreements", "agreement_id", "A"), student_id, form)
+        _insert(tx, "agreements", row)
         _audit(
-            cur,
+            tx,
             user,
             "hand_over_direction",
             "agreements",
@@ -374,9 +363,9 @@ def hand_over_direction(
 def assign_role(store: Store, user: User, student_id: str, form: RoleForm, today: dt.date) -> None:
     """Give a person a role for the student from form.start_date."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        ctx = _context(cur, user, student_id, today, [form.person_id])
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        ctx = _context(tx, user, student_id, today, [form.person_id])
         _check(forms.validate_role(form, ctx))
         row = {
             "student_id": student_id,
@@ -386,9 +375,9 @@ def assign_role(store: Store, user: User, student_id: str, form: RoleForm, today
             "end_date": None,
             "note": _text(form.note),
         }
-        _insert(cur, "roles", row)
+        _insert(tx, "roles", row)
         key = f"{form.person_id}/{form.role}/{form.start_date}"
-        _audit(cur, user, "assign_role", "roles", key, student_id, None, row)
+        _audit(tx, user, "assign_role", "roles", key, student_id, None, row)
 
 
 def end_role(
@@ -403,19 +392,19 @@ def end_role(
 ) -> None:
     """End a role on `end_date`; the row stays (with its end date) as history."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
         key = {"sid": student_id, "pid": person_id, "role": role, "start": start_date}
         where = "student_id = $sid AND person_id = $pid AND role = $role AND start_date = $start"
-        rows = _rows(cur, f"SELECT * FROM roles WHERE {where}", key)
+        rows = tx.rows(f"SELECT * FROM roles WHERE {where}", key)
         if not rows:
             raise NotFound(f"{person_id}/{role}/{start_date}")
         old = rows[0]
         span = forms.RoleSpan(person_id, role, start_date, old["end_date"])
         _check(forms.validate_role_end(span, end_date))
-        cur.execute(f"UPDATE roles SET end_date = $end WHERE {where}", {**key, "end": end_date})
+        tx.execute(f"UPDATE roles SET end_date = $end WHERE {where}", {**key, "end": end_date})
         _audit(
-            cur,
+            tx,
             user,
             "end_role",
             "roles",
@@ -435,9 +424,9 @@ def record_consent(
     """Record the student's decision for one audience. Earlier decisions stay; a second
     decision on the same day replaces that day's record (the old one stays in the audit)."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        ctx = _context(cur, user, student_id, today, [form.recorded_by])
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        ctx = _context(tx, user, student_id, today, [form.recorded_by])
         _check(forms.validate_consent(form, ctx))
         row = {
             "student_id": student_id,
@@ -449,12 +438,12 @@ def record_consent(
         }
         where = "student_id = $student_id AND audience = $audience AND decided_on = $decided_on"
         keys = {k: row[k] for k in ("student_id", "audience", "decided_on")}
-        old = _rows(cur, f"SELECT * FROM consents WHERE {where}", keys)
-        cur.execute(f"DELETE FROM consents WHERE {where}", keys)
-        _insert(cur, "consents", row)
+        old = tx.rows(f"SELECT * FROM consents WHERE {where}", keys)
+        tx.execute(f"DELETE FROM consents WHERE {where}", keys)
+        _insert(tx, "consents", row)
         key = f"{form.audience}/{form.decided_on}"
         _audit(
-            cur, user, "record_consent", "consents", key, student_id, old[0] if old else None, row
+            tx, user, "record_consent", "consents", key, student_id, old[0] if old else None, row
         )
 
 
@@ -462,15 +451,15 @@ def record_consent(
 
 
 def _stop_notice(
-    cur, user: User, student_id: str, on: dt.date, placements: list[dict]
+    tx: Tx, user: User, student_id: str, on: dt.date, placements: list[dict]
 ) -> StopNotice:
     supervisors = _unique(p["supervisor_id"] for p in placements)
-    active = cur.execute(
+    active = tx.column(
         "SELECT DISTINCT person_id FROM roles WHERE student_id = $sid AND start_date <= $on "
         "AND (end_date IS NULL OR end_date >= $on) ORDER BY person_id",
         {"sid": student_id, "on": on},
-    ).fetchall()
-    others = [r[0] for r in active if r[0] not in supervisors and r[0] != user.person_id]
+    )
+    others = [p for p in active if p not in supervisors and p != user.person_id]
     return StopNotice(
         student_id=student_id,
         on=on,
@@ -489,12 +478,11 @@ def change_status(
     access.ensure(user, "write_student")
     if form.status == "active":
         form = replace(form, status_date=None)
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        ctx = _context(cur, user, student_id, today)
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        ctx = _context(tx, user, student_id, today)
         _check(forms.validate_status(form, ctx))
-        old = _rows(
-            cur,
+        old = tx.rows(
             "SELECT status, status_date, status_reason FROM students WHERE student_id = $sid",
             {"sid": student_id},
         )[0]
@@ -503,22 +491,21 @@ def change_status(
             "status_date": form.status_date,
             "status_reason": _text(form.status_reason),
         }
-        cur.execute(
+        tx.execute(
             "UPDATE students SET status = $status, status_date = $status_date, "
             "status_reason = $status_reason WHERE student_id = $sid",
             {**new, "sid": student_id},
         )
-        _audit(cur, user, "change_status", "students", student_id, student_id, old, new)
+        _audit(tx, user, "change_status", "students", student_id, student_id, old, new)
         if form.status not in STOP_STATUSES:
             return None
-        placements = _rows(
-            cur,
+        placements = tx.rows(
             "SELECT placement_id, supervisor_id FROM placements WHERE student_id = $sid "
             "AND start_date <= $on AND coalesce(ended_early_on, end_date) >= $on "
             "ORDER BY start_date",
             {"sid": student_id, "on": form.status_date},
         )
-        return _stop_notice(cur, user, student_id, form.status_date, placements)
+        return _stop_notice(tx, user, student_id, form.status_date, placements)
 
 
 def end_placement_early(
@@ -531,19 +518,17 @@ def end_placement_early(
 ) -> StopNotice:
     """Record that a placement stopped before its end date; says who must be informed."""
     access.ensure(user, "write_student")
-    with store.write() as cur:
-        access.require_student(cur, user, student_id, today)
-        ctx = _context(cur, user, student_id, today)
+    with store.write() as tx:
+        access.require_student(tx.duckdb, user, student_id, today)
+        ctx = _context(tx, user, student_id, today)
         _check(forms.validate_early_end(placement_id, ended_early_on, ctx))
-        old = _rows(cur, "SELECT * FROM placements WHERE placement_id = $id", {"id": placement_id})[
-            0
-        ]
-        cur.execute(
+        old = tx.rows("SELECT * FROM placements WHERE placement_id = $id", {"id": placement_id})[0]
+        tx.execute(
             "UPDATE placements SET ended_early_on = $on WHERE placement_id = $id",
             {"on": ended_early_on, "id": placement_id},
         )
         _audit(
-            cur,
+            tx,
             user,
             "end_placement_early",
             "placements",
@@ -552,4 +537,4 @@ def end_placement_early(
             old,
             {**old, "ended_early_on": ended_early_on},
         )
-        return _stop_notice(cur, user, student_id, ended_early_on, [old])
+        return _stop_notice(tx, user, student_id, ended_early_on, [old])

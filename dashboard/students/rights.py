@@ -3,8 +3,10 @@
 Only admins exercise these, for a student who asks (or, for erasure, once the retention
 period has passed). "About the student" means every row of every table with a `student_id`
 column, found in the schema, so tables added later are covered; new tables that hold student
-data must therefore carry that column. The audit trail is the one exception: it is
-append-only, keeps the student's id (a number, no name) and never holds personal values.
+data must therefore carry that column. The audit trail is the exception: it is
+append-only, keeps the student's id (a number, no name) and never holds personal values; so
+is the store's change feed (`changes`: which student ids recent writes touched, pruned as it
+grows).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import Tx
 
 MODES = ("erase", "anonymise")
 # Values of these fields never go into the audit trail, which outlives an erasure.
@@ -72,28 +75,29 @@ _OWN_IDS = (
 )
 
 
-def _student_tables(cur) -> list[str]:
-    """Every base table with a student_id column, bar the audit trail; interchange ones first."""
-    rows = cur.execute(
-        "SELECT c.table_name FROM information_schema.columns c "
-        "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
-        "WHERE c.column_name = 'student_id' AND t.table_type = 'BASE TABLE' "
-        "AND t.table_schema = 'main' AND c.table_name <> 'audit'"
-    ).fetchall()
-    names = {r[0] for r in rows}
+def _student_tables(tx: Tx) -> list[str]:
+    """Every base table with a student_id column, bar the audit trail and the change feed;
+    interchange ones first."""
+    names = set(
+        tx.column(
+            "SELECT c.table_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
+            "WHERE c.column_name = 'student_id' AND t.table_type = 'BASE TABLE' "
+            "AND t.table_schema = 'main' AND c.table_name NOT IN ('audit', 'changes')"
+        )
+    )
     return [t for t in TABLES if t in names] + sorted(names - set(TABLES))
 
 
-def _columns(cur, table: str) -> list[str]:
-    return [r[0] for r in cur.execute(f'DESCRIBE "{table}"').fetchall()]
+def _columns(tx: Tx, table: str) -> list[str]:
+    return tx.column(f'DESCRIBE "{table}"')
 
 
-def _student(cur, student_id: str) -> dict:
-    rel = cur.execute("SELECT * FROM students WHERE student_id = $s", {"s": student_id})
-    row = rel.fetchone()
+def _student(tx: Tx, student_id: str) -> dict:
+    row = tx.one("SELECT * FROM students WHERE student_id = $s", {"s": student_id})
     if row is None:
         raise NotFound(student_id)
-    return dict(zip([d[0] for d in rel.description], row))
+    return row
 
 
 # -- inzage ----------------------------------------------------------------------------------
@@ -110,48 +114,35 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
     the audit trail about the student (who viewed, changed or exported what, and when).
     """
     access.ensure(user, "student_rights")
-    with store.write(changes_data=False) as cur:
-        _student(cur, student_id)
-        names = dict(cur.execute("SELECT person_id, name FROM staff").fetchall())
+    with store.write(audit_only=True) as tx:
+        _student(tx, student_id)
+        names = {r["person_id"]: r["name"] for r in tx.rows("SELECT person_id, name FROM staff")}
         lines = [
             f"# {i18n.t('access.inzage.title', lang, student_id=student_id)}",
             "",
             i18n.t("access.inzage.intro", lang, date=dt.date.today().isoformat(), actor=user.name),
         ]
         counts = {}
-        for table in _student_tables(cur):
-            rel = cur.execute(
+        for table in _student_tables(tx):
+            columns = [c for c in _columns(tx, table) if c != "student_id"]
+            rows = tx.rows(
                 f'SELECT * FROM "{table}" WHERE student_id = $s ORDER BY ALL', {"s": student_id}
             )
-            columns = [d[0] for d in rel.description if d[0] != "student_id"]
-            rows = [dict(zip([d[0] for d in rel.description], r)) for r in rel.fetchall()]
             counts[table] = len(rows)
             lines += ["", f"## {_heading('table', table, lang)}", ""]
             lines += _markdown_table(
                 columns, rows, lambda c, v, t=table: _cell(t, c, v, names, lang), lang
             )
-        trail = cur.execute(
-            "SELECT occurred_at, actor, action, entity FROM audit WHERE student_id = $s ORDER BY id",
+        trail_columns = ["occurred_at", "actor", "action", "entity"]
+        trail_rows = tx.rows(
+            f"SELECT {', '.join(trail_columns)} FROM audit WHERE student_id = $s ORDER BY id",
             {"s": student_id},
         )
-        trail_columns = [d[0] for d in trail.description]
-        trail_rows = [dict(zip(trail_columns, r)) for r in trail.fetchall()]
         lines += ["", f"## {i18n.t('access.inzage.audit', lang)}", ""]
         lines += _markdown_table(
             trail_columns, trail_rows, lambda c, v: _cell("audit", c, v, {}, lang), lang
         )
-        audit.record(
-            cur,
-            audit.Event(
-                user.actor,
-                "export",
-                "students",
-                student_id,
-                student_id=student_id,
-                new_value={"rows": counts},
-                detail="inzage",
-            ),
-        )
+        audit.record(tx, audit.Inzage(user.actor, student_id, counts))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -229,8 +220,9 @@ def correct(store: Store, user: User, student_id: str, changes: dict[str, str | 
             )
         else:
             values[column] = text
-    with store.write() as cur:
-        old = _student(cur, student_id)
+    with store.write() as tx:
+        tx.touch([student_id])
+        old = _student(tx, student_id)
         new = {**old, **values}
         if not problems and new["status"] != "active" and new["status_date"] is None:
             problems.append(Problem("access.rights.status_date_required"))
@@ -239,22 +231,19 @@ def correct(store: Store, user: User, student_id: str, changes: dict[str, str | 
         changed = [c for c in CORRECTABLE if c in values and values[c] != old[c]]
         if not changed:
             return []
-        cur.execute(
+        tx.execute(
             f"UPDATE students SET {', '.join(f'{c} = ${c}' for c in changed)} WHERE student_id = $s",
             {**{c: values[c] for c in changed}, "s": student_id},
         )
         public = [c for c in changed if c not in PERSONAL_FIELDS]
         audit.record(
-            cur,
-            audit.Event(
+            tx,
+            audit.Correction(
                 user.actor,
-                "correct",
-                "students",
                 student_id,
-                student_id=student_id,
-                old_value={c: old[c] for c in public},
-                new_value={c: values[c] for c in public},
-                detail="corrected: " + ", ".join(changed),
+                tuple(changed),
+                old={c: old[c] for c in public},
+                new={c: values[c] for c in public},
             ),
         )
     return changed
@@ -304,105 +293,89 @@ def erase_or_anonymise(
         raise Invalid([Problem("access.rights.bad_mode", {"mode": mode})])
     today = today or dt.date.today()
     years = settings.current(store)["retention_years"]
-    with store.write() as cur:
-        problem = retention_problem(_student(cur, student_id), years, today)
+    with store.write() as tx:
+        # Store-wide: the student's rows leave or move to a new id, and family members may
+        # leave staff (names other students' texts show).
+        tx.touch_all()
+        problem = retention_problem(_student(tx, student_id), years, today)
         if problem:
             raise Invalid([problem])
-        family = [
-            r[0]
-            for r in cur.execute(
-                "SELECT DISTINCT r.person_id FROM roles r LEFT JOIN staff s USING (person_id) "
-                "WHERE r.student_id = $s AND (r.role = 'parent' OR s.organisation_kind = 'family')",
-                {"s": student_id},
-            ).fetchall()
-        ]
+        family = tx.column(
+            "SELECT DISTINCT r.person_id FROM roles r LEFT JOIN staff s USING (person_id) "
+            "WHERE r.student_id = $s AND (r.role = 'parent' OR s.organisation_kind = 'family')",
+            {"s": student_id},
+        )
         if mode == "erase":
-            counts = _erase(cur, student_id)
+            counts = _erase(tx, student_id)
         else:
-            counts = _anonymise(cur, student_id, family)
-        counts["staff"] = _remove_unlinked(cur, family)
-        audit.record(
-            cur,
-            audit.Event(
-                user.actor,
-                mode,
-                "students",
-                student_id,
-                student_id=student_id,
-                new_value={"rows": counts},
-                detail=f"{mode} after retention of {years} years",
-            ),
+            counts = _anonymise(tx, student_id, family)
+        counts["staff"] = _remove_unlinked(tx, family)
+        audit.record(tx, audit.Erasure(user.actor, mode, student_id, counts, years))
+    return counts
+
+
+def _erase(tx: Tx, student_id: str) -> dict[str, int]:
+    counts = {}
+    for table in _student_tables(tx):
+        counts[table] = tx.execute(
+            f'DELETE FROM "{table}" WHERE student_id = $s', {"s": student_id}
         )
     return counts
 
 
-def _erase(cur, student_id: str) -> dict[str, int]:
+def _anonymise(tx: Tx, student_id: str, family: list[str]) -> dict[str, int]:
     counts = {}
-    for table in _student_tables(cur):
-        counts[table] = cur.execute(
-            f'DELETE FROM "{table}" WHERE student_id = $s', {"s": student_id}
-        ).fetchone()[0]
-    return counts
-
-
-def _anonymise(cur, student_id: str, family: list[str]) -> dict[str, int]:
-    counts = {}
-    tables = _student_tables(cur)
-    new_id = _new_student_id(cur)
+    tables = _student_tables(tx)
+    new_id = _new_student_id(tx)
     params = {"s": student_id, "family": family}
-    cur.execute(
+    tx.execute(
         "DELETE FROM roles WHERE student_id = $s AND list_contains($family, person_id)", params
     )
-    cur.execute(
+    tx.execute(
         "DELETE FROM agreements WHERE student_id = $s AND list_contains($family, holder_id)", params
     )
     for table in tables:
         if table not in _ANONYMISE:
-            counts[table] = cur.execute(
+            counts[table] = tx.execute(
                 f'DELETE FROM "{table}" WHERE student_id = $s', {"s": student_id}
-            ).fetchone()[0]
+            )
             continue
         clause = _ANONYMISE[table]
         if clause:
             used = params if "$family" in clause else {"s": student_id}
-            cur.execute(f'UPDATE "{table}" SET {clause} WHERE student_id = $s', used)
+            tx.execute(f'UPDATE "{table}" SET {clause} WHERE student_id = $s', used)
     for owner, column in _OWN_IDS:
-        old_ids = [
-            r[0]
-            for r in cur.execute(
-                f"SELECT {column} FROM {owner} WHERE student_id = $s ORDER BY 1", {"s": student_id}
-            ).fetchall()
-        ]
+        old_ids = tx.column(
+            f"SELECT {column} FROM {owner} WHERE student_id = $s ORDER BY 1", {"s": student_id}
+        )
         for n, old in enumerate(old_ids, start=1):
             for table in tables:
-                if table in _ANONYMISE and column in _columns(cur, table):
-                    cur.execute(
+                if table in _ANONYMISE and column in _columns(tx, table):
+                    tx.execute(
                         f'UPDATE "{table}" SET {column} = $new WHERE student_id = $s AND {column} = $old',
                         {"new": f"{new_id}-{column[0].upper()}{n}", "s": student_id, "old": old},
                     )
     for table in tables:
         if table in _ANONYMISE:
-            counts[table] = cur.execute(
+            counts[table] = tx.execute(
                 f'UPDATE "{table}" SET student_id = $new WHERE student_id = $s',
                 {"new": new_id, "s": student_id},
-            ).fetchone()[0]
+            )
     return counts
 
 
-def _new_student_id(cur) -> str:
+def _new_student_id(tx: Tx) -> str:
     while True:
         candidate = "ANON-" + secrets.token_hex(4).upper()
-        if not cur.execute(
-            "SELECT 1 FROM students WHERE student_id = $s", {"s": candidate}
-        ).fetchone():
+        if tx.one("SELECT 1 FROM students WHERE student_id = $s", {"s": candidate}) is None:
             return candidate
 
 
-def _remove_unlinked(cur, family: list[str]) -> int:
+def _remove_unlinked(tx: Tx, family: list[str]) -> int:
     """Remove the family members in `family` that no row refers to any more; their count."""
     if not family:
         return 0
-    return cur.execute(
+    return tx.execute(
         "DELETE FROM staff WHERE list_contains($family, person_id) AND person_id NOT IN ("
         " SELECT person_id FROM roles"
         " UNION ALL SELECT supervisor_id FROM placements WHERE supervisor_id IS NOT NULL"
@@ -413,7 +386,7 @@ def _remove_unlinked(cur, family: list[str]) -> int:
         " UNION ALL SELECT recorded_by FROM consents"
         " UNION ALL SELECT person_id FROM users WHERE person_id IS NOT NULL)",
         {"family": family},
-    ).fetchone()[0]
+    )
 
 
 # -- finding students ------------------------------------------------------------------------

@@ -331,17 +331,8 @@ def load(
         found = found[found["placement_id"].isin(own)]
     open_found = day_cache.describe(store, signals.open_signals(found), lang, as_of)
     if log_view:
-        with store.write(changes_data=False) as cur:
-            audit.record(
-                cur,
-                audit.Event(
-                    actor=user.actor,
-                    action="view_student",
-                    entity="students",
-                    entity_key=student_id,
-                    student_id=student_id,
-                ),
-            )
+        with store.write(audit_only=True) as tx:
+            audit.record(tx, audit.ViewStudent(user.actor, student_id))
     school_guides = {
         (r["person_id"], r["start_date"], r["end_date"])
         for r in role_rows

@@ -67,3 +67,13 @@ def test_only_admins_have_the_page(signed_in):
     at = signed_in("zorgcoordinator")
     with pytest.raises(ValueError):
         at.switch_page("pages/settings.py")
+
+
+def test_a_save_with_one_refused_value_keeps_none_of_the_form(settings_page):
+    at = settings_page
+    at.number_input(key="setting_many_guides").set_value(3)  # fine on its own
+    at.number_input(key="setting_upcoming_days").set_value(0)  # minimum is 1
+    button(at, "Opslaan").click().run()
+    assert at.error
+    assert "ligt niet tussen 1 en 90" in texts(at)
+    assert settings.current(app_store())["many_guides"] == 7

@@ -1,0 +1,67 @@
+"""The change feed: a counter that every committed data write bumps, and the students each
+write changed, both in the database (migration 004_changes).
+
+Caches (the pages' cached reads, dashboard.signals.day_cache) remember the version they were
+computed at and ask `since(version)` what changed after it. Because the feed lives in the
+store, not in one process's memory, a cache follows writes made by any process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import duckdb
+
+# Versions whose touched students are kept. A cache further behind than this starts afresh,
+# as after a store-wide change. Writes come one at a time (forms, imports), so this is days
+# of a busy school's work; the table stays a few thousand rows.
+KEPT_VERSIONS = 10_000
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed after a version: `version` is the store's version now, `student_ids` the
+    students written since (empty when nothing was), or None when anything may have changed
+    (a store-wide write, or changes older than the feed keeps)."""
+
+    version: int
+    student_ids: frozenset[str] | None
+
+
+def current(cur: duckdb.DuckDBPyConnection) -> int:
+    return cur.execute("SELECT version FROM change_counter").fetchone()[0]
+
+
+def record(cur: duckdb.DuckDBPyConnection, student_ids: Collection[str] | None) -> int:
+    """Bump the counter and note the touched students (None: everything), inside the write's
+    transaction; returns the new version. Prunes versions older than KEPT_VERSIONS."""
+    version = cur.execute(
+        "UPDATE change_counter SET version = version + 1 RETURNING version"
+    ).fetchone()[0]
+    if student_ids is None:
+        cur.execute("INSERT INTO changes VALUES ($v, NULL)", {"v": version})
+    else:
+        cur.execute(
+            "INSERT INTO changes SELECT $v, unnest($ids)",
+            {"v": version, "ids": sorted(student_ids)},
+        )
+    cur.execute("DELETE FROM changes WHERE version <= $v", {"v": version - KEPT_VERSIONS})
+    return version
+
+
+def since(cur: duckdb.DuckDBPyConnection, version: int) -> Changes:
+    """The changes after `version`, read in one statement (one snapshot of counter and feed)."""
+    rows = cur.execute(
+        "SELECT c.version, ch.version, ch.student_id FROM change_counter c "
+        "LEFT JOIN changes ch ON ch.version > $since AND ch.version <= c.version",
+        {"since": version},
+    ).fetchall()
+    now = rows[0][0]
+    if now == version:
+        return Changes(now, frozenset())
+    versions = {r[1] for r in rows if r[1] is not None}
+    store_wide = any(r[1] is not None and r[2] is None for r in rows)
+    if now < version or len(versions) < now - version or store_wide:
+        return Changes(now, None)
+    return Changes(now, frozenset(r[2] for r in rows))

@@ -1,0 +1,97 @@
+"""A write transaction as services see it: a few verbs, and which students the write changed.
+
+Services get a `Tx` from `Store.write()` and speak to the store only through it, so they need
+not know that DuckDB sits underneath (a second backend can offer the same verbs). Parameters
+are named (`$sid` with a dict) or positional (`?` with a list), as DuckDB takes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+Params = dict[str, Any] | Sequence[Any] | None
+
+
+class Tx:
+    """One write transaction: `rows`, `one`, `scalar`, `column` read; `execute` and
+    `executemany` write; `touch(student_ids)` / `touch_all()` declare what the write changed.
+
+    The store records the declared students with its change counter when the transaction
+    commits (dashboard/store/changes.py); see `Store.write` for what an undeclared write counts
+    as. An audit-only transaction may not touch anything.
+
+    `duckdb` is the one escape hatch: the transaction's DuckDB cursor, for code that speaks
+    DuckDB itself — the read-side helpers shared with `Store.read()` (the access checks in
+    dashboard.security.access take a cursor), the import's staging of files with read_csv, and
+    the demo generator's bulk SQL. Everything else goes through the verbs.
+    """
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, *, audit_only: bool):
+        self._cur = cursor
+        self._audit_only = audit_only
+        self._student_ids: set[str] = set()
+        self._everything = False
+
+    @property
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        return self._cur
+
+    # -- reading within the transaction --------------------------------------------------------
+    def rows(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """Every row, as a dict by column name."""
+        self._cur.execute(sql, params)
+        names = [d[0] for d in self._cur.description]
+        return [dict(zip(names, row)) for row in self._cur.fetchall()]
+
+    def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        """The first row as a dict, or None when there is none."""
+        self._cur.execute(sql, params)
+        row = self._cur.fetchone()
+        return None if row is None else dict(zip([d[0] for d in self._cur.description], row))
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self._cur.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def column(self, sql: str, params: Params = None) -> list[Any]:
+        """The first column of every row."""
+        return [row[0] for row in self._cur.execute(sql, params).fetchall()]
+
+    # -- writing -----------------------------------------------------------------------------
+    def execute(self, sql: str, params: Params = None) -> int:
+        """Run one statement; the number of rows an INSERT, UPDATE or DELETE changed (0 for
+        other statements)."""
+        self._cur.execute(sql, params)
+        if [d[0] for d in self._cur.description or ()] != ["Count"]:
+            return 0
+        row = self._cur.fetchone()
+        return row[0] if row else 0
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._cur.executemany(sql, list(rows))
+
+    # -- what the write changed --------------------------------------------------------------
+    def touch(self, student_ids: Iterable[str]) -> None:
+        """Declare that this write changed these students' data (and nobody else's)."""
+        self._refuse_if_audit_only()
+        self._student_ids.update(student_ids)
+
+    def touch_all(self) -> None:
+        """Declare that this write may have changed anything (settings, an import, ...)."""
+        self._refuse_if_audit_only()
+        self._everything = True
+
+    def touched(self) -> frozenset[str] | None:
+        """The students this write changed, or None for everything (also when it declared
+        nothing: the safe reading of a data write that forgot to say)."""
+        if self._everything or not self._student_ids:
+            return None
+        return frozenset(self._student_ids)
+
+    def _refuse_if_audit_only(self) -> None:
+        if self._audit_only:
+            raise RuntimeError("an audit-only write cannot change data: use store.write()")
