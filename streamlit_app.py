@@ -33,7 +33,7 @@ def prepare_store(path: str) -> None:
     first_start = not Path(path).exists()
     store = ui.store()
     if first_start:
-        demo.generate(store, students=300, seed=1)
+        demo.generate(store, access.CLI_USER, students=300, seed=1)
         users.ensure_demo_accounts(store)
 
 
