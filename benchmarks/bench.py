@@ -109,10 +109,9 @@ def _busiest_guide(store):
 
     with store.read() as cur:
         person_id, n = cur.execute(
-            """
-            SELECT person_id, count(DISTINCT student_id) AS n FROM roles
-            WHERE role <> 'parent' AND start_date <= $today
-              AND (end_date IS NULL OR end_date >= $today)
+            f"""
+            SELECT person_id, count(DISTINCT student_id) AS n FROM roles r
+            WHERE role <> 'parent' AND {access.ACTIVE_ROLE}
             GROUP BY person_id ORDER BY n <= 300 DESC, abs(n - 300), person_id LIMIT 1
             """,
             {"today": BENCH_TODAY},
@@ -130,8 +129,8 @@ def _busiest_student(store):
             "SELECT student_id FROM contacts GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
         ).fetchone()[0]
         mentor = cur.execute(
-            "SELECT min(person_id) FROM roles WHERE student_id = $sid AND role = 'mentor'"
-            " AND start_date <= $today AND (end_date IS NULL OR end_date >= $today)",
+            "SELECT min(person_id) FROM roles r WHERE student_id = $sid AND role = 'mentor'"
+            f" AND {access.ACTIVE_ROLE}",
             {"sid": sid, "today": BENCH_TODAY},
         ).fetchone()[0]
     if mentor is None:

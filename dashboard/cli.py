@@ -41,37 +41,43 @@ def cmd_init(args) -> int:
 
 def cmd_import(args) -> int:
     from dashboard import interchange
+    from dashboard.security.access import CLI_USER
 
     store = open_store(args.db)
-    result = interchange.import_files(store, args.files, actor="cli")
+    result = interchange.import_files(store, CLI_USER, args.files)
     print(result.summary())
     return 0
 
 
 def cmd_export(args) -> int:
     from dashboard import interchange
+    from dashboard.security.access import CLI_USER
 
     store = open_store(args.db)
-    paths = interchange.export_all(store, args.out, actor="cli")
+    paths = interchange.export_all(store, CLI_USER, args.out)
     print(f"Wrote {len(paths)} files to {args.out}.")
     return 0
 
 
 def cmd_demo(args) -> int:
     from dashboard import demo
+    from dashboard.security.access import CLI_USER
 
     store = open_store(args.db)
-    counts = demo.generate(store, students=args.students, seed=args.seed, today=args.today)
+    counts = demo.generate(
+        store, CLI_USER, students=args.students, seed=args.seed, today=args.today
+    )
     print("Demo data written: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".")
     return 0
 
 
 def cmd_flags(args) -> int:
     from dashboard import signals
+    from dashboard.security.access import CLI_USER
 
     store = open_store(args.db)
     as_of = args.as_of or dt.date.today()
-    text = signals.flags_report(store, as_of, args.format)
+    text = signals.flags_report(store, CLI_USER, as_of, args.format)
     sys.stdout.write(text)
     return 0
 

@@ -50,7 +50,7 @@ def import_section(user: access.User) -> None:
     if not uploads:
         return
     files = {upload.name: upload.getvalue() for upload in uploads}
-    report = interchange.validate_upload(files, store=runtime.store(), lang=session.lang())
+    report = interchange.validate_upload(runtime.store(), user, files, lang=session.lang())
     if not report.ok:
         show_problems(report.problems, report.total_problems)
         return
@@ -67,9 +67,7 @@ def import_section(user: access.User) -> None:
     if not st.button(session.tr("admin_data.confirm"), type="primary", key="admin_confirm"):
         return
     try:
-        result = interchange.import_upload(
-            runtime.store(), files, actor=user.actor, lang=session.lang()
-        )
+        result = interchange.import_upload(runtime.store(), user, files, lang=session.lang())
     except Invalid as exc:
         show_problems(exc.problems, len(exc.problems))
         return
@@ -87,9 +85,7 @@ def export_section(user: access.User) -> None:
     # Made on request only: every export of personal data is audited.
     if st.button(session.tr("admin_data.export_make"), key="admin_export_make"):
         try:
-            st.session_state["admin_export"] = interchange.export_zip(
-                runtime.store(), actor=user.actor
-            )
+            st.session_state["admin_export"] = interchange.export_zip(runtime.store(), user)
         except RegiebordError as exc:
             render.show_error(exc)
     data = st.session_state.get("admin_export")

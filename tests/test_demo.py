@@ -20,6 +20,7 @@ from dashboard.codes import (
     VISIBILITIES,
 )
 from dashboard.errors import Invalid
+from dashboard.security.access import CLI_USER
 from dashboard.store import open_store
 
 TODAY = dt.date(2025, 3, 3)
@@ -29,7 +30,7 @@ TODAY = dt.date(2025, 3, 3)
 def school(tmp_path_factory):
     """One default-size demo store (300 students around TODAY), shared by the read-only tests."""
     store = open_store(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    counts = demo.generate(store, students=300, seed=1, today=TODAY)
+    counts = demo.generate(store, CLI_USER, students=300, seed=1, today=TODAY)
     yield store, counts
     store.close()
 
@@ -59,9 +60,9 @@ def test_same_arguments_give_identical_data(tmp_path):
     first = open_store(tmp_path / "a.duckdb")
     second = open_store(tmp_path / "b.duckdb")
     other_seed = open_store(tmp_path / "c.duckdb")
-    demo.generate(first, students=80, seed=7, today=TODAY)
-    demo.generate(second, students=80, seed=7, today=TODAY)
-    demo.generate(other_seed, students=80, seed=8, today=TODAY)
+    demo.generate(first, CLI_USER, students=80, seed=7, today=TODAY)
+    demo.generate(second, CLI_USER, students=80, seed=7, today=TODAY)
+    demo.generate(other_seed, CLI_USER, students=80, seed=8, today=TODAY)
     assert table_digests(first) == table_digests(second)
     assert table_digests(first)["contacts"] != table_digests(other_seed)["contacts"]
 
@@ -82,15 +83,15 @@ def test_duckdb_settings_are_put_back_after_generating(store):
         " || current_setting('preserve_insertion_order')"
     )
     before = scalar(store, settings)
-    demo.generate(store, students=10, today=TODAY)
+    demo.generate(store, CLI_USER, students=10, today=TODAY)
     assert scalar(store, settings) == before
 
 
 def test_a_store_with_data_is_refused_and_left_as_it_was(store):
-    demo.generate(store, students=20, seed=1, today=TODAY)
+    demo.generate(store, CLI_USER, students=20, seed=1, today=TODAY)
     before = table_digests(store)
     with pytest.raises(Invalid) as refused:
-        demo.generate(store, students=20, seed=2, today=TODAY)
+        demo.generate(store, CLI_USER, students=20, seed=2, today=TODAY)
     assert "empty store" in str(refused.value.problems[0])
     assert "students (20 rows)" in str(refused.value.problems[0])
     assert table_digests(store) == before
@@ -99,13 +100,13 @@ def test_a_store_with_data_is_refused_and_left_as_it_was(store):
 @pytest.mark.parametrize("students", [0, -5, demo.MAX_STUDENTS + 1])
 def test_student_count_out_of_range_is_refused(store, students):
     with pytest.raises(Invalid):
-        demo.generate(store, students=students, today=TODAY)
+        demo.generate(store, CLI_USER, students=students, today=TODAY)
     assert scalar(store, "SELECT count(*) FROM students") == 0
     assert not store.is_demo()
 
 
 def test_dates_are_relative_to_today_by_default(store):
-    demo.generate(store, students=40)
+    demo.generate(store, CLI_USER, students=40)
     today = dt.date.today()
     assert scalar(store, "SELECT max(date) FROM contacts") <= today
     assert scalar(store, "SELECT max(date) FROM contacts") >= today - dt.timedelta(days=14)
@@ -350,7 +351,7 @@ def test_demo_people_names_a_fitting_person_per_kind(school):
 
 
 def test_every_signal_occurs_in_the_default_demo(store):
-    demo.generate(store)  # 300 students, seed 1, around today
+    demo.generate(store, CLI_USER)  # 300 students, seed 1, around today
     found = signals.evaluate(store, dt.date.today())
     missing = set(signals.CODES) - set(found["code"])
     assert not missing, f"signals that never occur: {sorted(missing)}"

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from dashboard import interchange
 from dashboard.codes import KEYS, TABLES
 from dashboard.errors import Invalid
+from dashboard.security.access import User
 from dashboard.store import open_store
 from validation.core import (
     TRUE_WORDS,
@@ -37,6 +38,11 @@ DATA = Path(__file__).parent / "data" / "interchange"
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def admin(name: str) -> User:
+    """An admin: import and export are theirs (the audit names them as `name`)."""
+    return User(name, "admin")
 
 
 def valid_dir(tmp_path: Path) -> Path:
@@ -63,7 +69,7 @@ def refused(store, paths, lang="en") -> Invalid:
     """Import `paths`, assert it is refused with nothing written, return the error."""
     before = snapshot(store)
     with pytest.raises(Invalid) as info:
-        interchange.import_files(store, paths, actor="test", lang=lang)
+        interchange.import_files(store, admin("test"), paths, lang=lang)
     assert snapshot(store) == before, "a refused import changed the store"
     assert info.value.problems, "Invalid without problems"
     return info.value
@@ -83,7 +89,7 @@ def set_cell(path: Path, row: int, column: str, value: str) -> None:
 @pytest.fixture
 def loaded(store, tmp_path):
     """A store holding the valid fixture set."""
-    interchange.import_files(store, csv_files(valid_dir(tmp_path)), actor="setup")
+    interchange.import_files(store, admin("setup"), csv_files(valid_dir(tmp_path)))
     return store
 
 
@@ -91,7 +97,7 @@ def loaded(store, tmp_path):
 
 
 def test_valid_set_is_imported_with_the_right_types(store, tmp_path):
-    result = interchange.import_files(store, csv_files(valid_dir(tmp_path)), actor="test")
+    result = interchange.import_files(store, admin("test"), csv_files(valid_dir(tmp_path)))
     assert {t: c.rows for t, c in result.tables.items()} == {
         "students": 3,
         "staff": 5,
@@ -130,7 +136,7 @@ def test_valid_set_is_imported_with_the_right_types(store, tmp_path):
 
 
 def test_import_audits_one_event_per_table_with_counts_not_data(store, tmp_path):
-    interchange.import_files(store, csv_files(valid_dir(tmp_path)), actor="alice")
+    interchange.import_files(store, admin("alice"), csv_files(valid_dir(tmp_path)))
     with store.read() as cur:
         rows = cur.execute(
             "SELECT entity, new_value FROM audit WHERE action = 'import' AND actor = 'alice' ORDER BY id"
@@ -143,7 +149,7 @@ def test_import_audits_one_event_per_table_with_counts_not_data(store, tmp_path)
 
 def test_importing_twice_changes_nothing(loaded, tmp_path):
     before = snapshot(loaded)
-    result = interchange.import_files(loaded, csv_files(DATA), actor="test")
+    result = interchange.import_files(loaded, admin("test"), csv_files(DATA))
     assert all(
         c.new == 0 and c.changed == 0 and c.unchanged == c.rows for c in result.tables.values()
     )
@@ -158,7 +164,7 @@ def test_reimport_with_the_same_key_updates_the_row(loaded, tmp_path):
     shutil.copy(DATA / "contacts.csv", folder)
     set_cell(folder / "students.csv", 2, "last_name", "de Vries-Bakker")
     set_cell(folder / "contacts.csv", 3, "participants", " z1 ;  m1 ")
-    result = interchange.import_files(loaded, csv_files(folder), actor="test")
+    result = interchange.import_files(loaded, admin("test"), csv_files(folder))
     assert (result.tables["students"].changed, result.tables["students"].new) == (1, 0)
     assert result.tables["contacts"].changed == 1
     with loaded.read() as cur:
@@ -172,14 +178,14 @@ def test_reimport_with_the_same_key_updates_the_row(loaded, tmp_path):
 
 
 def test_a_folder_stands_for_its_files(store, tmp_path):
-    result = interchange.import_files(store, [valid_dir(tmp_path)], actor="test")
+    result = interchange.import_files(store, admin("test"), [valid_dir(tmp_path)])
     assert set(result.tables) == set(TABLES)
 
 
 def test_tables_may_come_in_separate_imports(store, tmp_path):
     folder = valid_dir(tmp_path)
-    interchange.import_files(store, [folder / "students.csv", folder / "staff.csv"], actor="t")
-    result = interchange.import_files(store, [folder / "roles.csv"], actor="t")
+    interchange.import_files(store, admin("t"), [folder / "students.csv", folder / "staff.csv"])
+    result = interchange.import_files(store, admin("t"), [folder / "roles.csv"])
     assert result.tables["roles"].new == 5
 
 
@@ -187,7 +193,7 @@ def test_semicolon_separated_file_from_dutch_excel_is_read(store, tmp_path):
     folder = valid_dir(tmp_path)
     text = "\ufeffstudent_id;date;hours;excused\r\ns1;2025-04-01;2,5;Ja\r\n"
     (folder / "absences.csv").write_text(text, encoding="utf-8")
-    interchange.import_files(store, csv_files(folder), actor="t")
+    interchange.import_files(store, admin("t"), csv_files(folder))
     with store.read() as cur:
         assert cur.execute("SELECT hours, excused FROM absences").fetchall() == [(2.5, True)]
 
@@ -201,7 +207,7 @@ def test_bom_crlf_spaces_and_case_are_accepted(store, tmp_path):
         " s9 ,Ella,Smit, 2008-05-05 ,Entree,Noord,2025-08-25,ACTIVE,\r\n"
     )
     (folder / "students.csv").write_text(text, encoding="utf-8")
-    interchange.import_files(store, csv_files(folder), actor="t")
+    interchange.import_files(store, admin("t"), csv_files(folder))
     with store.read() as cur:
         row = cur.execute(
             "SELECT birth_date, status, class_code FROM students WHERE student_id = 's9'"
@@ -215,7 +221,7 @@ def test_header_only_file_is_an_empty_table_and_empty_rows_are_ignored(store, tm
     (folder / "consents.csv").write_text(
         (DATA / "consents.csv").read_text("utf-8") + ",,,,,\n\n", encoding="utf-8"
     )
-    result = interchange.import_files(store, csv_files(folder), actor="t")
+    result = interchange.import_files(store, admin("t"), csv_files(folder))
     assert result.tables["absences"].rows == 0
     assert result.tables["consents"].rows == 2
 
@@ -226,12 +232,12 @@ def test_an_empty_unnamed_column_is_allowed(store, tmp_path):
         "student_id,date,hours,excused,\ns1,2025-03-11,4,yes,\n", encoding="utf-8"
     )
     assert (
-        interchange.import_files(store, csv_files(folder), actor="t").tables["absences"].rows == 1
+        interchange.import_files(store, admin("t"), csv_files(folder)).tables["absences"].rows == 1
     )
 
 
 def test_summary_is_dutch_by_default_and_english_on_request(store, tmp_path):
-    result = interchange.import_files(store, csv_files(valid_dir(tmp_path)), actor="t")
+    result = interchange.import_files(store, admin("t"), csv_files(valid_dir(tmp_path)))
     assert "students (students.csv): 3 rijen — 3 nieuw" in result.summary()
     assert "3 rows — 3 new, 0 changed, 0 unchanged" in result.summary("en")
 
@@ -585,7 +591,7 @@ def test_bad_cell_is_refused_with_a_located_reason(
 def test_initiated_by_student_is_a_valid_value(store, tmp_path):
     folder = valid_dir(tmp_path)
     set_cell(folder / "contacts.csv", 2, "initiated_by", "Student")
-    interchange.import_files(store, csv_files(folder), actor="t")
+    interchange.import_files(store, admin("t"), csv_files(folder))
 
 
 def test_references_to_stored_rows_are_valid(loaded, tmp_path):
@@ -597,7 +603,7 @@ def test_references_to_stored_rows_are_valid(loaded, tmp_path):
         encoding="utf-8",
     )
     assert (
-        interchange.import_files(loaded, csv_files(folder), actor="t").tables["contacts"].new == 1
+        interchange.import_files(loaded, admin("t"), csv_files(folder)).tables["contacts"].new == 1
     )
 
 
@@ -711,7 +717,7 @@ def test_xlsx_workbook_is_imported_with_native_cell_types(store, tmp_path):
         [None, None, None, None],
     ]
     path = workbook(tmp_path / "school.xlsx", tables)
-    result = interchange.import_files(store, [path], actor="t")
+    result = interchange.import_files(store, admin("t"), [path])
     assert result.tables["absences"].file == "school.xlsx, blad absences"
     with store.read() as cur:
         assert cur.execute(
@@ -766,8 +772,8 @@ def test_export_follows_the_spec_format(store, tmp_path):
     folder.mkdir()
     for table, text in TRICKY.items():
         (folder / f"{table}.csv").write_text(text, encoding="utf-8", newline="")
-    interchange.import_files(store, csv_files(folder), actor="t")
-    paths = interchange.export_all(store, tmp_path / "out", actor="t")
+    interchange.import_files(store, admin("t"), csv_files(folder))
+    paths = interchange.export_all(store, admin("t"), tmp_path / "out")
     assert [p.name for p in paths] == [f"{t}.csv" for t in TABLES]
     for table, path in zip(TABLES, paths):
         data = path.read_bytes()
@@ -805,12 +811,12 @@ def test_round_trip_is_byte_identical(loaded, tmp_path):
     folder.mkdir()
     for table, text in TRICKY.items():  # updates s1, s2, c2 and adds rows
         (folder / f"{table}.csv").write_text(text, encoding="utf-8", newline="")
-    interchange.import_files(loaded, csv_files(folder), actor="t")
-    first = interchange.export_all(loaded, tmp_path / "one", actor="t")
+    interchange.import_files(loaded, admin("t"), csv_files(folder))
+    first = interchange.export_all(loaded, admin("t"), tmp_path / "one")
     fresh = open_store(tmp_path / "fresh.duckdb")
     try:
-        interchange.import_files(fresh, first, actor="t")
-        second = interchange.export_all(fresh, tmp_path / "two", actor="t")
+        interchange.import_files(fresh, admin("t"), first)
+        second = interchange.export_all(fresh, admin("t"), tmp_path / "two")
     finally:
         fresh.close()
     for a, b in zip(first, second):
@@ -820,13 +826,13 @@ def test_round_trip_is_byte_identical(loaded, tmp_path):
 
 
 def test_export_of_an_empty_store_imports_again(store, tmp_path):
-    paths = interchange.export_all(store, tmp_path / "out", actor="t")
-    result = interchange.import_files(store, paths, actor="t")
+    paths = interchange.export_all(store, admin("t"), tmp_path / "out")
+    result = interchange.import_files(store, admin("t"), paths)
     assert all(c.rows == 0 for c in result.tables.values()) and len(result.tables) == len(TABLES)
 
 
 def test_export_is_audited(loaded, tmp_path):
-    interchange.export_all(loaded, tmp_path / "out", actor="bob")
+    interchange.export_all(loaded, admin("bob"), tmp_path / "out")
     with loaded.read() as cur:
         row = cur.execute(
             "SELECT entity, new_value, detail FROM audit WHERE action = 'export' AND actor = 'bob'"
@@ -835,9 +841,9 @@ def test_export_is_audited(loaded, tmp_path):
 
 
 def test_export_zip_holds_the_same_files_and_is_stable(loaded, tmp_path):
-    paths = interchange.export_all(loaded, tmp_path / "out", actor="t")
-    first = interchange.export_zip(loaded, actor="t")
-    assert interchange.export_zip(loaded, actor="t") == first
+    paths = interchange.export_all(loaded, admin("t"), tmp_path / "out")
+    first = interchange.export_zip(loaded, admin("t"))
+    assert interchange.export_zip(loaded, admin("t")) == first
     with zipfile.ZipFile(io.BytesIO(first)) as zf:
         assert zf.namelist() == [p.name for p in paths]
         for p in paths:
@@ -853,11 +859,11 @@ def uploads(folder: Path) -> dict[str, bytes]:
 
 def test_validate_upload_reports_counts_and_problems_without_writing(store, tmp_path):
     folder = valid_dir(tmp_path)
-    report = interchange.validate_upload(uploads(folder), store=store, lang="en")
+    report = interchange.validate_upload(store, admin("admin"), uploads(folder), lang="en")
     assert report.ok and report.counts["contacts"] == 3
     set_cell(folder / "roles.csv", 2, "start_date", "morgen")
     before = snapshot(store)
-    report = interchange.validate_upload(uploads(folder), lang="en")
+    report = interchange.validate_upload(None, admin("admin"), uploads(folder), lang="en")
     assert not report.ok and report.total_problems == 1
     assert (
         str(report.problems[0])
@@ -870,20 +876,20 @@ def test_validate_upload_without_store_skips_references(tmp_path):
     folder = tmp_path / "one"
     folder.mkdir()
     shutil.copy(DATA / "roles.csv", folder)
-    assert interchange.validate_upload(uploads(folder)).ok
+    assert interchange.validate_upload(None, admin("admin"), uploads(folder)).ok
 
 
 def test_import_upload_writes_and_refuses_oversized_files(store, tmp_path, monkeypatch):
     folder = valid_dir(tmp_path)
-    result = interchange.import_upload(store, uploads(folder), actor="admin")
+    result = interchange.import_upload(store, admin("admin"), uploads(folder))
     assert result.tables["students"].new == 3
     monkeypatch.setattr(interchange, "MAX_UPLOAD_BYTES", 100)
     before = snapshot(store)
     with pytest.raises(Invalid) as info:
         interchange.import_upload(
             store,
+            admin("admin"),
             {"../../contacts.csv": (folder / "contacts.csv").read_bytes()},
-            actor="admin",
             lang="en",
         )
     assert str(info.value.problems[0]).startswith("contacts.csv: is too large")
@@ -984,7 +990,7 @@ def world(tmp_path_factory):
     """A store holding the valid set, and the valid files as texts."""
     folder = tmp_path_factory.mktemp("world")
     s = open_store(folder / "world.duckdb")
-    interchange.import_files(s, csv_files(DATA), actor="setup")
+    interchange.import_files(s, admin("setup"), csv_files(DATA))
     frames = {t: pd.read_csv(DATA / f"{t}.csv", dtype=str, keep_default_na=False) for t in TABLES}
     yield s, frames, folder
     s.close()
@@ -1007,7 +1013,7 @@ def test_corrupting_any_one_cell_refuses_the_whole_import(world, target, pick):
         (frame if t == table else f).to_csv(files / f"{t}.csv", index=False, lineterminator="\n")
     before = snapshot(store)
     with pytest.raises(Invalid) as info:
-        interchange.import_files(store, csv_files(files), actor="prop")
+        interchange.import_files(store, admin("prop"), csv_files(files))
     assert snapshot(store) == before
     assert any(
         p.file == f"{table}.csv" and p.row == row + 2 and column in (p.column or "")

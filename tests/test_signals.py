@@ -851,7 +851,7 @@ def test_flags_json(store, capsys):
 
 
 def test_flags_report_of_an_empty_store(store):
-    assert signals.flags_report(store, T, "csv") == (
+    assert signals.flags_report(store, access.CLI_USER, T, "csv") == (
         "code,severity,student_id,placement_id,since,acknowledged\n"
     )
-    assert signals.flags_report(store, T, "json") == "[]\n"
+    assert signals.flags_report(store, access.CLI_USER, T, "json") == "[]\n"

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from factories import World
+from listed import listed_student_ids
 
 from dashboard import demo
 from dashboard.errors import Invalid, NotAllowed, NotFound
@@ -245,7 +246,9 @@ DEMO_DAY = dt.date(2025, 3, 3)
 def test_demo_accounts_exist_only_in_demo_mode(store):
     assert users.ensure_demo_accounts(store, DEMO_DAY) == []
     assert users.list_users(store, ADMIN) == []
-    demo.generate(store, students=60, seed=1, today=DEMO_DAY)  # marks the store as a demo
+    demo.generate(
+        store, access.CLI_USER, students=60, seed=1, today=DEMO_DAY
+    )  # marks the store as a demo
     accounts = users.ensure_demo_accounts(store, DEMO_DAY)
     assert {a.username for a in accounts} == set(users.DEMO_USERS)
     people = demo.demo_people(store, DEMO_DAY)
@@ -257,16 +260,16 @@ def test_demo_accounts_exist_only_in_demo_mode(store):
         if who in people:
             assert user.person_id == people[who]
         assert account.description and "{" not in account.description
-    with store.read() as cur:
-        assert access.visible_student_ids(cur, users.load_user(store, "mentor"), DEMO_DAY)
+    assert listed_student_ids(store, users.load_user(store, "mentor"), DEMO_DAY)
     coordinator = users.load_user(store, "zorgcoordinator")
     assert list(coordinator.locations) == demo.person_locations(store, coordinator.person_id)
     assert users.ensure_demo_accounts(store, DEMO_DAY) == accounts  # idempotent
-    with store.read() as cur:  # the two supervisors show the difference consent makes
-        for username, personal in (("praktijkbegeleider", True), ("praktijkbegeleider2", False)):
-            sup = users.load_user(store, username)
-            seen = access.visible_student_ids(cur, sup, DEMO_DAY)
-            assert seen
+    # the two supervisors show the difference consent makes
+    for username, personal in (("praktijkbegeleider", True), ("praktijkbegeleider2", False)):
+        sup = users.load_user(store, username)
+        seen = listed_student_ids(store, sup, DEMO_DAY)
+        assert seen
+        with store.read() as cur:
             assert any(
                 access.sees_personal_circumstances(cur, sup, sid, DEMO_DAY) is personal
                 for sid in seen

@@ -1,8 +1,8 @@
 """Deterministic demo data: a believable Rotterdam-area mbo school with Entree and level-2 students.
 
-`generate(store, students, seed, today)` fills an EMPTY store in one write transaction and marks
-it as a demo store in that same transaction (what `store.set_demo(True)` does, without a second
-write). The same (students, seed, today) always gives the same rows (for the pinned DuckDB and
+`generate(store, user, students, seed, today)` fills an EMPTY store in one write transaction
+and marks it as a demo store in that same transaction (what `store.set_demo(True)` does,
+without a second write). The same (students, seed, today) always gives the same rows (for the pinned DuckDB and
 the installed Faker version). Faker ('nl_NL', seeded) only builds small pools of names; every
 row is made set-based in SQL (dashboard/queries/demo_*.sql) with hash(key, salt, seed) as the
 random source, so half a million students take the same SQL as three hundred. Dates are
@@ -40,7 +40,8 @@ from faker import Faker
 
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
-from dashboard.security import audit
+from dashboard.security import access, audit
+from dashboard.security.access import User
 from dashboard.store import Store, load_query
 from dashboard.store.tx import Tx
 
@@ -362,12 +363,15 @@ def _bulk_settings(tx: Tx) -> Iterator[None]:
 
 
 def generate(
-    store: Store, students: int = 300, seed: int = 1, today: dt.date | None = None
+    store: Store, user: User, students: int = 300, seed: int = 1, today: dt.date | None = None
 ) -> dict[str, int]:
     """Fill an empty store with demo data around `today`; return the row count per table.
 
-    Raises Invalid when the store already holds data or `students` is out of range.
+    Admins only (the command line, and the app's first start, act as access.CLI_USER): it
+    writes a whole school, as an import does. Raises Invalid when the store already holds
+    data or `students` is out of range.
     """
+    access.ensure(user, "import_export")
     if not 1 <= students <= MAX_STUDENTS:
         raise Invalid([f"--students must be between 1 and {MAX_STUDENTS}, not {students}."])
     today = today or dt.date.today()
@@ -408,7 +412,8 @@ def demo_people(store: Store, today: dt.date | None = None) -> dict[str, str]:
     """
     today = today or dt.date.today()
     with store.read() as cur:
-        rows = cur.execute(load_query("demo_people"), {"today": today}).fetchall()
+        sql = access.with_active_role(load_query("demo_people"))
+        rows = cur.execute(sql, {"today": today}).fetchall()
     return {kind: person_id for kind, person_id in rows if person_id is not None}
 
 

@@ -57,7 +57,8 @@ import pyarrow.compute as pc
 from dashboard import i18n
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
-from dashboard.security import audit
+from dashboard.security import access, audit
+from dashboard.security.access import User
 from dashboard.store import Store
 from validation.core import FALSE_WORDS, TRUE_WORDS, WS, Col, TableSpec
 from validation.tables import SPECS
@@ -981,14 +982,15 @@ def _write_table(cur, table: str, label: str) -> TableCount:
 
 
 def import_files(
-    store: Store, paths: Iterable[Path | str], actor: str, lang: str = i18n.DEFAULT_LANGUAGE
+    store: Store, user: User, paths: Iterable[Path | str], lang: str = i18n.DEFAULT_LANGUAGE
 ) -> ImportResult:
     """Import interchange CSV files and/or .xlsx workbooks (a folder stands for the files in it).
 
     All or nothing: raises Invalid(problems) and writes nothing when anything is wrong.
     """
+    access.ensure(user, "import_export")
     files = [(p, p.name if p.exists() else str(p)) for p in _expand(paths)]
-    return _import(store, files, actor, lang)
+    return _import(store, files, user.actor, lang)
 
 
 def _expand(paths: Iterable[Path | str]) -> list[Path]:
@@ -1045,13 +1047,14 @@ def _upload_files(
 
 
 def validate_upload(
-    files: dict[str, bytes], store: Store | None = None, lang: str = i18n.DEFAULT_LANGUAGE
+    store: Store | None, user: User, files: dict[str, bytes], lang: str = i18n.DEFAULT_LANGUAGE
 ) -> ValidationReport:
     """Check uploaded files (name -> bytes) without writing anything.
 
     With `store`, references to stored students, staff and placements are checked too (the
     full check the import does); without it only the files themselves are checked.
     """
+    access.ensure(user, "import_export")
     with tempfile.TemporaryDirectory(prefix="regiebord-upload-") as tmp:
         paths, size_problems = _upload_files(files, Path(tmp), lang)
         if size_problems and not paths:
@@ -1070,14 +1073,15 @@ def validate_upload(
 
 
 def import_upload(
-    store: Store, files: dict[str, bytes], actor: str, lang: str = i18n.DEFAULT_LANGUAGE
+    store: Store, user: User, files: dict[str, bytes], lang: str = i18n.DEFAULT_LANGUAGE
 ) -> ImportResult:
     """The import of uploaded files (name -> bytes), with the same rules as import_files."""
+    access.ensure(user, "import_export")
     with tempfile.TemporaryDirectory(prefix="regiebord-upload-") as tmp:
         paths, size_problems = _upload_files(files, Path(tmp), lang)
         if size_problems and not paths:
             raise _refused(size_problems, len(size_problems), lang)
-        return _import(store, paths, actor, lang, refused=size_problems)
+        return _import(store, paths, user.actor, lang, refused=size_problems)
 
 
 # -- public: export ------------------------------------------------------------------------------
@@ -1127,20 +1131,22 @@ def _audit_export(store: Store, actor: str, counts: dict[str, int], form: str) -
         audit.record(tx, audit.Export(actor, counts, form))
 
 
-def export_all(store: Store, out_dir: Path | str, actor: str) -> list[Path]:
+def export_all(store: Store, user: User, out_dir: Path | str) -> list[Path]:
     """Write every table as <out_dir>/<table>.csv (docs/interchange.md, export rules).
 
     Byte-stable: the same data gives the same bytes. Lossless on purpose: text that looks like
     a formula (`=SUM(`) is written as is, because this is a data format, not a list for people.
     """
+    access.ensure(user, "import_export")
     out_dir = Path(out_dir)
     counts = _write_exports(store, out_dir)
-    _audit_export(store, actor, counts, "csv")
+    _audit_export(store, user.actor, counts, "csv")
     return [out_dir / f"{t}.csv" for t in TABLES]
 
 
-def export_zip(store: Store, actor: str) -> bytes:
+def export_zip(store: Store, user: User) -> bytes:
     """The same files as export_all, zipped (fixed timestamps, so equal data gives equal bytes)."""
+    access.ensure(user, "import_export")
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="regiebord-export-") as tmp:
         counts = _write_exports(store, Path(tmp))
@@ -1149,5 +1155,5 @@ def export_zip(store: Store, actor: str) -> bytes:
                 info = zipfile.ZipInfo(f"{table}.csv", date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, (Path(tmp) / f"{table}.csv").read_bytes())
-    _audit_export(store, actor, counts, "zip")
+    _audit_export(store, user.actor, counts, "zip")
     return buffer.getvalue()

@@ -1,7 +1,7 @@
 -- name: caseload_students
--- The students of one user's caseload on $today: those the user may see (__VISIBLE__ is
--- replaced by access.scope_sql), filtered by location / programme / class, by a guide and/or
--- that guide's role, and by "my students" (the user's own person holds an active role).
+-- The students of one user's caseload on $today: those the user may see, filtered by location /
+-- programme / class, by a guide and/or that guide's role, and by "my students" (the user's own
+-- person holds an active role). access.scoped_query fills __VISIBLE__ and __ACTIVE_ROLE__.
 -- The guide and mine markers are filled in by caseload.py with `true` or a fixed subquery (an
 -- unused filter then costs nothing). The students are chosen first and only their mentors
 -- are looked up: a caseload is a few hundred students of a store that may hold 500,000.
@@ -19,8 +19,7 @@ chosen AS MATERIALIZED (
 mentors AS (
     SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
     FROM roles r JOIN staff p USING (person_id)
-    WHERE r.role = 'mentor' AND r.start_date <= $today
-      AND (r.end_date IS NULL OR r.end_date >= $today)
+    WHERE r.role = 'mentor' AND __ACTIVE_ROLE__
       AND r.student_id IN (SELECT student_id FROM chosen)
     GROUP BY r.student_id
 )

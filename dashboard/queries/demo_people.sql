@@ -1,9 +1,10 @@
 -- name: demo_people
 -- One good person per kind of demo account, as (kind, person_id) rows; $today = the day.
+-- access.with_active_role fills __ACTIVE_ROLE__.
 WITH active_roles AS (
     SELECT r.*, s.location
     FROM roles r JOIN students s USING (student_id)
-    WHERE r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today)
+    WHERE __ACTIVE_ROLE__
         AND s.enrolment_date <= $today AND (s.status = 'active' OR s.status_date > $today)
 ),
 per_person AS (

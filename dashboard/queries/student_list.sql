@@ -1,6 +1,6 @@
 -- name: student_list
--- One page of the students a user may see (__VISIBLE__ is replaced by access.scope_sql),
--- filtered by search text and location / programme / class / status, with their mentors.
+-- One page of the students a user may see, filtered by search text and location / programme /
+-- class / status, with their mentors (access.scoped_query fills __VISIBLE__ and __ACTIVE_ROLE__).
 WITH visible AS (__VISIBLE__),
 chosen AS (
     SELECT s.*
@@ -17,8 +17,7 @@ chosen AS (
 mentors AS (
     SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
     FROM roles r JOIN staff p USING (person_id)
-    WHERE r.role = 'mentor' AND r.start_date <= $today
-      AND (r.end_date IS NULL OR r.end_date >= $today)
+    WHERE r.role = 'mentor' AND __ACTIVE_ROLE__
       AND r.student_id IN (SELECT student_id FROM chosen)
     GROUP BY r.student_id
 )

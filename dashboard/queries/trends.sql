@@ -1,6 +1,6 @@
 -- name: trends
 -- What a manager watches per month over the $months calendar months up to $as_of, for the
--- students in scope (__VISIBLE__ is replaced by access.aggregate_scope_sql) and the location /
+-- students in scope (access.aggregate_scoped_query fills __VISIBLE__) and the location /
 -- programme filters: contacts, the fixed contact moments held, and dropout beside direction.
 --
 -- One row of three lists (contacts, moments, dropout) of one struct per month (and moment

@@ -16,10 +16,12 @@ Kinds of account (users.kind):
 
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
 
-Services: `scope_sql` / `require_student` decide which students (`aggregate_scope_sql` for the
+Services: `ensure` first (deny by default: an action no kind lists is refused), then
+`scoped_query` / `require_student` decide which students (`aggregate_scoped_query` for the
 figures of the trends page, which never show a student); then `lens()` (one student's
 file, row by row) or `contact_filter_sql` / `role_filter_sql` (lists over many students) decide
 which contacts, roles, agreement details and status reasons of those students.
+docs/security.md lists the promises and the tests that hold them.
 """
 
 from __future__ import annotations
@@ -39,8 +41,18 @@ KINDS = ("admin", "manager", "care_coordinator", "care_worker", "guide", "workpl
 WORKPLACE_AFTER_END_DAYS = 90
 # ... and gets it this long before the placement starts (preparing the start moment).
 WORKPLACE_BEFORE_START_DAYS = 30
-# A role row `r` is active on $today (docs/interchange.md, roles).
-ACTIVE_ROLE = "r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today)"
+
+
+def active_role(alias: str = "r", day: str = "$today") -> str:
+    """SQL: the role row `alias` is active on `day` (docs/interchange.md, roles). The one
+    definition of an active role: scopes, lists and notices all use it."""
+    return (
+        f"{alias}.start_date <= {day} AND ({alias}.end_date IS NULL OR {alias}.end_date >= {day})"
+    )
+
+
+# The role row `r` is active on $today.
+ACTIVE_ROLE = active_role()
 
 # "Personal circumstances" that a workplace supervisor sees only with the student's consent
 # for audience `workplace`: contacts for these reasons (and their summaries), roles that show
@@ -61,6 +73,7 @@ ACTIONS: dict[str, frozenset[str]] = {
             "manage_users",
             "manage_settings",
             "import_export",
+            "report_signals",
             "student_rights",
             "view_audit",
             "view_students",
@@ -100,15 +113,18 @@ class User:
         return self.username
 
 
-# The command line runs with the rights of whoever can open the file: an admin.
+# The command line runs with the rights of whoever can open the file: an admin. So does the
+# app's own first start, when it fills a new store with demo data before anyone signs in.
 CLI_USER = User(username="cli", kind="admin", name="command line")
 
 
 def may(user: User, action: str) -> bool:
+    """Whether `user` may do `action`: for pages deciding what to show (deny by default)."""
     return action in ACTIONS.get(user.kind, frozenset())
 
 
 def ensure(user: User, action: str) -> None:
+    """NotAllowed unless `user` may do `action`: every public service calls this first."""
     if not may(user, action):
         raise NotAllowed(action)
 
@@ -170,11 +186,34 @@ def used_params(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in names}
 
 
-def visible_student_ids(cur: duckdb.DuckDBPyConnection, user: User, today: dt.date) -> list[str]:
-    sql, params = scope_sql(user)
-    sql = f"SELECT student_id FROM ({sql}) ORDER BY 1"
-    rows = cur.execute(sql, used_params(sql, {**params, "today": today}))
-    return [r[0] for r in rows.fetchall()]
+# -- Composing queries with the fragments access owns ------------------------------------------
+# Query files name these markers; only the functions below fill them, with fixed SQL (never a
+# value), so every list, count and figure filters its students the same way.
+VISIBLE = "__VISIBLE__"  # the student_ids the user may see (a query, used as a CTE)
+ACTIVE = "__ACTIVE_ROLE__"  # the role row `r` is active on $today
+
+
+def with_active_role(sql: str) -> str:
+    """`sql` with each ACTIVE marker replaced by ACTIVE_ROLE."""
+    return sql.replace(ACTIVE, ACTIVE_ROLE)
+
+
+def scoped_query(user: User, sql: str, **values) -> tuple[str, dict]:
+    """`sql` with VISIBLE replaced by the students `user` may see on $today (scope_sql), and
+    its parameters: the scope's plus `values`, keeping only those the query names."""
+    scope, params = scope_sql(user)
+    return _compose(sql, scope, {**params, **values})
+
+
+def aggregate_scoped_query(user: User, sql: str, **values) -> tuple[str, dict]:
+    """As scoped_query, over the students whose figures `user` may see (aggregate_scope_sql)."""
+    scope, params = aggregate_scope_sql(user)
+    return _compose(sql, scope, {**params, **values})
+
+
+def _compose(sql: str, scope: str, params: dict) -> tuple[str, dict]:
+    sql = with_active_role(sql.replace(VISIBLE, scope))
+    return sql, used_params(sql, params)
 
 
 def may_see_student(

@@ -126,15 +126,17 @@ def open_signals(df: pd.DataFrame) -> pd.DataFrame:
 # -- Command-line report ---------------------------------------------------------------------
 
 
-def flags_report(store: Store, as_of: dt.date, fmt: str = "csv") -> str:
+def flags_report(store: Store, user: access.User, as_of: dt.date, fmt: str = "csv") -> str:
     """The output of `regiebord flags` (docs/flags.md): columns code, severity, student_id,
-    placement_id, since, acknowledged, sorted by student_id, code, placement_id.
+    placement_id, since, acknowledged, sorted by student_id, code, placement_id. Every
+    student's signals, so admins only (the command line acts as one).
 
     Values are the same in both formats: acknowledged `yes`/`no`, since ISO, placement_id the
     empty string when the signal has no placement. CSV has a header row and `\\n` line ends;
     JSON is a list of objects with those keys and those string values (so "" rather than
     null for no placement: one reading of "the same as a list of objects").
     """
+    access.ensure(user, "report_signals")
     if fmt not in ("csv", "json"):
         raise Invalid([f"unknown format '{fmt}': use csv or json"])
     df = evaluate(store, as_of)

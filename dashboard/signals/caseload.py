@@ -20,7 +20,6 @@ from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals import day_cache
 from dashboard.store import Store, load_query
-from dashboard.students.listing import scoped_params, with_scope
 
 
 @dataclass(frozen=True)
@@ -64,14 +63,13 @@ class CaseloadOptions:
 def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
     """The values the filters can take among the students this user may see on `as_of`."""
     access.ensure(user, "view_caseload")
-    sql = with_scope(
+    sql, params = access.scoped_query(
         user,
-        "WITH visible AS (__VISIBLE__), mine AS ("
+        f"WITH visible AS ({access.VISIBLE}), mine AS ("
         " SELECT * FROM students WHERE student_id IN (SELECT student_id FROM visible)),"
         " guides AS (SELECT DISTINCT r.person_id, p.name, r.role FROM roles r"
         "  JOIN staff p USING (person_id)"
-        "  WHERE r.role <> 'parent' AND r.start_date <= $today"
-        "  AND (r.end_date IS NULL OR r.end_date >= $today)"
+        f"  WHERE r.role <> 'parent' AND {access.ACTIVE_ROLE}"
         "  AND r.student_id IN (SELECT student_id FROM mine))"
         " SELECT (SELECT list(DISTINCT location ORDER BY location) FROM mine),"
         " (SELECT list(DISTINCT programme ORDER BY programme) FROM mine),"
@@ -80,9 +78,10 @@ def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
         " (SELECT list(DISTINCT {'id': person_id, 'name': name} ORDER BY"
         "  {'id': person_id, 'name': name}) FROM guides),"
         " (SELECT list(DISTINCT role ORDER BY role) FROM guides)",
+        today=as_of,
     )
     with store.read() as cur:
-        row = cur.execute(sql, scoped_params(user, sql, today=as_of)).fetchone()
+        row = cur.execute(sql, params).fetchone()
     locations, programmes, classes, guides, roles = (list(v or []) for v in row)
     guides = sorted(((g["id"], g["name"]) for g in guides), key=lambda g: (g[1], g[0]))
     return CaseloadOptions(locations, programmes, classes, guides, roles)
@@ -91,7 +90,7 @@ def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
 # The optional filters of caseload_students.sql: fixed SQL put in only when the filter is used.
 _ACTIVE_ROLE_OF = (
     "s.student_id IN (SELECT r.student_id FROM roles r WHERE r.role <> 'parent'"
-    " AND r.start_date <= $today AND (r.end_date IS NULL OR r.end_date >= $today) AND {})"
+    f" AND {access.ACTIVE_ROLE} AND {{}})"
 )
 _GUIDE = {
     (True, True): _ACTIVE_ROLE_OF.format("r.person_id = $guide AND r.role = $role"),
@@ -108,9 +107,9 @@ def caseload_students(
     """The visible students matching the student filters (not severity / code)."""
     access.ensure(user, "view_caseload")
     guide = _GUIDE[(filters.guide_id is not None, filters.guide_role is not None)]
-    sql = with_scope(user, load_query("caseload_students"))
+    sql = load_query("caseload_students")
     sql = sql.replace("/*guide*/", guide).replace("/*mine*/", _MINE[filters.mine])
-    params = scoped_params(
+    sql, params = access.scoped_query(
         user,
         sql,
         today=as_of,

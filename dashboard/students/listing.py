@@ -1,6 +1,6 @@
 """The student list: the students a user may see, searchable and filterable, one page at a time.
 
-Every query starts from access.scope_sql, so this list holds exactly the students whose file
+Every query starts from access.scoped_query, so this list holds exactly the students whose file
 the user may open (list equals detail).
 """
 
@@ -43,35 +43,20 @@ class FilterOptions:
     statuses: list[str]
 
 
-VISIBLE = "__VISIBLE__"
-
-
-def with_scope(user: User, sql: str) -> str:
-    """`sql` with the marker __VISIBLE__ replaced by the query of the student_ids `user` may
-    see on $today (access.scope_sql: fixed SQL, never a value)."""
-    scope, _ = access.scope_sql(user)
-    return sql.replace(VISIBLE, scope)
-
-
-def scoped_params(user: User, sql: str, **values) -> dict:
-    """The scope's parameters plus `values`, keeping only those `sql` names."""
-    _, params = access.scope_sql(user)
-    return access.used_params(sql, {**params, **values})
-
-
 def filter_options(store: Store, user: User, today: dt.date) -> FilterOptions:
     """The distinct locations, programmes, classes and statuses among the visible students."""
     access.ensure(user, "view_students")
-    sql = with_scope(
+    sql, params = access.scoped_query(
         user,
-        "WITH visible AS (__VISIBLE__) SELECT list(DISTINCT location ORDER BY location), "
+        f"WITH visible AS ({access.VISIBLE}) SELECT list(DISTINCT location ORDER BY location), "
         "list(DISTINCT programme ORDER BY programme), "
         "list(DISTINCT class_code ORDER BY class_code) FILTER (WHERE class_code IS NOT NULL), "
         "list(DISTINCT status ORDER BY status) "
         "FROM students WHERE student_id IN (SELECT student_id FROM visible)",
+        today=today,
     )
     with store.read() as cur:
-        row = cur.execute(sql, scoped_params(user, sql, today=today)).fetchone()
+        row = cur.execute(sql, params).fetchone()
     return FilterOptions(*[list(values or []) for values in row])
 
 
@@ -86,10 +71,9 @@ def list_students(
 ) -> StudentPage:
     """One page of the visible students matching `filters`, sorted by last name."""
     access.ensure(user, "view_students")
-    sql = with_scope(user, load_query("student_list"))
-    params = scoped_params(
+    sql, params = access.scoped_query(
         user,
-        sql,
+        load_query("student_list"),
         today=today,
         search=filters.search.strip(),
         locations=list(filters.locations),

@@ -455,8 +455,8 @@ def _stop_notice(
 ) -> StopNotice:
     supervisors = _unique(p["supervisor_id"] for p in placements)
     active = tx.column(
-        "SELECT DISTINCT person_id FROM roles WHERE student_id = $sid AND start_date <= $on "
-        "AND (end_date IS NULL OR end_date >= $on) ORDER BY person_id",
+        "SELECT DISTINCT person_id FROM roles r WHERE r.student_id = $sid "
+        f"AND {access.active_role('r', '$on')} ORDER BY person_id",
         {"sid": student_id, "on": on},
     )
     others = [p for p in active if p not in supervisors and p != user.person_id]

@@ -30,7 +30,6 @@ from dashboard import settings
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store, load_query
-from dashboard.students.listing import VISIBLE
 
 MIN_STUDENTS = 5  # a count resting on fewer students (but more than none) is hidden
 MONTHS = 12
@@ -68,10 +67,10 @@ class Trends:
 
 
 def trends(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> Trends:
-    """The trends over the students `user` may see figures of (access.aggregate_scope_sql)
+    """The trends over the students `user` may see figures of (access.aggregate_scoped_query)
     and `filters`, for the 12 months up to `as_of`. NotAllowed without view_trends."""
     access.ensure(user, "view_trends")
-    sql, params = trends_query(store, user, as_of, filters)
+    sql, params = _query(store, user, as_of, filters)
     with store.read() as cur:
         contacts, moments, dropout = cur.execute(sql, params).fetchone()
     return Trends(
@@ -82,25 +81,21 @@ def trends(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> T
     )
 
 
-def trends_query(
-    store: Store, user: User, as_of: dt.date, filters: TrendFilters
-) -> tuple[str, dict]:
+def _query(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> tuple[str, dict]:
     """The SQL of queries/trends.sql for this user, day and filters, with its parameters."""
-    scope, scope_params = access.aggregate_scope_sql(user)
-    sql = re.sub(r"--[^\n]*", "", load_query("trends")).replace(VISIBLE, scope)
     values = settings.current(store)
-    params = {
-        **scope_params,
-        "as_of": as_of,
-        "window_start": _months_before(as_of.replace(day=1), MONTHS - 1),
-        "months": MONTHS,
-        "locations": list(filters.locations),
-        "programmes": list(filters.programmes),
-        "start_grace_days": values["start_grace_days"],
-        "mid_grace_days": values["mid_grace_days"],
-        "final_grace_days": values["final_grace_days"],
-    }
-    return sql, access.used_params(sql, params)
+    return access.aggregate_scoped_query(
+        user,
+        re.sub(r"--[^\n]*", "", load_query("trends")),
+        as_of=as_of,
+        window_start=_months_before(as_of.replace(day=1), MONTHS - 1),
+        months=MONTHS,
+        locations=list(filters.locations),
+        programmes=list(filters.programmes),
+        start_grace_days=values["start_grace_days"],
+        mid_grace_days=values["mid_grace_days"],
+        final_grace_days=values["final_grace_days"],
+    )
 
 
 def _months_before(month: dt.date, n: int) -> dt.date:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from listed import listed_student_ids
 
 from dashboard import demo, signals
 from dashboard.security import access, users
@@ -96,8 +97,7 @@ def need_chromium() -> None:
 def find_start_missing(store, today: dt.date, username: str) -> StartMissing:
     """A student of `username` with exactly one open START_MISSING and a named supervisor."""
     user = users.load_user(store, username)
-    with store.read() as cur:
-        visible = set(access.visible_student_ids(cur, user, today))
+    visible = set(listed_student_ids(store, user, today))
     found = signals.open_signals(signals.evaluate(store, today))
     missing = found[(found["code"] == "START_MISSING") & found["student_id"].isin(visible)]
     for student_id in sorted(set(missing["student_id"])):
@@ -125,8 +125,7 @@ def find_start_missing(store, today: dt.date, username: str) -> StartMissing:
 def plant_workplace_contacts(store, today: dt.date, username: str) -> WorkplaceCase:
     """Log a `care` and a `guides` contact on a started placement of the supervisor."""
     user = users.load_user(store, username)
-    with store.read() as cur:
-        visible = sorted(access.visible_student_ids(cur, user, today))
+    visible = listed_student_ids(store, user, today)
     for student_id in visible:
         f = student_file.load(store, access.CLI_USER, student_id, today)
         own = [
@@ -154,7 +153,7 @@ def plant_workplace_contacts(store, today: dt.date, username: str) -> WorkplaceC
 def prepare_store(path: Path, today: dt.date) -> dict:
     store = open_store(path)
     try:
-        demo.generate(store, students=300, seed=1, today=today)
+        demo.generate(store, access.CLI_USER, students=300, seed=1, today=today)
         accounts = users.ensure_demo_accounts(store, today=today)
         found = listing.list_students(
             store, access.CLI_USER, today, listing.StudentFilters(), limit=100_000

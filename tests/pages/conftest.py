@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest, app_test
 from dashboard import demo, signals
 from dashboard.app import runtime
 from dashboard.security import users
+from dashboard.security.access import CLI_USER
 from dashboard.signals import day_cache
 from dashboard.store import open_store
 
@@ -50,7 +51,7 @@ def navigation_only(monkeypatch):
 def demo_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "template.duckdb"
     store = open_store(path)
-    demo.generate(store, students=DEMO_STUDENTS, seed=1, today=TODAY)
+    demo.generate(store, CLI_USER, students=DEMO_STUDENTS, seed=1, today=TODAY)
     users.ensure_demo_accounts(store, today=TODAY)
     store.checkpoint()
     store.close()

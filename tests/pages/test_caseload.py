@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from listed import listed_student_ids
+
 from dashboard import i18n, signals
-from dashboard.security import access
 
 from .conftest import TODAY, app_store, texts
 
@@ -25,8 +26,7 @@ def shown_open_counts(at) -> dict[str, int]:
 
 def expected_open_counts(user) -> dict[str, int]:
     store = app_store()
-    with store.read() as cur:
-        ids = access.visible_student_ids(cur, user, TODAY)
+    ids = listed_student_ids(store, user, TODAY)
     found = signals.evaluate(store, TODAY, student_ids=ids)
     return found[~found["acknowledged"]].groupby("code").size().to_dict()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.security import access
+from listed import listed_student_ids
 
 from .conftest import TODAY, app_store, texts
 
@@ -21,8 +21,7 @@ def open_students_page(signed_in, username: str):
 def test_lists_exactly_the_visible_students(signed_in):
     at = open_students_page(signed_in, "mentor")
     user = at.session_state["user"]
-    with app_store().read() as cur:
-        visible = set(access.visible_student_ids(cur, user, TODAY))
+    visible = set(listed_student_ids(app_store(), user, TODAY))
     assert set(student_table(at)["student_id"]) == visible
 
 
