@@ -82,11 +82,6 @@ def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> di
     return numbers
 
 
-def update(store: Store, user: access.User, key: str, value: int | str) -> int:
-    """Set one setting (see `save`) and return the stored value."""
-    return save(store, user, {key: value})[key]
-
-
 def _checked(key: str, value: int | str) -> tuple[int, None] | tuple[None, str]:
     """The value as a whole number, or why it is refused."""
     if key not in DEFAULTS:

@@ -125,7 +125,7 @@ def test_upcoming_moments_within_the_setting(store):
     plan = caseload.caseload(store, ADMIN, T, CaseloadFilters()).upcoming
     assert plan[["student_id", "kind"]].values.tolist() == [["S2", "start"]]
     assert plan["due"].dt.date.tolist() == [T + days(5)]
-    settings.update(store, ADMIN, "upcoming_days", 30)
+    settings.save(store, ADMIN, {"upcoming_days": 30})
     plan = caseload.caseload(store, ADMIN, T, CaseloadFilters()).upcoming
     assert ("S1", "final") in set(zip(plan["student_id"], plan["kind"]))
     assert healthy.placement_id in set(plan["placement_id"])

@@ -99,7 +99,7 @@ def test_a_write_without_audit_drops_the_cache(world_store):
 
 def test_a_settings_change_drops_the_cache(world_store):
     before = day_cache.rows(world_store, caseload.UPCOMING, T)
-    settings.update(world_store, ADMIN, "upcoming_days", 30)
+    settings.save(world_store, ADMIN, {"upcoming_days": 30})
     after = day_cache.rows(world_store, caseload.UPCOMING, T)
     same(after, caseload.upcoming_moments(world_store, T, None))
     assert len(after) > len(before)  # S1..S4's final moments (T + 20) now fall in the window

@@ -427,8 +427,8 @@ SERVICES = [
         "AAAAAA",
     ),
     Service(
-        settings.update,
-        lambda c: settings.update(c.store, c.user, "upcoming_days", 21),
+        settings.save,
+        lambda c: settings.save(c.store, c.user, {"upcoming_days": 21}),
         lambda r, c: settings.current(c.store)["upcoming_days"] == 21,
         "AXXXXX",
     ),

@@ -1,4 +1,4 @@
-"""settings.update: admins only, whole numbers within range, audited with old and new value."""
+"""settings.save: admins only, whole numbers within range, audited with old and new value."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def test_defaults_are_the_spec_numbers(store):
 
 @pytest.mark.parametrize("value", [21, "21", " 21 "])
 def test_admin_updates_a_setting_and_it_is_audited(store, value):
-    assert settings.update(store, ADMIN, "start_grace_days", value) == 21
+    assert settings.save(store, ADMIN, {"start_grace_days": value})["start_grace_days"] == 21
     assert settings.current(store)["start_grace_days"] == 21
-    settings.update(store, ADMIN, "start_grace_days", 10)
+    settings.save(store, ADMIN, {"start_grace_days": 10})
     with store.read() as cur:
         events = audit.search(cur, action="write")
         stored = cur.execute(
@@ -58,7 +58,7 @@ def test_admin_updates_a_setting_and_it_is_audited(store, value):
 )
 def test_bad_values_are_refused_in_dutch_and_nothing_is_written(store, key, value, fragment):
     with pytest.raises(Invalid) as err:
-        settings.update(store, ADMIN, key, value)
+        settings.save(store, ADMIN, {key: value})
     assert fragment in err.value.problems[0] and key in err.value.problems[0]
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
@@ -66,14 +66,14 @@ def test_bad_values_are_refused_in_dutch_and_nothing_is_written(store, key, valu
 
 
 def test_edges_of_the_range_are_allowed(store):
-    assert settings.update(store, ADMIN, "many_guides", 2) == 2
-    assert settings.update(store, ADMIN, "many_guides", 100) == 100
+    assert settings.save(store, ADMIN, {"many_guides": 2})["many_guides"] == 2
+    assert settings.save(store, ADMIN, {"many_guides": 100})["many_guides"] == 100
 
 
 @pytest.mark.parametrize("kind", ["manager", "care_coordinator", "guide", "workplace"])
 def test_only_admins_change_settings(store, kind):
     with pytest.raises(NotAllowed):
-        settings.update(store, access.User(username="u", kind=kind), "many_guides", 5)
+        settings.save(store, access.User(username="u", kind=kind), {"many_guides": 5})
     assert settings.current(store)["many_guides"] == 7
 
 

@@ -595,9 +595,9 @@ def test_one_signal_per_placement(store):
 
 def test_thresholds_from_settings_change_the_result(store):
     h = build(store, lambda h: h.remove(h.contact("start")))
-    settings.update(store, access.CLI_USER, "start_grace_days", 120)  # start is T-120
+    settings.save(store, access.CLI_USER, {"start_grace_days": 120})  # start is T-120
     assert found(store, T) == {}
-    settings.update(store, access.CLI_USER, "start_grace_days", 119)
+    settings.save(store, access.CLI_USER, {"start_grace_days": 119})
     assert found(store, T) == {("START_MISSING", "S1", h.placement_id): T}
 
 

@@ -362,7 +362,7 @@ def test_engine_equals_reference_with_other_thresholds(store):
         "absence_hours": 4,
     }
     for key, value in changes.items():
-        settings.update(store, access.CLI_USER, key, value)
+        settings.save(store, access.CLI_USER, {key: value})
     for T in EVAL_DAYS[::2]:
         _compare(store, world, T)
 

@@ -172,7 +172,7 @@ def test_fixed_moments_by_due_month_held_on_time_late_or_not(school_store):
 
 
 def test_moments_fall_due_after_the_grace_days_of_the_settings(school_store):
-    settings.update(school_store, ADMIN, "start_grace_days", 1)  # start due 2024-11-05
+    settings.save(school_store, ADMIN, {"start_grace_days": 1})  # start due 2024-11-05
     moments = trends.trends(school_store, NOORD, T, TrendFilters()).moments
     start = moments.set_index(["month", "kind"]).loc[(d(2024, 11, 1), "start")]
     assert (start["due"], start["on_time"], start["late"], start["not_held"]) == (10, 0, 5, 5)
