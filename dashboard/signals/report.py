@@ -87,7 +87,7 @@ def flags_report(store: Store, as_of: dt.date, fmt: str = "csv") -> str:
     with store.read() as cur:
         report = cur.sql(signal_sql).query("signal", _REPORT)
         if fmt == "csv":
-            (lines,) = report.query("report", _CSV_LINES).fetchone()
+            [(lines,)] = report.query("report", _CSV_LINES).fetchall()  # one row: an aggregate
             return ",".join(REPORT_COLUMNS) + "\n" + (lines or "")
         rows = report.fetchall()
     objects = [dict(zip(REPORT_COLUMNS, row, strict=True)) for row in rows]
