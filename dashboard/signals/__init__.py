@@ -7,8 +7,8 @@ settings. This module runs it for the app (`evaluate`), adds texts from i18n (`d
 records acknowledgements ("bewust afgeweken tot ..."); report.py prints the command-line
 report (`flags_report`). Signals are never stored: only acknowledgements are.
 
-pandas is imported by the frames it gets, not here: `regiebord flags` goes through this
-package and must start without it.
+pandas is not imported here (Arrow brings it when evaluate asks for a frame): `regiebord
+flags` goes through this package and must start without it.
 """
 
 from __future__ import annotations
