@@ -11,7 +11,9 @@ The read steps then run on the imported store (data as a school would load it): 
 of one day, the caseload data of the guide with the largest caseload, the student file data of
 the student with the most contacts (opened by their mentor), the trends data of a manager of
 the whole school (no page yet), and the full server-side run of the caseload and student pages
-with Streamlit's AppTest, warm (one run first to fill caches).
+with Streamlit's AppTest, warm (one run first to fill caches). `regiebord flags --format csv`
+for the whole school is timed as a whole process (start-up, the query and the output), as a
+school's script runs it.
 
 Each read step runs --runs times; the table gives the median and the worst run. Build steps
 run --build-runs times (default 3 up to 100,000 students, else 1).
@@ -42,6 +44,7 @@ BENCH_TODAY = dt.date(2026, 3, 16)
 # Targets on the 2-core machine (docs/performance.md): (school scale, sector scale) in ms.
 TARGETS_MS = {
     "signals": (500, 5000),
+    "flags_command": (600, 6000),
     "caseload": (100, None),
     "student_file": (50, None),
     "trends": (1000, 10000),
@@ -282,6 +285,18 @@ def worker_main(name: str, db: Path, runs: int) -> int:
     return 0
 
 
+def _flags_command(db: Path, runs: int) -> dict:
+    """`regiebord flags --format csv` for the whole school, each run a process of its own."""
+    args = _regiebord("flags", "--db", str(db), "--as-of", BENCH_TODAY.isoformat())
+    samples, peaks = [], []
+    for _ in range(runs):
+        seconds, peak, out = _run_child([*args, "--format", "csv"], "regiebord flags")
+        samples.append(seconds * 1000)
+        peaks.append(peak)
+    note = f"{out.count(chr(10)) - 1:,} signals, {len(out.encode()):,} bytes"
+    return {"samples": samples, "peak": max(peaks), "note": note}
+
+
 # -- the report ----------------------------------------------------------------------------------
 
 
@@ -438,6 +453,12 @@ def run(args) -> int:
         result = _worker(key, imp_db, runs)
         log(f"{key}: median {statistics.median(result['samples']):.1f} ms")
         report.add_read(step, key, result)
+        if key == "signals":
+            result = _flags_command(imp_db, runs)
+            log(f"flags command: median {statistics.median(result['samples']):.1f} ms")
+            report.add_read(
+                "`regiebord flags --format csv`, whole process", "flags_command", result
+            )
 
     print(f"\n### {n:,} students ({total:,} rows), as of {BENCH_TODAY}\n")
     print(

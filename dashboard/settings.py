@@ -1,5 +1,6 @@
-"""Settings stored in the `settings` table, with defaults. Signal thresholds are defaults of
-docs/flags.md and must stay exactly these; an admin may change them per school."""
+"""Settings stored in the `settings` table, with defaults. The signal thresholds come from the
+signal catalogue (dashboard/signals/catalogue.toml), whose defaults are those of docs/flags.md
+and must stay exactly these; an admin may change them per school."""
 
 from __future__ import annotations
 
@@ -8,21 +9,12 @@ from collections.abc import Mapping
 from dashboard import i18n
 from dashboard.errors import Invalid
 from dashboard.security import access, audit
+from dashboard.signals.catalogue import THRESHOLDS
 from dashboard.store import Store
 
 # key -> (default, minimum, maximum). All whole numbers of days / hours / people.
 DEFAULTS: dict[str, tuple[int, int, int]] = {
-    "start_grace_days": (14, 0, 365),  # START_MISSING: T > start_date + 14
-    "mid_grace_days": (14, 0, 365),  # MID_OVERDUE: T > mid + 14
-    "final_grace_days": (14, 0, 365),  # FINAL_OVERDUE: end_date + 14 < T
-    "final_window_days": (90, 1, 3650),  # FINAL_OVERDUE: T <= end_date + 90
-    "no_contact_days": (28, 1, 365),  # NO_RECENT_CONTACT window
-    "many_guides": (7, 2, 100),  # MANY_GUIDES: 7 or more guides
-    "direction_min_guides": (2, 1, 100),  # NO_DIRECTION / NO_FINAL_RESPONSIBILITY
-    "stop_inform_days": (5, 0, 365),  # STOP_NOT_COMMUNICATED: contact in [s, s+5]
-    "stop_window_days": (60, 1, 3650),  # STOP_NOT_COMMUNICATED: T <= s + 60
-    "absence_window_days": (28, 1, 365),  # ABSENCE_NO_FOLLOW_UP window
-    "absence_hours": (8, 1, 1000),  # ABSENCE_NO_FOLLOW_UP threshold
+    **THRESHOLDS,
     "upcoming_days": (14, 1, 90),  # caseload: fixed moments due within
     "retention_years": (2, 1, 30),  # erase/anonymise students who left before
     "idle_timeout_minutes": (30, 1, 24 * 60),  # sign-in: idle session ends

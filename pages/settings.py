@@ -12,21 +12,10 @@ import streamlit as st
 from dashboard import settings
 from dashboard.app import render, runtime, session
 from dashboard.errors import RegiebordError
+from dashboard.signals.catalogue import THRESHOLDS
 
 GROUPS = {
-    "group_signals": (
-        "start_grace_days",
-        "mid_grace_days",
-        "final_grace_days",
-        "final_window_days",
-        "no_contact_days",
-        "many_guides",
-        "direction_min_guides",
-        "stop_inform_days",
-        "stop_window_days",
-        "absence_window_days",
-        "absence_hours",
-    ),
+    "group_signals": tuple(THRESHOLDS),  # declared per signal in signals/catalogue.toml
     "group_caseload": ("upcoming_days", "retention_years"),
     "group_sessions": (
         "idle_timeout_minutes",

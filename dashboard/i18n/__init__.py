@@ -1,7 +1,10 @@
 """Every user-facing string, keyed, one catalogue per language (nl/*.toml, en/*.toml).
 
 Each capability keeps its strings in its own file (core.toml, signals.toml, ...); the files of
-one language are merged, and a key defined in two files is an error.
+one language are merged, and a key defined in two files is an error. A few files elsewhere in
+dashboard/ keep both languages' texts beside other facts of the same thing (MULTILINGUAL): the
+signal catalogue holds each signal's severity and thresholds with its texts, so that adding a
+signal touches one entry there rather than a file per language.
 `t("caseload.title", "en")` looks the key up in that language, falling back to Dutch.
 Keys are dotted paths into the TOML tables; `{name}` placeholders are filled from kwargs.
 """
@@ -15,6 +18,9 @@ from importlib import resources
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+# key prefix -> a file in dashboard/ whose tables named after a language hold the texts of the
+# path above them: [START_MISSING] nl.title = "..." is signals.START_MISSING.title in Dutch.
+MULTILINGUAL = {"signals": "signals/catalogue.toml"}
 
 
 def _flatten(prefix: str, node: dict, into: dict[str, str], source: str) -> None:
@@ -28,6 +34,16 @@ def _flatten(prefix: str, node: dict, into: dict[str, str], source: str) -> None
             into[path] = value
 
 
+def _language_tables(prefix: str, node: dict, lang: str, into: dict[str, str], source: str) -> None:
+    for key, value in node.items():
+        if not isinstance(value, dict):
+            continue
+        if key == lang:
+            _flatten(prefix, value, into, source)
+        elif key not in LANGUAGES:
+            _language_tables(f"{prefix}.{key}", value, lang, into, source)
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     flat: dict[str, str] = {}
@@ -36,6 +52,9 @@ def catalogue(lang: str) -> dict[str, str]:
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text("utf-8"))
             _flatten("", data, flat, f"{lang}/{entry.name}")
+    for prefix, name in MULTILINGUAL.items():
+        data = tomllib.loads(resources.files("dashboard").joinpath(name).read_text("utf-8"))
+        _language_tables(prefix, data, lang, flat, name)
     return flat
 
 

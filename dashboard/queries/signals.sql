@@ -1,16 +1,19 @@
 -- name: signals
 -- Every signal of docs/flags.md on day $as_of, one row per (code, student, placement).
 --
--- Parameters: $as_of (DATE), the thresholds of dashboard/settings.py ($start_grace_days, ...),
--- and $codes/$severities/$ranks (the catalogue of dashboard/signals.py, one source of truth).
--- Two switches are filled in by signals.py with fixed SQL: `/*scope*/` filters the base
--- tables to $student_ids (or is `true`), `/*scoped*/` says whether the scoped contacts are
--- materialized (only for a caseload, where they are few).
+-- Parameters: $as_of (DATE), the thresholds of the settings ($start_grace_days, ...; declared
+-- per signal in dashboard/signals/catalogue.toml), and $codes/$severities/$ranks (that
+-- catalogue, one source of truth). Two switches are filled in by dashboard/signals/rules.py
+-- with fixed SQL: `/*scope*/` filters the base tables to $student_ids (or is `true`),
+-- `/*scoped*/` says whether the scoped contacts are materialized (only for a caseload, where
+-- they are few).
 --
--- Each rule yields signals (code, student_id, placement_id, since, person_id); person_id is the
--- agreement holder a rule is about (used by the texts), NULL elsewhere. A rule that can find
--- several cases for one (code, student, placement) groups them itself, keeping the earliest
--- since; every other rule yields at most one row per placement or per student.
+-- Each rule is a section marked `-- signal: CODE` (one per code of the catalogue; a test
+-- checks that both name the same codes) that yields signals (code, student_id, placement_id,
+-- since, person_id); person_id is the agreement holder a rule is about (used by the texts),
+-- NULL elsewhere. A rule that can find several cases for one (code, student, placement)
+-- groups them itself, keeping the earliest since; every other rule yields at most one row per
+-- placement or per student.
 -- Roles and agreements are read once (materialized: the rules read them about ten times) for
 -- every student in scope, and the rules built on them keep the active students at the end
 -- (student_rule): cheaper than joining the big tables first. Contacts, the largest table, are
@@ -206,6 +209,7 @@ absence_over AS (
 -- Rules over placements (of active students) and over `act` itself.
 placement_rule AS (
     -- Fixed contact moments --------------------------------------------------------------
+    -- signal: START_MISSING
     SELECT 'START_MISSING' AS code, p.student_id, p.placement_id,
            p.start_date + $start_grace_days + 1 AS since, NULL AS person_id
     FROM placement_now p
@@ -213,6 +217,7 @@ placement_rule AS (
     WHERE $as_of > p.start_date + $start_grace_days AND m.has_start IS NOT TRUE
 
     UNION ALL
+    -- signal: MID_OVERDUE
     SELECT 'MID_OVERDUE', p.student_id, p.placement_id,
            p.mid_date + $mid_grace_days + 1, NULL
     FROM placement_now p
@@ -221,6 +226,7 @@ placement_rule AS (
       AND m.has_mid IS NOT TRUE
 
     UNION ALL
+    -- signal: FINAL_OVERDUE
     SELECT 'FINAL_OVERDUE', p.student_id, p.placement_id, p.end_date + $final_grace_days + 1, NULL
     FROM placement_of_act p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
@@ -229,6 +235,7 @@ placement_rule AS (
       AND m.has_final IS NOT TRUE
 
     UNION ALL
+    -- signal: MOMENT_INCOMPLETE
     SELECT 'MOMENT_INCOMPLETE', f.student_id, f.placement_id, min(f.date), NULL
     FROM fixed_contact f
     LEFT JOIN with_school_guide g ON g.contact_key = f.contact_key
@@ -239,6 +246,7 @@ placement_rule AS (
 
     -- Contact ---------------------------------------------------------------------------
     UNION ALL
+    -- signal: NO_RECENT_CONTACT
     SELECT 'NO_RECENT_CONTACT', a.student_id, NULL,
            coalesce(l.last_date, a.enrolment_date) + $no_contact_days, NULL
     FROM act a
@@ -248,6 +256,7 @@ placement_rule AS (
 
     -- Roles -----------------------------------------------------------------------------
     UNION ALL
+    -- signal: NO_MENTOR
     SELECT 'NO_MENTOR', a.student_id, NULL,
            coalesce(max(r.end_date) FILTER (WHERE r.end_date < $as_of) + 1, a.enrolment_date),
            NULL
@@ -257,6 +266,7 @@ placement_rule AS (
     HAVING NOT coalesce(bool_or(r.is_active), false)
 
     UNION ALL
+    -- signal: NO_SUPERVISOR
     SELECT 'NO_SUPERVISOR', p.student_id, p.placement_id, p.start_date, NULL
     FROM placement_now p
     WHERE p.supervisor_id IS NULL
@@ -268,11 +278,13 @@ placement_rule AS (
 
     -- Information -----------------------------------------------------------------------
     UNION ALL
+    -- signal: NO_INFORMATION_AGREEMENT
     SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
     FROM placement_cover p
     WHERE NOT p.has_information
 
     UNION ALL
+    -- signal: NO_CONSENT_RECORD
     SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, NULL
     FROM placement_now p
     WHERE NOT EXISTS (
@@ -283,18 +295,21 @@ placement_rule AS (
 
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
+    -- signal: ABSENCE_NO_FOLLOW_UP
     SELECT 'ABSENCE_NO_FOLLOW_UP', o.student_id, NULL, o.reached_on, NULL
     FROM absence_over o
     LEFT JOIN last_contact l ON l.student_id = o.student_id
     WHERE l.last_date IS NULL OR l.last_date < o.first_day
 
     UNION ALL
+    -- signal: NO_PEDAGOGY_AGREEMENT
     SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date, NULL
     FROM placement_cover p
     WHERE NOT p.has_pedagogy
 ),
 -- Rules over roles and agreements, for every student in scope; active ones kept below.
 student_rule AS (
+    -- signal: FREQUENCY_NOT_MET
     SELECT 'FREQUENCY_NOT_MET' AS code, student_id, NULL AS placement_id, min(since) AS since,
            arg_min(holder_id, since) AS person_id
     FROM (
@@ -307,11 +322,13 @@ student_rule AS (
     GROUP BY student_id
 
     UNION ALL
+    -- signal: MANY_GUIDES
     SELECT 'MANY_GUIDES', g.student_id, NULL, g.starts[$many_guides], NULL
     FROM guide_starts g
     WHERE g.guides >= $many_guides
 
     UNION ALL
+    -- signal: EXTERNAL_WITHOUT_CARE_LEAD
     SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', r.student_id, NULL, min(r.start_date), NULL
     FROM role_now r
     WHERE r.role = 'external'
@@ -324,6 +341,7 @@ student_rule AS (
 
     -- Direction (regie) -----------------------------------------------------------------
     UNION ALL
+    -- signal: NO_DIRECTION
     SELECT 'NO_DIRECTION', g.student_id, NULL, g.starts[$direction_min_guides], NULL
     FROM guide_starts g
     WHERE g.guides >= $direction_min_guides
@@ -333,6 +351,7 @@ student_rule AS (
       )
 
     UNION ALL
+    -- signal: NO_FINAL_RESPONSIBILITY
     SELECT 'NO_FINAL_RESPONSIBILITY', g.student_id, NULL, g.starts[$direction_min_guides], NULL
     FROM guide_starts g
     WHERE g.guides >= $direction_min_guides
@@ -342,6 +361,7 @@ student_rule AS (
       )
 
     UNION ALL
+    -- signal: DIRECTION_HOLDER_GONE
     -- Per direction agreement: the holder's guide roles (not parent), none active on T; since
     -- is the day after the latest one ended before T, or agreed_on.
     SELECT 'DIRECTION_HOLDER_GONE', student_id, NULL, min(since), arg_min(holder_id, since)
@@ -360,6 +380,7 @@ student_rule AS (
     GROUP BY student_id
 
     UNION ALL
+    -- signal: DIRECTION_NOT_DISCUSSED
     SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, min(a.agreed_on),
            arg_min(a.holder_id, a.agreed_on)
     FROM agreement_now a
@@ -367,6 +388,7 @@ student_rule AS (
     GROUP BY a.student_id
 
     UNION ALL
+    -- signal: REVIEW_OVERDUE
     SELECT 'REVIEW_OVERDUE', a.student_id, any_value(a.placement_id), min(a.review_on) + 1,
            arg_min(a.holder_id, a.review_on)
     FROM agreement_now a
@@ -378,6 +400,7 @@ signal AS (
     UNION ALL
     SELECT * FROM student_rule SEMI JOIN act USING (student_id)
     UNION ALL
+    -- signal: STOP_NOT_COMMUNICATED
     -- Also for students who are no longer active.
     SELECT 'STOP_NOT_COMMUNICATED', d.student_id, d.placement_id,
            min(d.stop_day) + $stop_inform_days + 1, NULL

@@ -1,51 +1,42 @@
 """Signals (flags) of docs/flags.md: what the guides should have arranged and have not.
 
-The rules are one set-based DuckDB query (queries/signals.sql) evaluated for a day T with the
-thresholds of the settings; this module runs it, adds texts from i18n (`describe`), prints the
-command-line report (`flags_report`) and records acknowledgements ("bewust afgeweken tot ...").
-Signals are never stored: only acknowledgements are.
+What each signal is (code, severity, who acts, thresholds, texts) is in the catalogue
+(catalogue.toml, read by catalogue.py); its rule is one section of one set-based DuckDB query
+(queries/signals.sql, run through rules.py) evaluated for a day T with the thresholds of the
+settings. This module runs it for the app (`evaluate`), adds texts from i18n (`describe`) and
+records acknowledgements ("bewust afgeweken tot ..."); report.py prints the command-line
+report (`flags_report`). Signals are never stored: only acknowledgements are.
+
+pandas is not imported here (Arrow brings it when evaluate asks for a frame): `regiebord
+flags` goes through this package and must start without it.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from dashboard import i18n, settings
 from dashboard.errors import Invalid
 from dashboard.security import access, audit
+from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
+from dashboard.signals.report import flags_report
+from dashboard.signals.rules import signal_query
 from dashboard.store import Store, load_query
 
-SEVERITY_ORDER = ("high", "medium", "low")
+if TYPE_CHECKING:
+    import pandas as pd
 
-# code -> severity, in the order of docs/flags.md.
-CODES: dict[str, str] = {
-    "START_MISSING": "high",
-    "MID_OVERDUE": "medium",
-    "FINAL_OVERDUE": "medium",
-    "MOMENT_INCOMPLETE": "low",
-    "NO_RECENT_CONTACT": "medium",
-    "FREQUENCY_NOT_MET": "medium",
-    "NO_MENTOR": "high",
-    "NO_SUPERVISOR": "high",
-    "MANY_GUIDES": "low",
-    "EXTERNAL_WITHOUT_CARE_LEAD": "medium",
-    "NO_DIRECTION": "high",
-    "DIRECTION_HOLDER_GONE": "high",
-    "NO_FINAL_RESPONSIBILITY": "medium",
-    "DIRECTION_NOT_DISCUSSED": "low",
-    "REVIEW_OVERDUE": "low",
-    "NO_INFORMATION_AGREEMENT": "high",
-    "NO_CONSENT_RECORD": "medium",
-    "STOP_NOT_COMMUNICATED": "high",
-    "ABSENCE_NO_FOLLOW_UP": "medium",
-    "NO_PEDAGOGY_AGREEMENT": "low",
-}
+__all__ = [
+    "CODES",
+    "COLUMNS",
+    "SEVERITY_ORDER",
+    "acknowledge",
+    "describe",
+    "evaluate",
+    "flags_report",
+    "open_signals",
+]
 
 COLUMNS = (
     "code",
@@ -59,25 +50,6 @@ COLUMNS = (
     "ack_by",
     "person_id",
 )
-REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "acknowledged")
-
-# The query's two switches (fixed SQL fragments, never values): `/*scope*/` filters the base
-# tables to $student_ids; `/*scoped*/` materializes the scoped contacts, which pays off only
-# when they are few (a caseload) and would copy the largest table otherwise.
-_SWITCHES = {
-    False: {"/*scope*/": "true", "/*scoped*/": "NOT MATERIALIZED"},
-    True: {
-        "/*scope*/": "student_id IN (SELECT unnest($student_ids::VARCHAR[]))",
-        "/*scoped*/": "MATERIALIZED",
-    },
-}
-
-
-def _signal_query(restricted: bool) -> str:
-    sql = re.sub(r"--[^\n]*", "", load_query("signals"))  # comments name parameters too
-    for mark, fragment in _SWITCHES[restricted].items():
-        sql = sql.replace(mark, fragment)
-    return sql
 
 
 def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None) -> pd.DataFrame:
@@ -94,17 +66,7 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     which keeps a caseload of a few hundred students fast. This is a computation over the
     whole store: callers that show it to a user restrict `student_ids` to the user's scope.
     """
-    restricted = student_ids is not None
-    sql = _signal_query(restricted)
-    values = {
-        **settings.current(store),
-        "as_of": as_of,
-        "codes": list(CODES),
-        "severities": list(CODES.values()),
-        "ranks": [SEVERITY_ORDER.index(s) for s in CODES.values()],
-        "student_ids": list(student_ids or []),
-    }
-    params = {name: values[name] for name in set(re.findall(r"\$(\w+)", sql))}
+    sql, params = signal_query(store, as_of, student_ids)
     with store.read() as cur:
         table = cur.execute(sql, params).to_arrow_table()
     # Arrow gives dates as datetime.date and keeps NULL apart from strings; missing optional
@@ -121,44 +83,6 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
 def open_signals(df: pd.DataFrame) -> pd.DataFrame:
     """The signals of an evaluate() frame that are not acknowledged."""
     return df[~df["acknowledged"]]
-
-
-# -- Command-line report ---------------------------------------------------------------------
-
-
-def flags_report(store: Store, user: access.User, as_of: dt.date, fmt: str = "csv") -> str:
-    """The output of `regiebord flags` (docs/flags.md): columns code, severity, student_id,
-    placement_id, since, acknowledged, sorted by student_id, code, placement_id. Every
-    student's signals, so admins only (the command line acts as one).
-
-    Values are the same in both formats: acknowledged `yes`/`no`, since ISO, placement_id the
-    empty string when the signal has no placement. CSV has a header row and `\\n` line ends;
-    JSON is a list of objects with those keys and those string values (so "" rather than
-    null for no placement: one reading of "the same as a list of objects").
-    """
-    access.ensure(user, "report_signals")
-    if fmt not in ("csv", "json"):
-        raise Invalid([f"unknown format '{fmt}': use csv or json"])
-    df = evaluate(store, as_of)
-    rows = [
-        {
-            "code": r.code,
-            "severity": r.severity,
-            "student_id": r.student_id,
-            "placement_id": r.placement_id or "",
-            "since": r.since.isoformat(),
-            "acknowledged": "yes" if r.acknowledged else "no",
-        }
-        for r in df.itertuples(index=False)
-    ]
-    rows.sort(key=lambda r: (r["student_id"], r["code"], r["placement_id"]))
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=REPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 # -- Acknowledgement -------------------------------------------------------------------------
@@ -243,9 +167,7 @@ def describe(
     """
     out = df.copy()
     if out.empty:
-        out["explanation"] = pd.Series(dtype=object)
-        out["next_step"] = pd.Series(dtype=object)
-        return out
+        return out.assign(explanation=None, next_step=None)
     as_of = as_of or df.attrs.get("as_of") or dt.date.today()
     people = _people_for(store, out, as_of)
     settings_now = settings.current(store)
@@ -276,32 +198,6 @@ def _people_for(store: Store, df: pd.DataFrame, as_of: dt.date) -> dict[str, dic
     return people
 
 
-# Which people each code's texts name; a missing one makes the next step start with the
-# sentence that asks to arrange that person first.
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "START_MISSING": ("mentor", "supervisor"),
-    "MID_OVERDUE": ("mentor", "supervisor"),
-    "FINAL_OVERDUE": ("mentor", "supervisor"),
-    "MOMENT_INCOMPLETE": ("mentor", "supervisor"),
-    "NO_RECENT_CONTACT": ("mentor",),
-    "FREQUENCY_NOT_MET": (),
-    "NO_MENTOR": (),
-    "NO_SUPERVISOR": ("mentor",),
-    "MANY_GUIDES": ("lead",),
-    "EXTERNAL_WITHOUT_CARE_LEAD": ("mentor",),
-    "NO_DIRECTION": ("mentor",),
-    "DIRECTION_HOLDER_GONE": ("mentor",),
-    "NO_FINAL_RESPONSIBILITY": ("lead",),
-    "DIRECTION_NOT_DISCUSSED": (),
-    "REVIEW_OVERDUE": (),
-    "NO_INFORMATION_AGREEMENT": ("mentor", "supervisor"),
-    "NO_CONSENT_RECORD": ("mentor",),
-    "STOP_NOT_COMMUNICATED": ("mentor",),
-    "ABSENCE_NO_FOLLOW_UP": ("mentor",),
-    "NO_PEDAGOGY_AGREEMENT": ("mentor", "supervisor"),
-}
-
-
 def _texts(row: dict, people: dict, values: dict[str, int], lang: str) -> tuple[str, str]:
     code, sid = row["code"], row["student_id"]
     company, supervisor = people["placement"].get(row["placement_id"], (None, None))
@@ -322,15 +218,11 @@ def _texts(row: dict, people: dict, values: dict[str, int], lang: str) -> tuple[
         "company": company or i18n.t("signals.nobody.company", lang),
         "since": _date_text(row["since"], lang),
         "review_on": _date_text(row["since"] - dt.timedelta(days=1), lang),
-        "days": values["no_contact_days"],
-        "stop_days": values["stop_inform_days"],
-        "hours": values["absence_hours"],
-        "absence_days": values["absence_window_days"],
-        "many": values["many_guides"],
+        **{key: values[key] for key in THRESHOLDS},  # a text names a threshold by its key
     }
     explanation = i18n.t(f"signals.{code}.explanation", lang, **names)
     next_step = i18n.t(f"signals.{code}.next_step", lang, **names)
-    missing = [i18n.t(f"signals.first.{need}", lang) for need in _NEEDS[code] if not found[need]]
+    missing = [i18n.t(f"signals.first.{need}", lang) for need in NEEDS[code] if not found[need]]
     if missing:
         next_step = " ".join([*missing, next_step])
     return explanation, next_step
