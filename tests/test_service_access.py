@@ -31,7 +31,7 @@ from dashboard.codes import TABLES
 from dashboard.errors import NotAllowed, NotFound
 from dashboard.security import access, audit_trail, users
 from dashboard.security.access import CLI_USER, KINDS, User
-from dashboard.signals import caseload, day_cache
+from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
 from dashboard.students import listing, records, rights, student_file
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
@@ -502,6 +502,7 @@ TRUSTED = {
     demo.person_locations: "the locations of a demo account, for ensure_demo_accounts",
     signals.evaluate: "the signal query; callers pass the students they checked",
     signals.describe: "texts for signals a caller already found (and checked)",
+    rules.signal_query: "the signal query's text and parameters, for evaluate and the report",
     caseload.upcoming_moments: "a day-cache kind; the caseload passes the students it checked",
     day_cache.rows: "the day cache: rows for the students a caller checked",
     day_cache.evaluate: "the day cache: signals of the students a caller checked",

@@ -75,7 +75,7 @@ def odd_world(store) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_report_of_odd_ids_is_byte_identical_to_the_python_way(store, fmt):
     odd_world(store)
-    made = signals.flags_report(store, T, fmt)
+    made = signals.flags_report(store, access.CLI_USER, T, fmt)
     assert made == reference_report(store, T, fmt)
     assert made.count("START_MISSING") == len(ODD_IDS)
     if fmt == "csv":
@@ -87,9 +87,11 @@ def test_report_of_odd_ids_is_byte_identical_to_the_python_way(store, fmt):
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_report_of_a_demo_school_is_byte_identical_to_the_python_way(store, fmt):
     today = dt.date(2026, 3, 16)
-    generate(store, students=150, seed=7, today=today)
+    generate(store, access.CLI_USER, students=150, seed=7, today=today)
     for day in (today, today - days(40)):
-        assert signals.flags_report(store, day, fmt) == reference_report(store, day, fmt)
+        assert signals.flags_report(store, access.CLI_USER, day, fmt) == reference_report(
+            store, day, fmt
+        )
 
 
 def test_literals_are_typed_and_quoted():
