@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import interchange
-from dashboard.interchange import conversion, importer, staging
 from dashboard.codes import KEYS, TABLES
 from dashboard.errors import Invalid
+from dashboard.interchange import conversion, importer, staging
 from dashboard.store import open_store
 from validation.core import (
     TRUE_WORDS,
