@@ -3,8 +3,8 @@ docs/flags.md and must stay exactly these; an admin may change them per school."
 
 from __future__ import annotations
 
-from dashboard import i18n
 from dashboard.errors import Invalid
+from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.store import Store
 
@@ -49,20 +49,17 @@ def update(store: Store, user: access.User, key: str, value: int | str) -> int:
     """
     access.ensure(user, "manage_settings")
     if key not in DEFAULTS:
-        raise Invalid([i18n.t("settings_update.unknown_key", setting=key)])
+        raise Invalid([Problem("settings_update.unknown_key", {"setting": key})])
     number = _whole_number(value)
     if number is None:
-        raise Invalid([i18n.t("settings_update.not_integer", setting=key, value=value)])
+        raise Invalid([Problem("settings_update.not_integer", {"setting": key, "value": value})])
     _, minimum, maximum = DEFAULTS[key]
     if not minimum <= number <= maximum:
         raise Invalid(
             [
-                i18n.t(
+                Problem(
                     "settings_update.out_of_range",
-                    setting=key,
-                    value=number,
-                    minimum=minimum,
-                    maximum=maximum,
+                    {"setting": key, "value": number, "minimum": minimum, "maximum": maximum},
                 )
             ]
         )

@@ -46,7 +46,7 @@ sid = st.selectbox(
     key="rights_student",
 )
 student = by_id[sid]
-status_date = student["status_date"].isoformat() if student["status_date"] else "-"
+status_date = ui.date_text(student["status_date"]) or "-"
 st.write(
     ui.tr("access.rights.status", status=ui.label("status", student["status"]), date=status_date)
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import interchange
-from dashboard.codes import KEYS, TABLES
+from dashboard.codes import TABLES
 from dashboard.errors import Invalid
 from dashboard.interchange import conversion, importer, staging
 from dashboard.store import open_store
@@ -60,18 +61,18 @@ def snapshot(store) -> dict:
     return out
 
 
-def refused(store, paths, lang="en") -> Invalid:
+def refused(store, paths) -> Invalid:
     """Import `paths`, assert it is refused with nothing written, return the error."""
     before = snapshot(store)
     with pytest.raises(Invalid) as info:
-        interchange.import_files(store, paths, actor="test", lang=lang)
+        interchange.import_files(store, paths, actor="test")
     assert snapshot(store) == before, "a refused import changed the store"
     assert info.value.problems, "Invalid without problems"
     return info.value
 
 
-def texts(exc: Invalid) -> list[str]:
-    return [str(p) for p in exc.problems]
+def texts(exc: Invalid, lang: str = "en") -> list[str]:
+    return [p.text(lang) for p in exc.problems]
 
 
 def set_cell(path: Path, row: int, column: str, value: str) -> None:
@@ -333,16 +334,23 @@ def test_bad_date_names_file_row_column_value_and_why(store, tmp_path):
     assert texts(exc) == [
         "contacts.csv row 3, column date: '2025-13-01' is not a date (YYYY-MM-DD)"
     ]
-    assert str(exc) == "Import refused: 1 problem found"
+    assert exc.text("en") == "Import refused: 1 problem found"
     p = exc.problems[0]
-    assert (p.file, p.row, p.column, p.value) == ("contacts.csv", 3, "date", "2025-13-01")
+    assert (p.where.file, p.where.row, p.where.column, p.value) == (
+        "contacts.csv",
+        3,
+        "date",
+        "2025-13-01",
+    )
 
 
 def test_problems_are_dutch_by_default(store, tmp_path):
     folder = valid_dir(tmp_path)
     set_cell(folder / "contacts.csv", 3, "date", "14-03-2025")
-    exc = refused(store, csv_files(folder), lang="nl")
-    assert texts(exc) == ["contacts.csv rij 3, kolom date: '14-03-2025' is geen datum (JJJJ-MM-DD)"]
+    exc = refused(store, csv_files(folder))
+    assert texts(exc, "nl") == [
+        "contacts.csv rij 3, kolom date: '14-03-2025' is geen datum (JJJJ-MM-DD)"
+    ]
     assert (
         exc.problems[0].text("en")
         == "contacts.csv row 3, column date: '14-03-2025' is not a date (YYYY-MM-DD)"
@@ -666,7 +674,7 @@ def test_every_problem_of_every_file_is_reported_at_once(store, tmp_path):
     set_cell(folder / "absences.csv", 3, "hours", "")
     (folder / "staff.csv").write_bytes(b"naam\nx\n")
     exc = refused(store, csv_files(folder))
-    files = [p.file for p in exc.problems]
+    files = [p.where.file for p in exc.problems]
     assert files[0] == "staff.csv"  # a file-level problem comes first
     assert {"students.csv", "contacts.csv", "absences.csv"} <= set(files)
     # staff.csv could not be read, so its persons are not reported as unknown everywhere
@@ -679,8 +687,8 @@ def test_many_problems_are_capped_with_the_total_in_the_message(store, tmp_path)
     (folder / "absences.csv").write_text("student_id,date,hours,excused\n" + rows, encoding="utf-8")
     exc = refused(store, csv_files(folder))
     assert len(exc.problems) == interchange.MAX_SHOWN
-    assert str(exc) == "Import refused: 300 problems found (the first 200 are listed above)"
-    assert [p.row for p in exc.problems] == list(range(2, 202))
+    assert exc.text("en") == "Import refused: 300 problems found (the first 200 are listed above)"
+    assert [p.where.row for p in exc.problems] == list(range(2, 202))
 
 
 # -- xlsx ----------------------------------------------------------------------------------------
@@ -713,7 +721,7 @@ def test_xlsx_workbook_is_imported_with_native_cell_types(store, tmp_path):
     ]
     path = workbook(tmp_path / "school.xlsx", tables)
     result = interchange.import_files(store, [path], actor="t")
-    assert result.tables["absences"].file == "school.xlsx, blad absences"
+    assert result.tables["absences"].label("nl") == "school.xlsx, blad absences"
     with store.read() as cur:
         assert cur.execute(
             "SELECT date, hours, excused FROM absences ORDER BY date"
@@ -854,14 +862,14 @@ def uploads(folder: Path) -> dict[str, bytes]:
 
 def test_validate_upload_reports_counts_and_problems_without_writing(store, tmp_path):
     folder = valid_dir(tmp_path)
-    report = interchange.validate_upload(uploads(folder), store=store, lang="en")
+    report = interchange.validate_upload(uploads(folder), store=store)
     assert report.ok and report.counts["contacts"] == 3
     set_cell(folder / "roles.csv", 2, "start_date", "morgen")
     before = snapshot(store)
-    report = interchange.validate_upload(uploads(folder), lang="en")
+    report = interchange.validate_upload(uploads(folder))
     assert not report.ok and report.total_problems == 1
     assert (
-        str(report.problems[0])
+        report.problems[0].text("en")
         == "roles.csv row 2, column start_date: 'morgen' is not a date (YYYY-MM-DD)"
     )
     assert snapshot(store) == before
@@ -885,19 +893,26 @@ def test_import_upload_writes_and_refuses_oversized_files(store, tmp_path, monke
             store,
             {"../../contacts.csv": (folder / "contacts.csv").read_bytes()},
             actor="admin",
-            lang="en",
         )
-    assert str(info.value.problems[0]).startswith("contacts.csv: is too large")
+    assert info.value.problems[0].text("en").startswith("contacts.csv: is too large")
     assert snapshot(store) == before
 
 
 # -- validation as data: the schemas and the SQL conversion agree --------------------------------
 
 
+def contract_keys() -> dict[str, tuple[str, ...]]:
+    """The key of each table as docs/interchange.md states it (`Key: a, b (unique; ...)`)."""
+    text = (Path(__file__).parents[1] / "docs" / "interchange.md").read_text("utf-8")
+    found = re.findall(r"^## (\w+)\.csv.*\nKey: ([a-z_, ]+) \(", text, flags=re.MULTILINE)
+    return {table: tuple(k.strip() for k in key.split(",")) for table, key in found}
+
+
 def test_schemas_match_the_spec_columns_and_keys():
+    assert set(contract_keys()) == set(TABLES)
     for table, spec in SPECS.items():
         assert spec.names == TABLES[table]
-        assert spec.key == KEYS[table]
+        assert spec.key == contract_keys()[table]
         assert list(spec.schema.columns) == list(TABLES[table])
 
 
@@ -1011,21 +1026,20 @@ def test_corrupting_any_one_cell_refuses_the_whole_import(world, target, pick):
         interchange.import_files(store, csv_files(files), actor="prop")
     assert snapshot(store) == before
     assert any(
-        p.file == f"{table}.csv" and p.row == row + 2 and column in (p.column or "")
+        p.where.file == f"{table}.csv"
+        and p.where.row == row + 2
+        and column in (p.where.column or "")
         for p in info.value.problems
-    ), [str(p) for p in info.value.problems]
+    ), [p.text("en") for p in info.value.problems]
 
 
 def test_every_reason_has_a_dutch_and_an_english_text():
-    import re
-
     from dashboard import i18n
 
     source = "".join(
         p.read_text("utf-8") for p in sorted(Path(interchange.__file__).parent.glob("*.py"))
     )
-    templates = {"at_cell", "at_row", "at_column", "at_file", "value"}  # _t(...), not reasons
-    used = set(re.findall(r'"([a-z_0-9]+)", lang', source)) - templates
+    used = set(re.findall(r'"interchange\.reason\.([a-z_0-9]+)"', source))
     used |= set(re.findall(r"'([a-z_]+)'(?:,| END)", source)) & {
         "unknown_placement",
         "placement_other_student",

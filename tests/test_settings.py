@@ -59,7 +59,8 @@ def test_admin_updates_a_setting_and_it_is_audited(store, value):
 def test_bad_values_are_refused_in_dutch_and_nothing_is_written(store, key, value, fragment):
     with pytest.raises(Invalid) as err:
         settings.update(store, ADMIN, key, value)
-    assert fragment in err.value.problems[0] and key in err.value.problems[0]
+    text = err.value.problems[0].text("nl")
+    assert fragment in text and key in text
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
         assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 0

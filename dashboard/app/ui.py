@@ -24,6 +24,7 @@ from streamlit.errors import StreamlitAPIException
 
 from dashboard import i18n
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
+from dashboard.problem import Problem
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals import caseload, day_cache
@@ -99,9 +100,7 @@ def date_format() -> str:
 
 def date_text(day: dt.date | None) -> str:
     """A date as text in the user's language (Dutch: 23-11-2026)."""
-    if day is None:
-        return ""
-    return day.strftime("%d-%m-%Y") if lang() == "nl" else day.isoformat()
+    return i18n.date_text(day, lang())
 
 
 def date_column(label: str):
@@ -134,10 +133,9 @@ def store_key() -> tuple[str, int]:
     return db_path(), store().version
 
 
-def problem_text(problem) -> str:
-    """A problem of Invalid in the user's language (dashboard.problem.Problem) or as given."""
-    text = getattr(problem, "text", None)
-    return text(lang()) if callable(text) else str(problem)
+def problem_text(problem: Problem) -> str:
+    """A problem of Invalid in the user's language."""
+    return problem.text(lang())
 
 
 def show_error(exc: RegiebordError) -> None:

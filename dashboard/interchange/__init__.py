@@ -8,23 +8,16 @@ write transaction. The steps, one module each:
 - checks:     cells (pandera), duplicate keys, references (SQL)
 - importer:   the all-or-nothing import and the dry-run check of uploads
 - exporter:   every table as its interchange CSV, byte-stable
-- results:    located problems, import counts, the check report
+- results:    import counts, the check report, the refusal (problems: dashboard.problem)
 """
 
 from dashboard.interchange.exporter import export_all, export_query, export_zip
 from dashboard.interchange.importer import import_files, import_upload, validate_upload
-from dashboard.interchange.results import (
-    MAX_SHOWN,
-    ImportResult,
-    Problem,
-    TableCount,
-    ValidationReport,
-)
+from dashboard.interchange.results import MAX_SHOWN, ImportResult, TableCount, ValidationReport
 
 __all__ = [
     "MAX_SHOWN",
     "ImportResult",
-    "Problem",
     "TableCount",
     "ValidationReport",
     "export_all",

@@ -10,16 +10,17 @@ from __future__ import annotations
 import pandas as pd
 import pandera.errors
 
-from dashboard.interchange.results import MAX_SHOWN, Problem, problem_at
+from dashboard.interchange.results import MAX_SHOWN
 from dashboard.interchange.staging import Staged
+from dashboard.problem import Problem, Where
 from validation.core import Col, TableSpec
 from validation.tables import SPECS
 
 # The columns of a problem row, as in the rb_problems table.
-_PROBLEM_COLUMNS = ("t_order", "file", "row", "c_order", "col", "value", "reason", "detail")
+_PROBLEM_COLUMNS = ("t_order", "tbl", "row", "c_order", "col", "value", "reason", "detail")
 
 
-def cell_problems(spec: TableSpec, label: str, staged: Staged, order: int, reader) -> pd.DataFrame:
+def cell_problems(spec: TableSpec, staged: Staged, order: int, reader) -> pd.DataFrame:
     """The table's pandera schema over the staged text, CHUNK_ROWS rows at a time: one
     problem row per failure (columns as rb_problems). Duplicate keys are checked in SQL."""
     found = []
@@ -32,13 +33,13 @@ def cell_problems(spec: TableSpec, label: str, staged: Staged, order: int, reade
     out = pd.concat(found, ignore_index=True)
     positions = {name: i for i, name in enumerate(spec.names)}
     out["t_order"] = order
-    out["file"] = label
+    out["tbl"] = spec.name
     out["c_order"] = [positions[c.split(",")[0]] for c in out["col"]]
     out["value"] = out["value"].fillna("")
     return out[list(_PROBLEM_COLUMNS)]
 
 
-def check_duplicates(cur, table: str, label: str, order: int) -> None:
+def check_duplicates(cur, table: str, order: int) -> None:
     """Rows whose key occurred on an earlier row, with the row number of that first row (as
     validation.core.duplicates; rows with an empty key cell are left to the `required`
     check), set-based over the whole table: only keys that occur twice are joined back."""
@@ -46,14 +47,14 @@ def check_duplicates(cur, table: str, label: str, order: int) -> None:
     keys = [f"rb_key_{i}" for i in range(len(spec.key))]
     complete = " AND ".join(f"{k} <> ''" for k in keys)
     cur.execute(
-        "INSERT INTO rb_problems SELECT $order, $file, c.row_no, $c_order, $col, c.rb_shown,"
+        "INSERT INTO rb_problems SELECT $order, $tbl, c.row_no, $c_order, $col, c.rb_shown,"
         " 'duplicate_key', CAST(d.first AS VARCHAR)"
         f" FROM clean_{table} c JOIN (SELECT {', '.join(keys)}, min(row_no) AS first"
         f"  FROM clean_{table} WHERE {complete} GROUP BY ALL HAVING count(*) > 1) d"
         f" USING ({', '.join(keys)}) WHERE c.row_no > d.first",
         {
             "order": order,
-            "file": label,
+            "tbl": table,
             "c_order": spec.names.index(spec.key[0]),
             "col": ", ".join(spec.key),
         },
@@ -92,7 +93,9 @@ def _schema_failures(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def check_references(cur, labels: dict[str, str], broken: set[str], orders: dict[str, int]) -> None:
+def check_references(
+    cur, labels: dict[str, Where], broken: set[str], orders: dict[str, int]
+) -> None:
     """Every reference of the staged tables, set-based, against the files and the store.
 
     A table whose file could not be read (`broken`) is no reference: checking against it
@@ -125,12 +128,12 @@ def check_references(cur, labels: dict[str, str], broken: set[str], orders: dict
         "person_or_student": "staff",
         "placement": "placements",
     }
-    for table, label in labels.items():
+    for table in labels:
         spec = SPECS[table]
         for c_order, col in enumerate(spec.columns):
             if col.ref is None or universes[col.ref] in broken:
                 continue
-            params = {"t_order": orders[table], "file": label, "c_order": c_order, "col": col.name}
+            params = {"t_order": orders[table], "tbl": table, "c_order": c_order, "col": col.name}
             cur.execute(_reference_sql(table, col), params)
     if "placements" in labels and "placements" not in broken:
         _check_moved_placements(cur, labels, orders)
@@ -138,7 +141,7 @@ def check_references(cur, labels: dict[str, str], broken: set[str], orders: dict
 
 def _reference_sql(table: str, col: Col) -> str:
     """INSERT of the problems of one referring column (values already trimmed in clean_*)."""
-    head = "INSERT INTO rb_problems SELECT $t_order, $file, r.row_no, $c_order, $col, "
+    head = "INSERT INTO rb_problems SELECT $t_order, $tbl, r.row_no, $c_order, $col, "
     c = col.name
     if col.ref == "placement":
         return (
@@ -163,7 +166,7 @@ def _reference_sql(table: str, col: Col) -> str:
     )
 
 
-def _check_moved_placements(cur, labels: dict[str, str], orders: dict[str, int]) -> None:
+def _check_moved_placements(cur, labels: dict[str, Where], orders: dict[str, int]) -> None:
     """A re-imported placement may not move to another student while stored contacts or
     agreements (not re-imported now) of the old student still point at it."""
     for table, key in (("contacts", "contact_id"), ("agreements", "agreement_id")):
@@ -173,11 +176,11 @@ def _check_moved_placements(cur, labels: dict[str, str], orders: dict[str, int])
             else ""
         )
         cur.execute(
-            "INSERT INTO rb_problems SELECT DISTINCT $t_order, $file, r.row_no, 1, 'student_id',"
+            "INSERT INTO rb_problems SELECT DISTINCT $t_order, $tbl, r.row_no, 1, 'student_id',"
             " r.student_id, 'placement_moved', s.student_id"
             f" FROM clean_placements r JOIN {table} s ON s.placement_id = r.placement_id"
             " WHERE s.student_id <> r.student_id" + exclude,
-            {"t_order": orders["placements"], "file": labels["placements"]},
+            {"t_order": orders["placements"], "tbl": "placements"},
         )
 
 
@@ -202,16 +205,17 @@ def merged(first: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     return both.sort_values(_ORDER, na_position="first", kind="stable").head(MAX_SHOWN)
 
 
-def as_problems(rows: pd.DataFrame, lang: str) -> list[Problem]:
+def as_problems(rows: pd.DataFrame, labels: dict[str, Where]) -> list[Problem]:
+    """Problem rows as Problems, located in the file (or sheet) each table came from."""
     return [
-        problem_at(
-            r.file,
-            r.reason,
-            lang,
-            row=None if pd.isna(r.row) else int(r.row),
-            column=None if pd.isna(r.col) else r.col,
-            value=None if pd.isna(r.value) else r.value,
-            detail="" if pd.isna(r.detail) else r.detail,
+        Problem(
+            f"interchange.reason.{r.reason}",
+            {"detail": "" if pd.isna(r.detail) else r.detail},
+            labels[r.tbl].at(
+                row=None if pd.isna(r.row) else int(r.row),
+                column=None if pd.isna(r.col) else r.col,
+            ),
+            None if pd.isna(r.value) else r.value,
         )
         for r in rows.itertuples()
     ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from validation.core import FALSE_WORDS, TRUE_WORDS, WS, Col, TableSpec
 from validation.tables import SPECS
 
-_PROBLEM_COLUMNS = ("t_order", "file", "row", "c_order", "col", "value", "reason", "detail")
 # What spaces around a value are, in SQL (the same set as validation.core.WS).
 _EDGE = r"[\t\n\v\f\r \x{a0}]"
 
@@ -36,7 +35,7 @@ def create_work_tables(cur) -> None:
         " ELSE string_split(x, ';') END"
     )
     cur.execute(
-        "CREATE TEMP TABLE rb_problems (t_order INTEGER, file VARCHAR, row BIGINT,"
+        "CREATE TEMP TABLE rb_problems (t_order INTEGER, tbl VARCHAR, row BIGINT,"
         " c_order INTEGER, col VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)"
     )
 

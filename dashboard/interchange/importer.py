@@ -23,9 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard import i18n
 from dashboard.codes import TABLES
-from dashboard.errors import Invalid
 from dashboard.interchange.checks import (
     as_problems,
     cell_problems,
@@ -38,13 +36,13 @@ from dashboard.interchange.conversion import create_work_tables
 from dashboard.interchange.results import (
     MAX_SHOWN,
     ImportResult,
-    Problem,
     TableCount,
     ValidationReport,
-    problem_at,
+    refusal,
 )
 from dashboard.interchange.sources import find_sources
 from dashboard.interchange.staging import stage_csv, stage_rows
+from dashboard.problem import Problem, Where
 from dashboard.security import audit
 from dashboard.store import Store
 from validation.tables import SPECS
@@ -58,14 +56,14 @@ CHECKER_MEMORY = "256MB"  # DuckDB memory of the cell checks' own CSV reader
 
 @dataclass
 class _Checked:
-    labels: dict[str, str]  # table -> file (or sheet) it came from, in table order
+    labels: dict[str, Where]  # table -> file (or sheet) it came from, in table order
     problems: list[Problem]  # the first MAX_SHOWN
     total: int
     counts: dict[str, int]
     written: dict[str, TableCount] | None  # what `write` did, when it ran
 
 
-def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, write=None) -> _Checked:
+def _check(cur, files: list[tuple[Path, str]], with_store: bool, write=None) -> _Checked:
     """Stage and check `files` on cursor `cur`; then, if the checks in SQL found nothing,
     run `write(cur, labels)` while the cell checks (pandas) finish in a second thread.
 
@@ -73,11 +71,11 @@ def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, writ
     rolls it back when any problem turns up; it overlaps the two slowest steps.
     """
     create_work_tables(cur)
-    sources, file_problems = find_sources(files, lang)
+    sources, file_problems = find_sources(files)
     if not files:
-        file_problems.append(problem_at("-", "no_files", lang))
+        file_problems.append(Problem("interchange.reason.no_files", where=Where("-")))
     orders = {t: i for i, t in enumerate(TABLES)}
-    labels: dict[str, str] = {}
+    labels: dict[str, Where] = {}
     broken: set[str] = set()
     written, write_error = None, None
     reader = duckdb.connect(config={"memory_limit": CHECKER_MEMORY, "threads": 1})
@@ -85,18 +83,18 @@ def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, writ
         cell_jobs = []
         for src in sorted(sources, key=lambda s: orders[s.table]):
             if src.path is not None:
-                staged, found = stage_csv(cur, src, orders[src.table], lang, with_store)
+                staged, found = stage_csv(cur, src, orders[src.table], with_store)
             else:
-                staged, found = stage_rows(cur, src, lang, with_store)
+                staged, found = stage_rows(cur, src, with_store)
             file_problems += found
             if found or staged is None:
                 broken.add(src.table)
             if staged is not None:
-                labels[src.table] = src.label
+                labels[src.table] = src.where
                 spec, order = SPECS[src.table], orders[src.table]
-                job = pool.submit(cell_problems, spec, src.label, staged, order, reader)
+                job = pool.submit(cell_problems, spec, staged, order, reader)
                 cell_jobs.append(job)
-                check_duplicates(cur, src.table, src.label, order)
+                check_duplicates(cur, src.table, order)
         counts = {t: cur.execute(f"SELECT count(*) FROM clean_{t}").fetchone()[0] for t in labels}
         if with_store:
             check_references(cur, labels, broken, orders)
@@ -112,20 +110,14 @@ def _check(cur, files: list[tuple[Path, str]], lang: str, with_store: bool, writ
         raise write_error  # the store refused what the checks let through: a bug, not bad input
     first, total = merged(found_sql, cell_rows), sql_total + len(cell_rows)
     # File-level problems come first: they explain why a file's rows were not checked.
-    problems = (file_problems + as_problems(first, lang))[:MAX_SHOWN]
+    problems = (file_problems + as_problems(first, labels))[:MAX_SHOWN]
     return _Checked(labels, problems, total + len(file_problems), counts, written)
-
-
-def _refused(problems: list[Problem], total: int, lang: str) -> Invalid:
-    more = total > len(problems)
-    key = "refused_more" if more else "refused_one" if total == 1 else "refused"
-    return Invalid(problems, i18n.t(f"interchange.{key}", lang, total=total, shown=len(problems)))
 
 
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _write_table(cur, table: str, label: str) -> TableCount:
+def _write_table(cur, table: str, source: Where) -> TableCount:
     """Insert the new rows of clean_<table> and update the changed ones."""
     spec = SPECS[table]
     cols = ", ".join(spec.names)
@@ -145,21 +137,19 @@ def _write_table(cur, table: str, label: str) -> TableCount:
         cur.execute(
             f"UPDATE {table} SET {sets} FROM clean_{table} n WHERE n.rb_state = 'changed' AND {on_key}"
         )
-    return TableCount(label, rows, new, changed)
+    return TableCount(source.file, source.sheet, rows, new, changed)
 
 
 # -- public: import ------------------------------------------------------------------------------
 
 
-def import_files(
-    store: Store, paths: Iterable[Path | str], actor: str, lang: str = i18n.DEFAULT_LANGUAGE
-) -> ImportResult:
+def import_files(store: Store, paths: Iterable[Path | str], actor: str) -> ImportResult:
     """Import interchange CSV files and/or .xlsx workbooks (a folder stands for the files in it).
 
     All or nothing: raises Invalid(problems) and writes nothing when anything is wrong.
     """
     files = [(p, p.name if p.exists() else str(p)) for p in _expand(paths)]
-    return _import(store, files, actor, lang)
+    return _import(store, files, actor)
 
 
 def _expand(paths: Iterable[Path | str]) -> list[Path]:
@@ -172,19 +162,17 @@ def _expand(paths: Iterable[Path | str]) -> list[Path]:
     return out
 
 
-def _import(
-    store: Store, files: list[tuple[Path, str]], actor: str, lang: str, refused=()
-) -> ImportResult:
+def _import(store: Store, files: list[tuple[Path, str]], actor: str, refused=()) -> ImportResult:
     """Check and write `files` in one transaction; `refused` are problems found before."""
 
-    def write(cur, labels: dict[str, str]) -> dict[str, TableCount]:
-        return {t: _write_table(cur, t, label) for t, label in labels.items()}
+    def write(cur, labels: dict[str, Where]) -> dict[str, TableCount]:
+        return {t: _write_table(cur, t, source) for t, source in labels.items()}
 
     with store.write() as cur:
-        checked = _check(cur, files, lang, with_store=True, write=None if refused else write)
+        checked = _check(cur, files, with_store=True, write=None if refused else write)
         if checked.total or refused:
             problems = [*refused, *checked.problems][:MAX_SHOWN]
-            raise _refused(problems, checked.total + len(refused), lang)
+            raise refusal(problems, checked.total + len(refused))
         counts = checked.written
         audit.record_many(
             cur,
@@ -193,16 +181,22 @@ def _import(
                     actor=actor,
                     action="import",
                     entity=t,
-                    new_value={"file": c.file, "rows": c.rows, "new": c.new, "changed": c.changed},
+                    new_value={
+                        "file": c.file,
+                        **({"sheet": c.sheet} if c.sheet else {}),
+                        "rows": c.rows,
+                        "new": c.new,
+                        "changed": c.changed,
+                    },
                 )
                 for t, c in counts.items()
             ],
         )
-    return ImportResult(counts, lang)
+    return ImportResult(counts)
 
 
 def _upload_files(
-    files: dict[str, bytes], folder: Path, lang: str
+    files: dict[str, bytes], folder: Path
 ) -> tuple[list[tuple[Path, str]], list[Problem]]:
     """Write uploads to `folder` under safe names; refuse oversized ones."""
     out, problems = [], []
@@ -211,8 +205,10 @@ def _upload_files(
         if len(data) > MAX_UPLOAD_BYTES:
             mb = f"{len(data) / 1024 / 1024:.0f}"
             problems.append(
-                problem_at(
-                    label, "too_large", lang, size=mb, limit=MAX_UPLOAD_BYTES // (1024 * 1024)
+                Problem(
+                    "interchange.reason.too_large",
+                    {"size": mb, "limit": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                    Where(label),
                 )
             )
             continue
@@ -223,37 +219,33 @@ def _upload_files(
     return out, problems
 
 
-def validate_upload(
-    files: dict[str, bytes], store: Store | None = None, lang: str = i18n.DEFAULT_LANGUAGE
-) -> ValidationReport:
+def validate_upload(files: dict[str, bytes], store: Store | None = None) -> ValidationReport:
     """Check uploaded files (name -> bytes) without writing anything.
 
     With `store`, references to stored students, staff and placements are checked too (the
     full check the import does); without it only the files themselves are checked.
     """
     with tempfile.TemporaryDirectory(prefix="regiebord-upload-") as tmp:
-        paths, size_problems = _upload_files(files, Path(tmp), lang)
+        paths, size_problems = _upload_files(files, Path(tmp))
         if size_problems and not paths:
             return ValidationReport(size_problems, len(size_problems), {})
         if store is None:
             con = duckdb.connect()
             try:
-                checked = _check(con, paths, lang, with_store=False)
+                checked = _check(con, paths, with_store=False)
             finally:
                 con.close()
         else:
             with store.read() as cur:
-                checked = _check(cur, paths, lang, with_store=True)
+                checked = _check(cur, paths, with_store=True)
     problems = (size_problems + checked.problems)[:MAX_SHOWN]
     return ValidationReport(problems, checked.total + len(size_problems), checked.counts)
 
 
-def import_upload(
-    store: Store, files: dict[str, bytes], actor: str, lang: str = i18n.DEFAULT_LANGUAGE
-) -> ImportResult:
+def import_upload(store: Store, files: dict[str, bytes], actor: str) -> ImportResult:
     """The import of uploaded files (name -> bytes), with the same rules as import_files."""
     with tempfile.TemporaryDirectory(prefix="regiebord-upload-") as tmp:
-        paths, size_problems = _upload_files(files, Path(tmp), lang)
+        paths, size_problems = _upload_files(files, Path(tmp))
         if size_problems and not paths:
-            raise _refused(size_problems, len(size_problems), lang)
-        return _import(store, paths, actor, lang, refused=size_problems)
+            raise refusal(size_problems, len(size_problems))
+        return _import(store, paths, actor, refused=size_problems)

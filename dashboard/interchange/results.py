@@ -1,77 +1,24 @@
-"""Problems and results of the import: a located problem, the counts of an import, the report
-of a dry-run check.
+"""What an import reports: the counts per table, the report of a dry-run check, and the
+refusal that lists the problems (each a dashboard.problem.Problem located in its file).
 
-A cell's problem reads e.g. `contacts.csv rij 14, kolom date: '2025-13-01' is geen datum
-(JJJJ-MM-DD)`; the texts come from i18n (Dutch by default, `lang="en"` for English). Row
-numbers are what a spreadsheet shows: the header is row 1, the first data row row 2.
+Nothing here is translated until it is shown: `summary(lang)` and `Problem.text(lang)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dashboard import i18n
-from validation.core import WS
+from dashboard.errors import Invalid
+from dashboard.problem import Problem, Where
 
 MAX_SHOWN = 200  # problems listed; the message gives the total
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One located problem. `reason` is in `lang`; `text(lang)` renders in another language."""
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    reason: str
-    lang: str = field(default=i18n.DEFAULT_LANGUAGE, compare=False)
-    key: str = field(default="", compare=False, repr=False)
-    params: tuple = field(default=(), compare=False, repr=False)
-
-    def text(self, lang: str | None = None) -> str:
-        lang = lang or self.lang
-        reason = _reason(self.key, lang, dict(self.params)) if self.key else self.reason
-        what = (
-            reason
-            if self.value is None or not str(self.value).strip(WS)
-            else _t("value", lang, value=_show(self.value), reason=reason)
-        )
-        if self.row is not None and self.column:
-            return _t("at_cell", lang, file=self.file, row=self.row, column=self.column, what=what)
-        if self.row is not None:
-            return _t("at_row", lang, file=self.file, row=self.row, what=what)
-        if self.column:
-            return _t("at_column", lang, file=self.file, column=self.column, what=what)
-        return _t("at_file", lang, file=self.file, what=what)
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-def _t(key: str, lang: str, **kw) -> str:
-    return i18n.t(f"interchange.problem.{key}", lang, **kw)
-
-
-def _reason(key: str, lang: str, params: dict) -> str:
-    return i18n.t(f"interchange.reason.{key}", lang, **params)
-
-
-def problem_at(
-    file: str, key: str, lang: str, row=None, column=None, value=None, **params
-) -> Problem:
-    items = tuple(sorted((k, str(v)) for k, v in params.items()))
-    return Problem(file, row, column, value, _reason(key, lang, dict(items)), lang, key, items)
-
-
-def _show(value: str) -> str:
-    text = str(value).replace("\r", "\\r").replace("\n", "\\n")
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
-@dataclass(frozen=True)
 class TableCount:
     file: str
+    sheet: str | None  # the workbook sheet the table came from, if any
     rows: int
     new: int
     changed: int
@@ -80,14 +27,15 @@ class TableCount:
     def unchanged(self) -> int:
         return self.rows - self.new - self.changed
 
+    def label(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        return Where(self.file, self.sheet).file_text(lang)
+
 
 @dataclass(frozen=True)
 class ImportResult:
     tables: dict[str, TableCount]
-    lang: str = i18n.DEFAULT_LANGUAGE
 
-    def summary(self, lang: str | None = None) -> str:
-        lang = lang or self.lang
+    def summary(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
         lines = [i18n.t("interchange.summary.done", lang, tables=len(self.tables))]
         for table, c in self.tables.items():
             lines.append(
@@ -95,7 +43,7 @@ class ImportResult:
                     "interchange.summary.table",
                     lang,
                     table=table,
-                    file=c.file,
+                    file=c.label(lang),
                     rows=c.rows,
                     new=c.new,
                     changed=c.changed,
@@ -114,3 +62,10 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return self.total_problems == 0
+
+
+def refusal(problems: list[Problem], total: int) -> Invalid:
+    """The Invalid of a refused import: the first problems and how many there were."""
+    key = "refused_more" if total > len(problems) else "refused_one" if total == 1 else "refused"
+    summary = Problem(f"interchange.{key}", {"total": total, "shown": len(problems)})
+    return Invalid(problems, summary, total)

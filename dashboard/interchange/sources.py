@@ -12,9 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard import i18n
 from dashboard.codes import TABLES
-from dashboard.interchange.results import Problem, problem_at
+from dashboard.problem import Problem, Where
 
 MAX_XLSX_UNPACKED = 1024 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks huge
 
@@ -22,7 +21,7 @@ MAX_XLSX_UNPACKED = 1024 * 1024 * 1024  # a workbook is a zip: refuse one that u
 @dataclass
 class Source:
     table: str
-    label: str  # as named in problems: "students.csv" or "data.xlsx, blad students"
+    where: Where  # the file (and sheet) as named in problems
     path: Path | None = None  # a CSV file
     rows: list[tuple] | None = None  # an xlsx sheet: (row number, cells...) incl. header row 1
 
@@ -32,7 +31,7 @@ def _table_for(name: str) -> str | None:
     return stem if stem in TABLES else None
 
 
-def find_sources(files: list[tuple[Path, str]], lang: str) -> tuple[list[Source], list[Problem]]:
+def find_sources(files: list[tuple[Path, str]]) -> tuple[list[Source], list[Problem]]:
     """The tables in `files` (path, name shown in problems), and the problems found so far."""
     sources: list[Source] = []
     problems: list[Problem] = []
@@ -40,28 +39,34 @@ def find_sources(files: list[tuple[Path, str]], lang: str) -> tuple[list[Source]
     for path, label in files:
         suffix = Path(label).suffix.lower()
         if not path.is_file():
-            problems.append(problem_at(label, "not_found", lang))
+            problems.append(Problem("interchange.reason.not_found", where=Where(label)))
         elif suffix == ".csv":
             table = _table_for(Path(label).name)
             if table is None:
-                problems.append(problem_at(label, "unknown_table", lang, known=known))
+                problems.append(
+                    Problem("interchange.reason.unknown_table", {"known": known}, Where(label))
+                )
             else:
-                sources.append(Source(table, Path(label).name, path=path))
+                sources.append(Source(table, Where(Path(label).name), path=path))
         elif suffix == ".xlsx":
-            found, trouble = _xlsx_sources(path, Path(label).name, lang)
+            found, trouble = _xlsx_sources(path, Path(label).name)
             sources += found
             problems += trouble
         else:
-            problems.append(problem_at(label, "unsupported_file", lang))
-    seen: dict[str, str] = {}
+            problems.append(Problem("interchange.reason.unsupported_file", where=Where(label)))
+    seen: dict[str, Where] = {}
     unique = []
     for src in sources:
         if src.table in seen:
             problems.append(
-                problem_at(src.label, "table_twice", lang, table=src.table, other=seen[src.table])
+                Problem(
+                    "interchange.reason.table_twice",
+                    {"table": src.table, "other": seen[src.table]},
+                    src.where,
+                )
             )
         else:
-            seen[src.table] = src.label
+            seen[src.table] = src.where
             unique.append(src)
     return unique, problems
 
@@ -70,33 +75,39 @@ def find_sources(files: list[tuple[Path, str]], lang: str) -> tuple[list[Source]
 _XLSX_ERRORS = (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, SyntaxError)
 
 
-def _xlsx_sources(path: Path, label: str, lang: str) -> tuple[list[Source], list[Problem]]:
+def _xlsx_sources(path: Path, label: str) -> tuple[list[Source], list[Problem]]:
     import openpyxl  # only needed for workbooks
 
     try:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
         if unpacked > MAX_XLSX_UNPACKED:
-            return [], [problem_at(label, "xlsx_too_large", lang)]
+            return [], [Problem("interchange.reason.xlsx_too_large", where=Where(label))]
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except _XLSX_ERRORS as exc:
-        return [], [problem_at(label, "not_xlsx", lang, detail=type(exc).__name__)]
+        return [], [
+            Problem("interchange.reason.not_xlsx", {"detail": type(exc).__name__}, Where(label))
+        ]
     sources, problems = [], []
     known = ", ".join(TABLES)
     try:
         for ws in wb.worksheets:
-            sheet_label = i18n.t("interchange.sheet_label", lang, file=label, sheet=ws.title)
+            sheet = Where(label, ws.title)
             table = _table_for(ws.title)
             if table is None:
-                problems.append(problem_at(sheet_label, "unknown_sheet", lang, known=known))
+                problems.append(
+                    Problem("interchange.reason.unknown_sheet", {"known": known}, sheet)
+                )
                 continue
             rows = [
                 (n, *(_cell_text(v) for v in values))
                 for n, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
             ]
-            sources.append(Source(table, sheet_label, rows=rows))
+            sources.append(Source(table, sheet, rows=rows))
     except _XLSX_ERRORS as exc:
-        return [], [problem_at(label, "not_xlsx", lang, detail=type(exc).__name__)]
+        return [], [
+            Problem("interchange.reason.not_xlsx", {"detail": type(exc).__name__}, Where(label))
+        ]
     finally:
         wb.close()
     return sources, problems

@@ -29,8 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.interchange.conversion import define_clean, read_rows
-from dashboard.interchange.results import Problem, problem_at
 from dashboard.interchange.sources import Source
+from dashboard.problem import Problem
 from validation.core import WS
 from validation.tables import SPECS
 
@@ -41,29 +41,33 @@ _READ_BLOCK = 16 * 1024 * 1024
 _NO_NAME = "rb_unnamed_"
 
 
-def _check_header(
-    src: Source, cells: list[str], lang: str
-) -> tuple[list[str] | None, list[Problem]]:
+def _check_header(src: Source, cells: list[str]) -> tuple[list[str] | None, list[Problem]]:
     """The normalised column names of a header (unnamed ones as rb_unnamed_<position>), or
     None with the problems that make the file unreadable."""
     spec = SPECS[src.table]
     names = [c.strip(WS).lower() for c in cells]
     if not any(names):
-        return None, [problem_at(src.label, "no_header", lang)]
+        return None, [Problem("interchange.reason.no_header", where=src.where)]
     problems = []
     allowed = ", ".join(spec.names)
     for i, name in enumerate(names):
         if name and names.index(name) != i:
-            problems.append(problem_at(src.label, "duplicate_column", lang, column=name))
+            problems.append(
+                Problem("interchange.reason.duplicate_column", where=src.where.at(column=name))
+            )
         elif name and name not in spec.names:
             problems.append(
-                problem_at(
-                    src.label, "unknown_column", lang, column=cells[i].strip(WS), allowed=allowed
+                Problem(
+                    "interchange.reason.unknown_column",
+                    {"allowed": allowed},
+                    src.where.at(column=cells[i].strip(WS)),
                 )
             )
     for name in spec.required:
         if name not in names:
-            problems.append(problem_at(src.label, "missing_column", lang, column=name))
+            problems.append(
+                Problem("interchange.reason.missing_column", where=src.where.at(column=name))
+            )
     if problems:
         return None, problems
     return [n or f"{_NO_NAME}{i + 1}" for i, n in enumerate(names)], []
@@ -76,7 +80,7 @@ class _CsvScan:
     may_have_blank_lines: bool
 
 
-def _scan_csv(src: Source, lang: str) -> tuple[_CsvScan | None, list[Problem]]:
+def _scan_csv(src: Source) -> tuple[_CsvScan | None, list[Problem]]:
     """Check the file is UTF-8 and find its header and separator, reading it once in blocks."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     first = b""
@@ -92,21 +96,25 @@ def _scan_csv(src: Source, lang: str) -> tuple[_CsvScan | None, list[Problem]]:
                     decoder.decode(block)
                 except UnicodeDecodeError as exc:
                     line = newlines + block.count(b"\n", 0, exc.start) + 1
-                    return None, [problem_at(src.label, "not_utf8", lang, line=line)]
+                    return None, [Problem("interchange.reason.not_utf8", {"line": line}, src.where)]
                 joined = tail + block
                 blank_hint = blank_hint or b"\n\n" in joined or b"\n\r\n" in joined
                 tail = block[-2:]
                 newlines += block.count(b"\n")
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return None, [problem_at(src.label, "not_utf8", lang, line=newlines + 1)]
+        return None, [Problem("interchange.reason.not_utf8", {"line": newlines + 1}, src.where)]
     except OSError as exc:
         return None, [
-            problem_at(src.label, "unreadable", lang, detail=exc.strerror or type(exc).__name__)
+            Problem(
+                "interchange.reason.unreadable",
+                {"detail": exc.strerror or type(exc).__name__},
+                src.where,
+            )
         ]
     text = first.decode("utf-8", errors="ignore").removeprefix("\ufeff")
     if not text.strip(WS):
-        return None, [problem_at(src.label, "empty_file", lang)]
+        return None, [Problem("interchange.reason.empty_file", where=src.where)]
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
@@ -159,7 +167,7 @@ def _read_csv_params(src: Source, scan: _CsvScan, header: list[str]) -> dict:
 
 
 def stage_csv(
-    cur, src: Source, order: int, lang: str, with_store: bool
+    cur, src: Source, order: int, with_store: bool
 ) -> tuple[Staged | None, list[Problem]]:
     """Read a CSV file with DuckDB, converting as it reads, into clean_<table>.
 
@@ -168,10 +176,10 @@ def stage_csv(
     position among the rows it kept is its rowid's offset; rows after a skipped line (blank or
     unreadable) get their numbers moved on by the skipped lines before them (_row_numbers).
     """
-    scan, problems = _scan_csv(src, lang)
+    scan, problems = _scan_csv(src)
     if scan is None:
         return None, problems
-    header, problems = _check_header(src, scan.header, lang)
+    header, problems = _check_header(src, scan.header)
     if header is None:
         return None, problems
     params = _read_csv_params(src, scan, header)
@@ -185,15 +193,19 @@ def stage_csv(
     try:
         read_rows(cur, src.table, source, params, unnamed)
     except duckdb.Error as exc:
-        return None, [problem_at(src.label, "unreadable", lang, detail=str(exc).splitlines()[0])]
+        return None, [
+            Problem(
+                "interchange.reason.unreadable", {"detail": str(exc).splitlines()[0]}, src.where
+            )
+        ]
     rejects = params["rejects"]
     cur.execute(
-        "INSERT INTO rb_problems SELECT $order, $file, line, NULL, NULL, NULL,"
+        "INSERT INTO rb_problems SELECT $order, $tbl, line, NULL, NULL, NULL,"
         " CASE error_type "
         + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REJECT_REASONS.items())
         + " ELSE 'unreadable_row' END, min(error_message)"
         f" FROM {rejects} GROUP BY line, error_type",
-        {"order": order, "file": src.label},
+        {"order": order, "tbl": src.table},
     )
     skipped = {r[0] for r in cur.execute(f"SELECT DISTINCT line FROM {rejects}").fetchall()}
     if scan.may_have_blank_lines:
@@ -206,7 +218,11 @@ def stage_csv(
         if row is not None:
             position = int(name.removeprefix(_NO_NAME))
             problems.append(
-                problem_at(src.label, "unnamed_column", lang, row=row, position=position)
+                Problem(
+                    "interchange.reason.unnamed_column",
+                    {"position": position},
+                    src.where.at(row=row),
+                )
             )
     return Staged(lambda con: _csv_batches(con, src, scan, header, skipped)), problems
 
@@ -264,14 +280,12 @@ def _row_numbers(kept: int, skipped: set[int], start: int = 0) -> np.ndarray:
     return k + 2 + np.searchsorted(thresholds, k, side="right")
 
 
-def stage_rows(
-    cur, src: Source, lang: str, with_store: bool
-) -> tuple[Staged | None, list[Problem]]:
+def stage_rows(cur, src: Source, with_store: bool) -> tuple[Staged | None, list[Problem]]:
     """An xlsx sheet (small: uploads are limited): an Arrow table, then clean_<table>."""
     rows = src.rows or []
     if not rows or not any(rows[0][1:]):
-        return None, [problem_at(src.label, "empty_file", lang)]
-    header, problems = _check_header(src, list(rows[0][1:]), lang)
+        return None, [Problem("interchange.reason.empty_file", where=src.where)]
+    header, problems = _check_header(src, list(rows[0][1:]))
     if header is None:
         return None, problems
     body = rows[1:]
@@ -281,11 +295,13 @@ def stage_rows(
         data[name] = pa.array(
             [(r[i + 1] if i + 1 < len(r) else "") or None for r in body], pa.string()
         )
-    raw, problems = _raw_table(src, header, pa.table(data), lang)
+    raw, problems = _raw_table(src, header, pa.table(data))
     # Cells right of the header's last column belong to no column: refuse them when filled.
     stray = next((r[0] for r in body if any(v.strip(WS) for v in r[width + 1 :])), None)
     if stray is not None:
-        problems.append(problem_at(src.label, "cells_outside_header", lang, row=stray))
+        problems.append(
+            Problem("interchange.reason.cells_outside_header", where=src.where.at(row=stray))
+        )
     cur.register(f"raw_{src.table}", raw)
     source = f"SELECT *, true AS rb_filled FROM raw_{src.table}"
     read_rows(cur, src.table, source, {}, [], numbered=True)
@@ -294,9 +310,7 @@ def stage_rows(
     return Staged(lambda _: iter(raw.to_batches(max_chunksize=CHUNK_ROWS))), problems
 
 
-def _raw_table(
-    src: Source, header: list[str], data: pa.Table, lang: str
-) -> tuple[pa.Table, list[Problem]]:
+def _raw_table(src: Source, header: list[str], data: pa.Table) -> tuple[pa.Table, list[Problem]]:
     """row_no plus every spec column as text (null = empty; absent columns all null), in file
     order, without the rows whose cells are all empty."""
     filled = functools.reduce(pc.or_, [pc.is_valid(data[n]) for n in header])
@@ -310,7 +324,11 @@ def _raw_table(
             row = pc.min(pc.filter(data["row_no"], used)).as_py()
             position = int(name.removeprefix(_NO_NAME))
             problems.append(
-                problem_at(src.label, "unnamed_column", lang, row=row, position=position)
+                Problem(
+                    "interchange.reason.unnamed_column",
+                    {"position": position},
+                    src.where.at(row=row),
+                )
             )
     return _spec_columns(src.table, header, data), problems
 
