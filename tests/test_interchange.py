@@ -10,6 +10,7 @@ import io
 import re
 import shutil
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from dashboard import interchange
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
-from dashboard.interchange import conversion, importer, staging
+from dashboard.interchange import conversion, exporter, importer, staging
 from dashboard.store import open_store
 from validation.core import (
     TRUE_WORDS,
@@ -826,6 +827,34 @@ def test_round_trip_is_byte_identical(loaded, tmp_path):
         assert a.read_bytes() == b.read_bytes(), a.name
     assert "=SUM(A1:A9)" in (tmp_path / "two" / "students.csv").read_text("utf-8")
     assert sum(len(p.read_bytes().splitlines()) for p in first) > len(TABLES) + 20
+
+
+def test_numbers_come_back_as_the_school_wrote_them(store, tmp_path):
+    """`hours` 4 is exported as `4`, not `4.0` (docs/interchange.md: shortest exact form)."""
+    folder = valid_dir(tmp_path)
+    school = (
+        "student_id,date,hours,excused\n"
+        "s1,2025-03-11,4,yes\n"
+        "s1,2025-03-12,2.5,no\n"
+        "s2,2025-03-11,0.0001,no\n"
+        "s2,2025-03-12,16,yes\n"
+    )
+    (folder / "absences.csv").write_text(school, encoding="utf-8", newline="")
+    interchange.import_files(store, csv_files(folder), actor="t")
+    interchange.export_all(store, tmp_path / "out", actor="t")
+    assert (tmp_path / "out" / "absences.csv").read_bytes() == school.encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=st.floats(min_value=0, exclude_min=True, allow_infinity=False))
+def test_a_number_is_exported_in_its_shortest_exact_decimal_form(number):
+    con = duckdb.connect()
+    sql = f"SELECT {exporter._number_text('x')} FROM (SELECT $x::DOUBLE AS x)"
+    text = con.execute(sql, {"x": number}).fetchone()[0]
+    con.close()
+    shortest = format(Decimal(repr(number)), "f")
+    assert text == (shortest.rstrip("0").rstrip(".") if "." in shortest else shortest)
+    assert float(text) == number and "e" not in text and not text.endswith(".0")
 
 
 def test_export_of_an_empty_store_imports_again(store, tmp_path):

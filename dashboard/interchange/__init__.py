@@ -11,7 +11,7 @@ write transaction. The steps, one module each:
 - results:    import counts, the check report, the refusal (problems: dashboard.problem)
 """
 
-from dashboard.interchange.exporter import export_all, export_query, export_zip
+from dashboard.interchange.exporter import export_all, export_zip
 from dashboard.interchange.importer import import_files, import_upload, validate_upload
 from dashboard.interchange.results import MAX_SHOWN, ImportResult, TableCount, ValidationReport
 
@@ -21,7 +21,6 @@ __all__ = [
     "TableCount",
     "ValidationReport",
     "export_all",
-    "export_query",
     "export_zip",
     "import_files",
     "import_upload",

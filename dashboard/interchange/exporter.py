@@ -25,11 +25,36 @@ def _to_text(col: Col) -> str:
     c = col.name
     if col.kind == "bool":
         return f"CASE WHEN {c} THEN 'yes' WHEN NOT {c} THEN 'no' END"
-    if col.kind in ("date", "posint", "posnumber"):
+    if col.kind == "posnumber":
+        return _number_text(c)
+    if col.kind in ("date", "posint"):
         return f"CAST({c} AS VARCHAR)"
     if col.kind == "ids":
         return f"NULLIF(array_to_string({c}, ';'), '')"
     return f"NULLIF({c}, '')"
+
+
+def _number_text(c: str) -> str:
+    """SQL writing the DOUBLE column `c` in its shortest exact decimal form: 4, 4.5, 0.0001.
+
+    DuckDB's cast gives the shortest digits that read back as the same number, but writes
+    `4.0` for 4 and an exponent for very small or large numbers (`1e-07`); a school's `4`
+    must come back as `4`, so the '.0' goes and an exponent becomes a shifted decimal point.
+    """
+    s = f"CAST({c} AS VARCHAR)"
+    mantissa = f"split_part({s}, 'e', 1)"
+    digits = f"replace({mantissa}, '.', '')"
+    point = (
+        f"(length(split_part({mantissa}, '.', 1)) + TRY_CAST(split_part({s}, 'e', 2) AS INTEGER))"
+    )
+    return (
+        f"CASE WHEN {c} IS NULL THEN NULL"
+        f" WHEN NOT contains({s}, 'e') THEN regexp_replace({s}, '\\.0$', '')"
+        f" WHEN {point} <= 0 THEN '0.' || repeat('0', -{point}) || {digits}"
+        f" WHEN {point} >= length({digits})"
+        f" THEN {digits} || repeat('0', {point} - length({digits}))"
+        f" ELSE left({digits}, {point}) || '.' || substr({digits}, {point} + 1) END"
+    )
 
 
 def export_query(table: str) -> str:
