@@ -22,7 +22,7 @@ from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
 from dashboard.problem import Problem
 
 
-def _t(key: str, **kwargs) -> str:
+def tr(key: str, **kwargs) -> str:
     """A text of the command line, in its language ($REGIEBORD_LANG)."""
     return i18n.t(key, i18n.message_language(), **kwargs)
 
@@ -31,18 +31,18 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(_t("cli.bad_date", text=text)) from None
+        raise argparse.ArgumentTypeError(tr("cli.bad_date", text=text)) from None
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, default=None, help=_t("cli.help.db"))
+    p.add_argument("--db", type=Path, default=None, help=tr("cli.help.db"))
 
 
 def cmd_init(args) -> int:
     from dashboard.store import open_store
 
     store = open_store(args.db)
-    print(_t("cli.store_ready", path=store.path, version=store.schema_version()))
+    print(tr("cli.store_ready", path=store.path, version=store.schema_version()))
     return 0
 
 
@@ -62,7 +62,7 @@ def cmd_export(args) -> int:
 
     store = open_store(args.db)
     paths = interchange.export_all(store, args.out, actor="cli")
-    print(_t("cli.exported", count=len(paths), folder=args.out))
+    print(tr("cli.exported", count=len(paths), folder=args.out))
     return 0
 
 
@@ -72,8 +72,8 @@ def cmd_demo(args) -> int:
 
     store = open_store(args.db)
     counts = demo.generate(store, students=args.students, seed=args.seed, today=args.today)
-    listed = ", ".join(_t("cli.count", table=k, rows=v) for k, v in counts.items())
-    print(_t("cli.demo_written", counts=listed))
+    listed = ", ".join(tr("cli.count", table=k, rows=v) for k, v in counts.items())
+    print(tr("cli.demo_written", counts=listed))
     return 0
 
 
@@ -91,8 +91,8 @@ def cmd_flags(args) -> int:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass(_t("cli.user.new_password"))
-    if getpass.getpass(_t("cli.user.repeat_password")) != first:
+    first = getpass.getpass(tr("cli.user.new_password"))
+    if getpass.getpass(tr("cli.user.repeat_password")) != first:
         raise Invalid([Problem("access.password.mismatch")])
     return first
 
@@ -110,14 +110,14 @@ def cmd_user(args) -> int:
         user = users.add_user(
             store, actor, args.username, args.kind, password, args.person, args.location, args.email
         )
-        print(_t("cli.user.added", username=user.username, kind=user.kind))
+        print(tr("cli.user.added", username=user.username, kind=user.kind))
     elif command == "disable":
         users.disable_user(store, actor, args.username)
-        print(_t("cli.user.disabled", username=args.username))
+        print(tr("cli.user.disabled", username=args.username))
     elif command == "reset":
         password = _read_password(args.password_stdin)
         users.reset_password(store, actor, args.username, password)
-        print(_t("cli.user.reset", username=args.username))
+        print(tr("cli.user.reset", username=args.username))
     elif command == "list":
         for row in users.list_users(store, actor):
             state = "disabled" if row["disabled"] else "locked" if row["locked"] else "active"
@@ -128,63 +128,63 @@ def cmd_user(args) -> int:
                 row["name"] or "-",
                 ",".join(row["locations"] or []) or "-",
                 row["email"] or "-",
-                _t(f"cli.user.state_{state}"),
+                tr(f"cli.user.state_{state}"),
             ]
             print("\t".join(cells))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="regiebord", description=_t("cli.help.description"))
+    parser = argparse.ArgumentParser(prog="regiebord", description=tr("cli.help.description"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", help=_t("cli.help.init"))
+    p = sub.add_parser("init", help=tr("cli.help.init"))
     _add_db(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
-        "import", help=_t("cli.help.import"), description=_t("cli.help.import_description")
+        "import", help=tr("cli.help.import"), description=tr("cli.help.import_description")
     )
     _add_db(p)
-    p.add_argument("files", nargs="+", type=Path, help=_t("cli.help.import_files"))
+    p.add_argument("files", nargs="+", type=Path, help=tr("cli.help.import_files"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help=_t("cli.help.export"))
+    p = sub.add_parser("export", help=tr("cli.help.export"))
     _add_db(p)
-    p.add_argument("--out", type=Path, required=True, help=_t("cli.help.export_out"))
+    p.add_argument("--out", type=Path, required=True, help=tr("cli.help.export_out"))
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("demo", help=_t("cli.help.demo"))
+    p = sub.add_parser("demo", help=tr("cli.help.demo"))
     _add_db(p)
-    p.add_argument("--students", type=int, default=300, help=_t("cli.help.demo_students"))
-    p.add_argument("--seed", type=int, default=1, help=_t("cli.help.demo_seed"))
-    p.add_argument("--today", type=_date, default=None, help=_t("cli.help.demo_today"))
+    p.add_argument("--students", type=int, default=300, help=tr("cli.help.demo_students"))
+    p.add_argument("--seed", type=int, default=1, help=tr("cli.help.demo_seed"))
+    p.add_argument("--today", type=_date, default=None, help=tr("cli.help.demo_today"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("flags", help=_t("cli.help.flags"))
+    p = sub.add_parser("flags", help=tr("cli.help.flags"))
     _add_db(p)
-    p.add_argument("--as-of", type=_date, default=None, help=_t("cli.help.flags_as_of"))
+    p.add_argument("--as-of", type=_date, default=None, help=tr("cli.help.flags_as_of"))
     p.add_argument(
-        "--format", choices=("csv", "json"), default="csv", help=_t("cli.help.flags_format")
+        "--format", choices=("csv", "json"), default="csv", help=tr("cli.help.flags_format")
     )
     p.set_defaults(func=cmd_flags)
 
-    p = sub.add_parser("user", help=_t("cli.help.user"))
+    p = sub.add_parser("user", help=tr("cli.help.user"))
     _add_db(p)
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
-    u = usub.add_parser("add", help=_t("cli.help.user_add"))
-    u.add_argument("username", help=_t("cli.help.username"))
-    u.add_argument("--kind", required=True, help=_t("cli.help.user_kind"))
-    u.add_argument("--person", help=_t("cli.help.user_person"))
-    u.add_argument("--location", action="append", default=[], help=_t("cli.help.user_location"))
-    u.add_argument("--email", help=_t("cli.help.user_email"))
-    u.add_argument("--password-stdin", action="store_true", help=_t("cli.help.password_stdin"))
-    u = usub.add_parser("disable", help=_t("cli.help.user_disable"))
-    u.add_argument("username", help=_t("cli.help.username"))
-    u = usub.add_parser("reset", help=_t("cli.help.user_reset"))
-    u.add_argument("username", help=_t("cli.help.username"))
-    u.add_argument("--password-stdin", action="store_true", help=_t("cli.help.password_stdin"))
-    usub.add_parser("list", help=_t("cli.help.user_list"))
+    u = usub.add_parser("add", help=tr("cli.help.user_add"))
+    u.add_argument("username", help=tr("cli.help.username"))
+    u.add_argument("--kind", required=True, help=tr("cli.help.user_kind"))
+    u.add_argument("--person", help=tr("cli.help.user_person"))
+    u.add_argument("--location", action="append", default=[], help=tr("cli.help.user_location"))
+    u.add_argument("--email", help=tr("cli.help.user_email"))
+    u.add_argument("--password-stdin", action="store_true", help=tr("cli.help.password_stdin"))
+    u = usub.add_parser("disable", help=tr("cli.help.user_disable"))
+    u.add_argument("username", help=tr("cli.help.username"))
+    u = usub.add_parser("reset", help=tr("cli.help.user_reset"))
+    u.add_argument("username", help=tr("cli.help.username"))
+    u.add_argument("--password-stdin", action="store_true", help=tr("cli.help.password_stdin"))
+    usub.add_parser("list", help=tr("cli.help.user_list"))
     p.set_defaults(func=cmd_user)
 
     return parser
@@ -202,16 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     except Invalid as exc:
         for problem in exc.problems:
             print(problem.text(lang), file=sys.stderr)
-        print(f"{exc.text(lang)} — {_t('cli.nothing_written')}", file=sys.stderr)
+        print(f"{exc.text(lang)} — {tr('cli.nothing_written')}", file=sys.stderr)
         return 1
     except NotFound as exc:
-        print(_t("cli.error", message=_t("cli.not_found", what=exc)), file=sys.stderr)
+        print(tr("cli.error", message=tr("cli.not_found", what=exc)), file=sys.stderr)
         return 1
     except NotAllowed as exc:
-        print(_t("cli.error", message=_t("cli.not_allowed", what=exc)), file=sys.stderr)
+        print(tr("cli.error", message=tr("cli.not_allowed", what=exc)), file=sys.stderr)
         return 1
     except RegiebordError as exc:  # StoreLocked: its message is already in this language
-        print(_t("cli.error", message=exc), file=sys.stderr)
+        print(tr("cli.error", message=exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
