@@ -111,7 +111,8 @@ def test_dates_are_relative_to_today_by_default(store):
     assert scalar(store, "SELECT max(date) FROM contacts") >= today - dt.timedelta(days=14)
 
 
-def test_cli_fills_an_empty_store_and_refuses_a_second_time(tmp_path, capsys):
+def test_cli_fills_an_empty_store_and_refuses_a_second_time(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("REGIEBORD_LANG", "en")
     db = str(tmp_path / "cli.duckdb")
     args = ["demo", "--db", db, "--students", "25", "--seed", "3", "--today", "2025-03-03"]
     assert cli.main(args) == 0
