@@ -2,78 +2,90 @@
 
 Every command takes `--db` (default: $REGIEBORD_DB or data/regiebord.duckdb). Errors are
 printed as plain sentences on stderr with exit code 1 (2 for usage errors); never a traceback.
+Every text comes from the i18n catalogues: Dutch, or English with REGIEBORD_LANG=en.
 The command line acts as an admin (`access.CLI_USER`): whoever can open the file can read it.
+
+Each command imports what it needs when it runs, so starting the command line (and
+`regiebord flags`) does not pay for pandas, pandera, Faker or the app's libraries.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 
 from dashboard import i18n
-from dashboard.errors import Invalid, RegiebordError
-from dashboard.store import default_db_path, message_language, open_store
+from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
+from dashboard.problem import Problem
+
+
+def tr(key: str, **kwargs) -> str:
+    """A text of the command line, in its language ($REGIEBORD_LANG)."""
+    return i18n.t(key, i18n.message_language(), **kwargs)
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(tr("cli.bad_date", text=text)) from None
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help="the DuckDB store file (default: $REGIEBORD_DB or data/regiebord.duckdb)",
-    )
+    p.add_argument("--db", type=Path, default=None, help=tr("cli.help.db"))
 
 
 def cmd_init(args) -> int:
+    from dashboard.store import open_store
+
     store = open_store(args.db)
-    print(f"Store {store.path} is ready (schema version {store.schema_version()}).")
+    print(tr("cli.store_ready", path=store.path, version=store.schema_version()))
     return 0
 
 
 def cmd_import(args) -> int:
     from dashboard import interchange
     from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
 
     store = open_store(args.db)
     result = interchange.import_files(store, CLI_USER, args.files)
-    print(result.summary())
+    print(result.summary(i18n.message_language()))
     return 0
 
 
 def cmd_export(args) -> int:
     from dashboard import interchange
     from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
 
     store = open_store(args.db)
     paths = interchange.export_all(store, CLI_USER, args.out)
-    print(f"Wrote {len(paths)} files to {args.out}.")
+    print(tr("cli.exported", count=len(paths), folder=args.out))
     return 0
 
 
 def cmd_demo(args) -> int:
     from dashboard import demo
     from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
 
     store = open_store(args.db)
     counts = demo.generate(
         store, CLI_USER, students=args.students, seed=args.seed, today=args.today
     )
-    print("Demo data written: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".")
+    listed = ", ".join(tr("cli.count", table=k, rows=v) for k, v in counts.items())
+    print(tr("cli.demo_written", counts=listed))
     return 0
 
 
 def cmd_flags(args) -> int:
     from dashboard import signals
     from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
 
     store = open_store(args.db)
     as_of = args.as_of or dt.date.today()
@@ -82,82 +94,103 @@ def cmd_flags(args) -> int:
     return 0
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(tr("cli.user.new_password"))
+    if getpass.getpass(tr("cli.user.repeat_password")) != first:
+        raise Invalid([Problem("access.password.mismatch")])
+    return first
+
+
 def cmd_user(args) -> int:
-    from dashboard.security import users
+    """`regiebord user add|disable|reset|list`, acting as access.CLI_USER."""
+    from dashboard.security import access, users
+    from dashboard.store import open_store
 
     store = open_store(args.db)
-    return users.cli(store, args)
+    actor = access.CLI_USER
+    command = args.user_command
+    if command == "add":
+        password = _read_password(args.password_stdin)
+        user = users.add_user(
+            store, actor, args.username, args.kind, password, args.person, args.location, args.email
+        )
+        print(tr("cli.user.added", username=user.username, kind=user.kind))
+    elif command == "disable":
+        users.disable_user(store, actor, args.username)
+        print(tr("cli.user.disabled", username=args.username))
+    elif command == "reset":
+        password = _read_password(args.password_stdin)
+        users.reset_password(store, actor, args.username, password)
+        print(tr("cli.user.reset", username=args.username))
+    elif command == "list":
+        for row in users.list_users(store, actor):
+            state = "disabled" if row["disabled"] else "locked" if row["locked"] else "active"
+            cells = [
+                row["username"],
+                row["kind"],
+                row["person_id"] or "-",
+                row["name"] or "-",
+                ",".join(row["locations"] or []) or "-",
+                row["email"] or "-",
+                tr(f"cli.user.state_{state}"),
+            ]
+            print("\t".join(cells))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="regiebord",
-        description="Regiebord: guidance coordination for mbo students, on a DuckDB store.",
-    )
+    parser = argparse.ArgumentParser(prog="regiebord", description=tr("cli.help.description"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", help="create the store or upgrade it to the current schema")
+    p = sub.add_parser("init", help=tr("cli.help.init"))
     _add_db(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
-        "import",
-        help="import interchange files (CSV or XLSX), all or nothing",
-        description="Validate the files (docs/interchange.md) and import them in one "
-        "transaction. On any problem nothing is written and every problem is listed.",
+        "import", help=tr("cli.help.import"), description=tr("cli.help.import_description")
     )
     _add_db(p)
-    p.add_argument("files", nargs="+", type=Path, help="students.csv, staff.csv, ... or a .xlsx")
+    p.add_argument("files", nargs="+", type=Path, help=tr("cli.help.import_files"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="export every table as interchange CSV files")
+    p = sub.add_parser("export", help=tr("cli.help.export"))
     _add_db(p)
-    p.add_argument("--out", type=Path, required=True, help="folder to write the files into")
+    p.add_argument("--out", type=Path, required=True, help=tr("cli.help.export_out"))
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("demo", help="fill the store with generated, clearly marked demo data")
+    p = sub.add_parser("demo", help=tr("cli.help.demo"))
     _add_db(p)
-    p.add_argument("--students", type=int, default=300, help="number of students (default 300)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--today", type=_date, default=None, help="the day the data is generated around")
+    p.add_argument("--students", type=int, default=300, help=tr("cli.help.demo_students"))
+    p.add_argument("--seed", type=int, default=1, help=tr("cli.help.demo_seed"))
+    p.add_argument("--today", type=_date, default=None, help=tr("cli.help.demo_today"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("flags", help="print the signals for one day (docs/flags.md)")
+    p = sub.add_parser("flags", help=tr("cli.help.flags"))
     _add_db(p)
-    p.add_argument("--as-of", type=_date, default=None, help="evaluation day (default today)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--as-of", type=_date, default=None, help=tr("cli.help.flags_as_of"))
+    p.add_argument(
+        "--format", choices=("csv", "json"), default="csv", help=tr("cli.help.flags_format")
+    )
     p.set_defaults(func=cmd_flags)
 
-    p = sub.add_parser("user", help="manage sign-in accounts")
+    p = sub.add_parser("user", help=tr("cli.help.user"))
     _add_db(p)
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
-    u = usub.add_parser("add", help="add an account (asks for the password)")
-    u.add_argument("username")
-    u.add_argument(
-        "--kind",
-        required=True,
-        help="admin, manager, care_coordinator, care_worker, guide or workplace",
-    )
-    u.add_argument("--person", help="person_id in staff this account belongs to")
-    u.add_argument(
-        "--location",
-        action="append",
-        default=[],
-        help="for a care coordinator: a location they cover; for a manager: a location whose"
-        " figures they see (repeatable)",
-    )
-    u.add_argument("--email")
-    u.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from standard input instead of asking",
-    )
-    u = usub.add_parser("disable", help="disable an account (its sessions end)")
-    u.add_argument("username")
-    u = usub.add_parser("reset", help="set a new password and lift a lock")
-    u.add_argument("username")
-    u.add_argument("--password-stdin", action="store_true")
-    usub.add_parser("list", help="list the accounts")
+    u = usub.add_parser("add", help=tr("cli.help.user_add"))
+    u.add_argument("username", help=tr("cli.help.username"))
+    u.add_argument("--kind", required=True, help=tr("cli.help.user_kind"))
+    u.add_argument("--person", help=tr("cli.help.user_person"))
+    u.add_argument("--location", action="append", default=[], help=tr("cli.help.user_location"))
+    u.add_argument("--email", help=tr("cli.help.user_email"))
+    u.add_argument("--password-stdin", action="store_true", help=tr("cli.help.password_stdin"))
+    u = usub.add_parser("disable", help=tr("cli.help.user_disable"))
+    u.add_argument("username", help=tr("cli.help.username"))
+    u = usub.add_parser("reset", help=tr("cli.help.user_reset"))
+    u.add_argument("username", help=tr("cli.help.username"))
+    u.add_argument("--password-stdin", action="store_true", help=tr("cli.help.password_stdin"))
+    usub.add_parser("list", help=tr("cli.help.user_list"))
     p.set_defaults(func=cmd_user)
 
     return parser
@@ -166,16 +199,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "db", "unset") is None:
+        from dashboard.store import default_db_path
+
         args.db = default_db_path()
+    lang = i18n.message_language()
     try:
         return args.func(args)
     except Invalid as exc:
         for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
-        print(f"{exc} — {i18n.t('cli.nothing_written', message_language())}", file=sys.stderr)
+            print(problem.text(lang), file=sys.stderr)
+        print(f"{exc.text(lang)} — {tr('cli.nothing_written')}", file=sys.stderr)
         return 1
-    except RegiebordError as exc:
-        print(f"regiebord: {exc}", file=sys.stderr)
+    except NotFound as exc:
+        print(tr("cli.error", message=tr("cli.not_found", what=exc)), file=sys.stderr)
+        return 1
+    except NotAllowed as exc:
+        print(tr("cli.error", message=tr("cli.not_allowed", what=exc)), file=sys.stderr)
+        return 1
+    except RegiebordError as exc:  # StoreLocked: its message is already in this language
+        print(tr("cli.error", message=exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -41,7 +41,7 @@ TOPICS = (
 )
 AUDIENCES = ("workplace", "external", "parents")
 
-# Interchange tables in export order, with their columns in spec order and their keys.
+# Interchange tables in export order, with their columns in spec order.
 TABLES: dict[str, tuple[str, ...]] = {
     "students": (
         "student_id",
@@ -97,14 +97,4 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "consents": ("student_id", "audience", "shares", "decided_on", "recorded_by", "note"),
     "absences": ("student_id", "date", "hours", "excused"),
-}
-KEYS: dict[str, tuple[str, ...]] = {
-    "students": ("student_id",),
-    "staff": ("person_id",),
-    "roles": ("student_id", "person_id", "role", "start_date"),
-    "placements": ("placement_id",),
-    "contacts": ("contact_id",),
-    "agreements": ("agreement_id",),
-    "consents": ("student_id", "audience", "decided_on"),
-    "absences": ("student_id", "date"),
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dashboard import i18n
+from dashboard.problem import Problem
+
 
 class RegiebordError(Exception):
     """Base of every error a user may see (never a traceback)."""
@@ -16,11 +19,25 @@ class NotAllowed(RegiebordError):
 
 
 class Invalid(RegiebordError):
-    """Input was refused; `problems` lists every problem found, each located."""
+    """Input was refused. `problems` lists the problems found (each a located `Problem`; the
+    first ones when there were many), `total` how many there were, `summary` the headline (a
+    Problem too: nothing here is translated until the UI or the CLI renders it)."""
 
-    def __init__(self, problems: list, message: str | None = None):
+    def __init__(
+        self, problems: list[Problem], summary: Problem | None = None, total: int | None = None
+    ):
         self.problems = list(problems)
-        super().__init__(message or f"{len(self.problems)} problem(s) found")
+        if not all(isinstance(p, Problem) for p in self.problems):
+            raise TypeError("Invalid takes Problem objects, not texts")
+        self.total = len(self.problems) if total is None else total
+        self.summary = summary or Problem("errors.problems_found", {"total": self.total})
+        super().__init__(self.summary.key)
+
+    def text(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+        return self.summary.text(lang)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class StoreLocked(RegiebordError):

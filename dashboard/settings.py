@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dashboard import i18n
 from dashboard.errors import Invalid
+from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.signals.catalogue import THRESHOLDS
 from dashboard.store import Store
@@ -74,21 +74,18 @@ def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> di
     return numbers
 
 
-def _checked(key: str, value: int | str) -> tuple[int, None] | tuple[None, str]:
+def _checked(key: str, value: int | str) -> tuple[int, None] | tuple[None, Problem]:
     """The value as a whole number, or why it is refused."""
     if key not in DEFAULTS:
-        return None, i18n.t("settings_update.unknown_key", setting=key)
+        return None, Problem("settings_update.unknown_key", {"setting": key})
     number = _whole_number(value)
     if number is None:
-        return None, i18n.t("settings_update.not_integer", setting=key, value=value)
+        return None, Problem("settings_update.not_integer", {"setting": key, "value": value})
     _, minimum, maximum = DEFAULTS[key]
     if not minimum <= number <= maximum:
-        return None, i18n.t(
+        return None, Problem(
             "settings_update.out_of_range",
-            setting=key,
-            value=number,
-            minimum=minimum,
-            maximum=maximum,
+            {"setting": key, "value": number, "minimum": minimum, "maximum": maximum},
         )
     return number, None
 

@@ -12,23 +12,25 @@ import streamlit as st
 from dashboard import interchange
 from dashboard.app import render, runtime, session
 from dashboard.errors import Invalid, NotAllowed, RegiebordError
+from dashboard.problem import Problem, Where
 from dashboard.security import access
 
 
-def problem_table(problems: list[interchange.Problem]) -> pd.DataFrame:
+def problem_table(problems: list[Problem]) -> pd.DataFrame:
     """One row per problem: file, row, column, value and why (in the user's language)."""
+    places = [p.where or Where() for p in problems]
     return pd.DataFrame(
         {
-            session.tr("admin_data.file"): [p.file for p in problems],
-            session.tr("admin_data.row"): ["" if p.row is None else str(p.row) for p in problems],
-            session.tr("admin_data.column"): [p.column or "" for p in problems],
+            session.tr("admin_data.file"): [w.file_text(session.lang()) for w in places],
+            session.tr("admin_data.row"): ["" if w.row is None else str(w.row) for w in places],
+            session.tr("admin_data.column"): [w.column or "" for w in places],
             session.tr("admin_data.value"): [p.value or "" for p in problems],
-            session.tr("admin_data.reason"): [p.reason for p in problems],
+            session.tr("admin_data.reason"): [p.reason(session.lang()) for p in problems],
         }
     )
 
 
-def show_problems(problems: list[interchange.Problem], total: int) -> None:
+def show_problems(problems: list[Problem], total: int) -> None:
     st.error(session.tr("admin_data.problems", n=total))
     st.dataframe(problem_table(problems), hide_index=True)
 
@@ -50,7 +52,7 @@ def import_section(user: access.User) -> None:
     if not uploads:
         return
     files = {upload.name: upload.getvalue() for upload in uploads}
-    report = interchange.validate_upload(runtime.store(), user, files, lang=session.lang())
+    report = interchange.validate_upload(runtime.store(), user, files)
     if not report.ok:
         show_problems(report.problems, report.total_problems)
         return
@@ -67,7 +69,7 @@ def import_section(user: access.User) -> None:
     if not st.button(session.tr("admin_data.confirm"), type="primary", key="admin_confirm"):
         return
     try:
-        result = interchange.import_upload(runtime.store(), user, files, lang=session.lang())
+        result = interchange.import_upload(runtime.store(), user, files)
     except Invalid as exc:
         show_problems(exc.problems, len(exc.problems))
         return

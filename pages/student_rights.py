@@ -46,7 +46,7 @@ sid = st.selectbox(
     key="rights_student",
 )
 student = by_id[sid]
-status_date = student["status_date"].isoformat() if student["status_date"] else "-"
+status_date = render.date_text(student["status_date"]) or "-"
 st.write(
     session.tr(
         "access.rights.status", status=session.label("status", student["status"]), date=status_date

@@ -3,6 +3,7 @@ messages on stderr, never a traceback."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,12 +19,14 @@ DATA = Path(__file__).parent / "data" / "interchange"
 ROOT = Path(__file__).parent.parent
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, lang: str = "nl") -> subprocess.CompletedProcess:
+    """The command as a user runs it, with its messages in `lang` ($REGIEBORD_LANG)."""
     return subprocess.run(
         [sys.executable, "-m", "dashboard", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "REGIEBORD_LANG": lang},
         timeout=300,
     )
 
@@ -55,9 +58,11 @@ def test_import_then_export_exit_zero(tmp_path, files):
     assert "contacts (contacts.csv): 3 rijen — 3 nieuw, 0 gewijzigd, 0 ongewijzigd" in done.stdout
     assert done.stderr == ""
     out = tmp_path / "out"
-    done = run("export", "--db", str(db), "--out", str(out))
+    done = run("export", "--db", str(db), "--out", str(out), lang="en")
     assert done.returncode == 0, done.stderr
     assert f"Wrote 8 files to {out}." in done.stdout
+    done = run("export", "--db", str(db), "--out", str(out))
+    assert done.stdout == f"8 bestanden geschreven naar {out}.\n"
     assert (out / "contacts.csv").read_bytes() == (DATA / "contacts.csv").read_bytes().replace(
         b",ja,", b",yes,"
     )

@@ -92,8 +92,8 @@ def test_a_store_with_data_is_refused_and_left_as_it_was(store):
     before = table_digests(store)
     with pytest.raises(Invalid) as refused:
         demo.generate(store, CLI_USER, students=20, seed=2, today=TODAY)
-    assert "empty store" in str(refused.value.problems[0])
-    assert "students (20 rows)" in str(refused.value.problems[0])
+    assert "empty store" in refused.value.problems[0].text("en")
+    assert "students (20 rows)" in refused.value.problems[0].text("en")
     assert table_digests(store) == before
 
 
@@ -112,7 +112,8 @@ def test_dates_are_relative_to_today_by_default(store):
     assert scalar(store, "SELECT max(date) FROM contacts") >= today - dt.timedelta(days=14)
 
 
-def test_cli_fills_an_empty_store_and_refuses_a_second_time(tmp_path, capsys):
+def test_cli_fills_an_empty_store_and_refuses_a_second_time(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("REGIEBORD_LANG", "en")
     db = str(tmp_path / "cli.duckdb")
     args = ["demo", "--db", db, "--students", "25", "--seed", "3", "--today", "2025-03-03"]
     assert cli.main(args) == 0

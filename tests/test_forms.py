@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard import codes, i18n
+from dashboard.problem import Problem, Where
 from validation import forms
 
 TODAY = dt.date(2025, 10, 1)
@@ -53,7 +54,7 @@ contact_forms = st.builds(
 )
 
 
-def is_dutch_reason(problem: forms.Problem) -> bool:
+def is_dutch_reason(problem: Problem) -> bool:
     reason = problem.reason("nl")
     return bool(reason) and not reason.startswith("student.") and "{" not in reason
 
@@ -63,7 +64,7 @@ def is_dutch_reason(problem: forms.Problem) -> bool:
 def test_contact_validation_is_total_and_exact(form):
     problems = forms.validate_contact(form, CTX)
     names = {f.name for f in dataclasses.fields(forms.ContactForm)}
-    assert all(p.field in names and is_dutch_reason(p) for p in problems)
+    assert all(p.where.field in names and is_dutch_reason(p) for p in problems)
     if not problems:
         assert form.kind in codes.CONTACT_KINDS and form.channel in codes.CHANNELS
         assert form.date <= TODAY
@@ -95,7 +96,7 @@ agreement_forms = st.builds(
 def test_agreement_validation_is_total_and_exact(form):
     problems = forms.validate_agreement(form, CTX)
     names = {f.name for f in dataclasses.fields(forms.AgreementForm)}
-    assert all(p.field in names and is_dutch_reason(p) for p in problems)
+    assert all(p.where.field in names and is_dutch_reason(p) for p in problems)
     if not problems:
         assert form.topic in codes.TOPICS
         assert CTX.is_guide_on(form.holder_id, form.agreed_on)
@@ -114,8 +115,9 @@ def test_every_problem_has_a_text_in_both_languages():
 
 
 def test_a_problem_reads_as_one_sentence():
-    problem = forms.Problem("date", "2025-10-02", "date_in_future")
+    problem = Problem("student.problem.date_in_future", {}, Where(field="date"), "2025-10-02")
     assert str(problem) == "Datum: 2025-10-02 — Deze datum ligt in de toekomst."
     assert (
-        forms.Problem("channel", None, "required").text("en") == "Channel: This field is required."
+        Problem("student.problem.required", {}, Where(field="channel")).text("en")
+        == "Channel: This field is required."
     )

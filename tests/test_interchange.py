@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -19,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import interchange
-from dashboard.codes import KEYS, TABLES
+from dashboard.codes import TABLES
 from dashboard.errors import Invalid
+from dashboard.interchange import conversion, exporter, importer, staging
 from dashboard.security.access import User
 from dashboard.store import open_store
 from validation.core import (
@@ -65,18 +68,18 @@ def snapshot(store) -> dict:
     return out
 
 
-def refused(store, paths, lang="en") -> Invalid:
+def refused(store, paths) -> Invalid:
     """Import `paths`, assert it is refused with nothing written, return the error."""
     before = snapshot(store)
     with pytest.raises(Invalid) as info:
-        interchange.import_files(store, admin("test"), paths, lang=lang)
+        interchange.import_files(store, admin("test"), paths)
     assert snapshot(store) == before, "a refused import changed the store"
     assert info.value.problems, "Invalid without problems"
     return info.value
 
 
-def texts(exc: Invalid) -> list[str]:
-    return [str(p) for p in exc.problems]
+def texts(exc: Invalid, lang: str = "en") -> list[str]:
+    return [p.text(lang) for p in exc.problems]
 
 
 def set_cell(path: Path, row: int, column: str, value: str) -> None:
@@ -338,16 +341,23 @@ def test_bad_date_names_file_row_column_value_and_why(store, tmp_path):
     assert texts(exc) == [
         "contacts.csv row 3, column date: '2025-13-01' is not a date (YYYY-MM-DD)"
     ]
-    assert str(exc) == "Import refused: 1 problem found"
+    assert exc.text("en") == "Import refused: 1 problem found"
     p = exc.problems[0]
-    assert (p.file, p.row, p.column, p.value) == ("contacts.csv", 3, "date", "2025-13-01")
+    assert (p.where.file, p.where.row, p.where.column, p.value) == (
+        "contacts.csv",
+        3,
+        "date",
+        "2025-13-01",
+    )
 
 
 def test_problems_are_dutch_by_default(store, tmp_path):
     folder = valid_dir(tmp_path)
     set_cell(folder / "contacts.csv", 3, "date", "14-03-2025")
-    exc = refused(store, csv_files(folder), lang="nl")
-    assert texts(exc) == ["contacts.csv rij 3, kolom date: '14-03-2025' is geen datum (JJJJ-MM-DD)"]
+    exc = refused(store, csv_files(folder))
+    assert texts(exc, "nl") == [
+        "contacts.csv rij 3, kolom date: '14-03-2025' is geen datum (JJJJ-MM-DD)"
+    ]
     assert (
         exc.problems[0].text("en")
         == "contacts.csv row 3, column date: '14-03-2025' is not a date (YYYY-MM-DD)"
@@ -671,7 +681,7 @@ def test_every_problem_of_every_file_is_reported_at_once(store, tmp_path):
     set_cell(folder / "absences.csv", 3, "hours", "")
     (folder / "staff.csv").write_bytes(b"naam\nx\n")
     exc = refused(store, csv_files(folder))
-    files = [p.file for p in exc.problems]
+    files = [p.where.file for p in exc.problems]
     assert files[0] == "staff.csv"  # a file-level problem comes first
     assert {"students.csv", "contacts.csv", "absences.csv"} <= set(files)
     # staff.csv could not be read, so its persons are not reported as unknown everywhere
@@ -684,8 +694,8 @@ def test_many_problems_are_capped_with_the_total_in_the_message(store, tmp_path)
     (folder / "absences.csv").write_text("student_id,date,hours,excused\n" + rows, encoding="utf-8")
     exc = refused(store, csv_files(folder))
     assert len(exc.problems) == interchange.MAX_SHOWN
-    assert str(exc) == "Import refused: 300 problems found (the first 200 are listed above)"
-    assert [p.row for p in exc.problems] == list(range(2, 202))
+    assert exc.text("en") == "Import refused: 300 problems found (the first 200 are listed above)"
+    assert [p.where.row for p in exc.problems] == list(range(2, 202))
 
 
 # -- xlsx ----------------------------------------------------------------------------------------
@@ -718,7 +728,7 @@ def test_xlsx_workbook_is_imported_with_native_cell_types(store, tmp_path):
     ]
     path = workbook(tmp_path / "school.xlsx", tables)
     result = interchange.import_files(store, admin("t"), [path])
-    assert result.tables["absences"].file == "school.xlsx, blad absences"
+    assert result.tables["absences"].label("nl") == "school.xlsx, blad absences"
     with store.read() as cur:
         assert cur.execute(
             "SELECT date, hours, excused FROM absences ORDER BY date"
@@ -825,6 +835,34 @@ def test_round_trip_is_byte_identical(loaded, tmp_path):
     assert sum(len(p.read_bytes().splitlines()) for p in first) > len(TABLES) + 20
 
 
+def test_numbers_come_back_as_the_school_wrote_them(store, tmp_path):
+    """`hours` 4 is exported as `4`, not `4.0` (docs/interchange.md: shortest exact form)."""
+    folder = valid_dir(tmp_path)
+    school = (
+        "student_id,date,hours,excused\n"
+        "s1,2025-03-11,4,yes\n"
+        "s1,2025-03-12,2.5,no\n"
+        "s2,2025-03-11,0.0001,no\n"
+        "s2,2025-03-12,16,yes\n"
+    )
+    (folder / "absences.csv").write_text(school, encoding="utf-8", newline="")
+    interchange.import_files(store, admin("t"), csv_files(folder))
+    interchange.export_all(store, admin("t"), tmp_path / "out")
+    assert (tmp_path / "out" / "absences.csv").read_bytes() == school.encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=st.floats(min_value=0, exclude_min=True, allow_infinity=False))
+def test_a_number_is_exported_in_its_shortest_exact_decimal_form(number):
+    con = duckdb.connect()
+    sql = f"SELECT {exporter._number_text('x')} FROM (SELECT $x::DOUBLE AS x)"
+    text = con.execute(sql, {"x": number}).fetchone()[0]
+    con.close()
+    shortest = format(Decimal(repr(number)), "f")
+    assert text == (shortest.rstrip("0").rstrip(".") if "." in shortest else shortest)
+    assert float(text) == number and "e" not in text and not text.endswith(".0")
+
+
 def test_export_of_an_empty_store_imports_again(store, tmp_path):
     paths = interchange.export_all(store, admin("t"), tmp_path / "out")
     result = interchange.import_files(store, admin("t"), paths)
@@ -859,14 +897,14 @@ def uploads(folder: Path) -> dict[str, bytes]:
 
 def test_validate_upload_reports_counts_and_problems_without_writing(store, tmp_path):
     folder = valid_dir(tmp_path)
-    report = interchange.validate_upload(store, admin("admin"), uploads(folder), lang="en")
+    report = interchange.validate_upload(uploads(folder), store=store)
     assert report.ok and report.counts["contacts"] == 3
     set_cell(folder / "roles.csv", 2, "start_date", "morgen")
     before = snapshot(store)
-    report = interchange.validate_upload(None, admin("admin"), uploads(folder), lang="en")
+    report = interchange.validate_upload(uploads(folder))
     assert not report.ok and report.total_problems == 1
     assert (
-        str(report.problems[0])
+        report.problems[0].text("en")
         == "roles.csv row 2, column start_date: 'morgen' is not a date (YYYY-MM-DD)"
     )
     assert snapshot(store) == before
@@ -883,26 +921,33 @@ def test_import_upload_writes_and_refuses_oversized_files(store, tmp_path, monke
     folder = valid_dir(tmp_path)
     result = interchange.import_upload(store, admin("admin"), uploads(folder))
     assert result.tables["students"].new == 3
-    monkeypatch.setattr(interchange, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(importer, "MAX_UPLOAD_BYTES", 100)
     before = snapshot(store)
     with pytest.raises(Invalid) as info:
         interchange.import_upload(
             store,
             admin("admin"),
             {"../../contacts.csv": (folder / "contacts.csv").read_bytes()},
-            lang="en",
         )
-    assert str(info.value.problems[0]).startswith("contacts.csv: is too large")
+    assert info.value.problems[0].text("en").startswith("contacts.csv: is too large")
     assert snapshot(store) == before
 
 
 # -- validation as data: the schemas and the SQL conversion agree --------------------------------
 
 
+def contract_keys() -> dict[str, tuple[str, ...]]:
+    """The key of each table as docs/interchange.md states it (`Key: a, b (unique; ...)`)."""
+    text = (Path(__file__).parents[1] / "docs" / "interchange.md").read_text("utf-8")
+    found = re.findall(r"^## (\w+)\.csv.*\nKey: ([a-z_, ]+) \(", text, flags=re.MULTILINE)
+    return {table: tuple(k.strip() for k in key.split(",")) for table, key in found}
+
+
 def test_schemas_match_the_spec_columns_and_keys():
+    assert set(contract_keys()) == set(TABLES)
     for table, spec in SPECS.items():
         assert spec.names == TABLES[table]
-        assert spec.key == KEYS[table]
+        assert spec.key == contract_keys()[table]
         assert list(spec.schema.columns) == list(TABLES[table])
 
 
@@ -942,8 +987,8 @@ def test_what_the_schema_accepts_the_sql_stores_as_the_same_value(cell, kind):
         bool(check._check_fn(s).iloc[0]) for check in SPECS[table].schema.columns[name].checks
     )
     con = duckdb.connect()
-    interchange._create_work_tables(con)
-    sql = f"SELECT {interchange._to_value(col)} FROM (SELECT $v AS {name}) r"
+    conversion.create_work_tables(con)
+    sql = f"SELECT {conversion.to_value(col)} FROM (SELECT $v AS {name}) r"
     stored = con.execute(sql, {"v": cell}).fetchone()[0]
     con.close()
     if not accepted:
@@ -1016,19 +1061,20 @@ def test_corrupting_any_one_cell_refuses_the_whole_import(world, target, pick):
         interchange.import_files(store, admin("prop"), csv_files(files))
     assert snapshot(store) == before
     assert any(
-        p.file == f"{table}.csv" and p.row == row + 2 and column in (p.column or "")
+        p.where.file == f"{table}.csv"
+        and p.where.row == row + 2
+        and column in (p.where.column or "")
         for p in info.value.problems
-    ), [str(p) for p in info.value.problems]
+    ), [p.text("en") for p in info.value.problems]
 
 
 def test_every_reason_has_a_dutch_and_an_english_text():
-    import re
-
     from dashboard import i18n
 
-    source = Path(interchange.__file__).read_text("utf-8")
-    templates = {"at_cell", "at_row", "at_column", "at_file", "value"}  # _t(...), not reasons
-    used = set(re.findall(r'"([a-z_0-9]+)", lang', source)) - templates
+    source = "".join(
+        p.read_text("utf-8") for p in sorted(Path(interchange.__file__).parent.glob("*.py"))
+    )
+    used = set(re.findall(r'"interchange\.reason\.([a-z_0-9]+)"', source))
     used |= set(re.findall(r"'([a-z_]+)'(?:,| END)", source)) & {
         "unknown_placement",
         "placement_other_student",
@@ -1036,7 +1082,7 @@ def test_every_reason_has_a_dutch_and_an_english_text():
         "placement_moved",
         "unreadable_row",
     }
-    used |= {"unknown_student", "unknown_person", *interchange._REJECT_REASONS.values()}
+    used |= {"unknown_student", "unknown_person", *staging.REJECT_REASONS.values()}
     for spec in SPECS.values():
         used |= {c.name for col in spec.schema.columns.values() for c in col.checks}
         used |= {c.name for c in spec.schema.checks}

@@ -44,7 +44,7 @@ def last_audit(store) -> dict:
 
 
 def fields(exc: Invalid) -> dict[str, str]:
-    return {p.field: p.key for p in exc.problems}
+    return {p.where.field: p.key.removeprefix("student.problem.") for p in exc.problems}
 
 
 def start_contact(**changes) -> ContactForm:
@@ -178,7 +178,9 @@ def test_invalid_agreement_writes_nothing(world):
         "frequency_days": "required",
         "review_on": "review_before_agreed",
     }
-    assert {p.key for p in caught.value.problems} >= {"person_unknown"}
+    assert {p.key.removeprefix("student.problem.") for p in caught.value.problems} >= {
+        "person_unknown"
+    }
     assert snapshot(world) == before
 
 

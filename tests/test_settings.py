@@ -59,7 +59,8 @@ def test_admin_updates_a_setting_and_it_is_audited(store, value):
 def test_bad_values_are_refused_in_dutch_and_nothing_is_written(store, key, value, fragment):
     with pytest.raises(Invalid) as err:
         settings.save(store, ADMIN, {key: value})
-    assert fragment in err.value.problems[0] and key in err.value.problems[0]
+    text = err.value.problems[0].text("nl")
+    assert fragment in text and key in text
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
         assert cur.execute("SELECT count(*) FROM audit").fetchone()[0] == 0
@@ -83,8 +84,9 @@ def test_a_form_with_bad_fields_keeps_nothing_and_names_every_problem(store):
         settings.save(store, ADMIN, form)
     problems = err.value.problems
     assert len(problems) == 2
-    assert "no_contact_days" in problems[0] and "geen geheel getal" in problems[0]
-    assert "upcoming_days" in problems[1] and "ligt niet tussen 1 en 90" in problems[1]
+    first, second = problems[0].text("nl"), problems[1].text("nl")
+    assert "no_contact_days" in first and "geen geheel getal" in first
+    assert "upcoming_days" in second and "ligt niet tussen 1 en 90" in second
     assert settings.current(store)["many_guides"] == 7
     with store.read() as cur:
         assert cur.execute("SELECT count(*) FROM settings").fetchone()[0] == 0

@@ -13,53 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboard import codes, i18n
+from dashboard import codes
+from dashboard.problem import Problem, Where
 
 MAX_TEXT = 1000  # summaries, details and notes are short texts, not case files
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One refused form field: `field` is the form field name, `key` the reason's i18n key."""
-
-    field: str
-    value: Any
-    key: str
-    params: dict = field(default_factory=dict)
-
-    def reason(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
-        return i18n.t(f"student.problem.{self.key}", lang, **self.params)
-
-    def text(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
-        """`field: value — reason` (without the value when there was none)."""
-        return i18n.t(
-            "student.problem_line" if self.has_value else "student.problem_line_empty",
-            lang,
-            field=i18n.t(f"student.field.{self.field}", lang),
-            value=_show(self.value),
-            reason=self.reason(lang),
-        )
-
-    def short(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
-        """`value — reason`, for under the form field itself."""
-        if not self.has_value:
-            return self.reason(lang)
-        return i18n.t(
-            "student.problem_short", lang, value=_show(self.value), reason=self.reason(lang)
-        )
-
-    @property
-    def has_value(self) -> bool:
-        return self.value not in (None, "", [])
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 # -- what the rules need to know about the student -------------------------------------------
@@ -170,7 +127,7 @@ class StatusForm:
 
 def _required(problems: list[Problem], name: str, value: Any) -> bool:
     if value is None or value == "" or value == []:
-        problems.append(Problem(name, value, "required"))
+        problems.append(Problem("student.problem.required", {}, Where(field=name), value))
         return False
     return True
 
@@ -179,31 +136,37 @@ def _code(problems: list[Problem], name: str, value: Any, allowed: Iterable[str]
     if not _required(problems, name, value):
         return False
     if value not in allowed:
-        problems.append(Problem(name, value, "unknown_code"))
+        problems.append(Problem("student.problem.unknown_code", {}, Where(field=name), value))
         return False
     return True
 
 
 def _text(problems: list[Problem], name: str, value: str | None) -> None:
     if value and len(value) > MAX_TEXT:
-        problems.append(Problem(name, f"{value[:40]}…", "too_long", {"max": MAX_TEXT}))
+        problems.append(
+            Problem(
+                "student.problem.too_long", {"max": MAX_TEXT}, Where(field=name), f"{value[:40]}…"
+            )
+        )
 
 
 def _not_future(problems: list[Problem], name: str, value: dt.date, ctx: FormContext) -> None:
     if value > ctx.today:
-        problems.append(Problem(name, value.isoformat(), "date_in_future"))
+        problems.append(
+            Problem("student.problem.date_in_future", {}, Where(field=name), value.isoformat())
+        )
 
 
 def _person(problems: list[Problem], name: str, value: str, ctx: FormContext) -> bool:
     if value not in ctx.known_people:
-        problems.append(Problem(name, value, "person_unknown"))
+        problems.append(Problem("student.problem.person_unknown", {}, Where(field=name), value))
         return False
     return True
 
 
 def _placement(problems: list[Problem], name: str, value: str | None, ctx: FormContext) -> bool:
     if value and value not in ctx.placements:
-        problems.append(Problem(name, value, "placement_unknown"))
+        problems.append(Problem("student.problem.placement_unknown", {}, Where(field=name), value))
         return False
     return True
 
@@ -217,7 +180,11 @@ def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
     if _required(problems, "participants", form.participants):
         strangers = [p for p in form.participants if p not in ctx.student_people]
         if strangers:
-            problems.append(Problem("participants", strangers, "not_student_people"))
+            problems.append(
+                Problem(
+                    "student.problem.not_student_people", {}, Where(field="participants"), strangers
+                )
+            )
     if kind_ok and form.kind in codes.FIXED_KINDS:
         if _required(problems, "placement_id", form.placement_id):
             _placement(problems, "placement_id", form.placement_id, ctx)
@@ -229,10 +196,24 @@ def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
         _code(problems, "reason", form.reason, codes.REASONS)
     if form.initiated_by and form.initiated_by != "student":
         if form.initiated_by not in ctx.student_people:
-            problems.append(Problem("initiated_by", form.initiated_by, "not_student_people"))
+            problems.append(
+                Problem(
+                    "student.problem.not_student_people",
+                    {},
+                    Where(field="initiated_by"),
+                    form.initiated_by,
+                )
+            )
     if _code(problems, "visibility", form.visibility, codes.VISIBILITIES):
         if form.visibility not in ctx.visibilities:
-            problems.append(Problem("visibility", form.visibility, "visibility_not_yours"))
+            problems.append(
+                Problem(
+                    "student.problem.visibility_not_yours",
+                    {},
+                    Where(field="visibility"),
+                    form.visibility,
+                )
+            )
     _text(problems, "summary", form.summary)
     return problems
 
@@ -245,16 +226,41 @@ def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
         problems, "holder_id", form.holder_id, ctx
     ):
         if agreed_ok and not ctx.is_guide_on(form.holder_id, form.agreed_on):
-            problems.append(Problem("holder_id", form.holder_id, "holder_not_guide"))
+            problems.append(
+                Problem(
+                    "student.problem.holder_not_guide", {}, Where(field="holder_id"), form.holder_id
+                )
+            )
     for person_id in form.counterpart_ids:
         _person(problems, "counterpart_ids", person_id, ctx)
     if form.holder_id and form.holder_id in form.counterpart_ids:
-        problems.append(Problem("counterpart_ids", form.holder_id, "holder_is_counterpart"))
+        problems.append(
+            Problem(
+                "student.problem.holder_is_counterpart",
+                {},
+                Where(field="counterpart_ids"),
+                form.holder_id,
+            )
+        )
     if topic_ok and form.topic == "contact_frequency":
         if _required(problems, "frequency_days", form.frequency_days) and form.frequency_days < 1:
-            problems.append(Problem("frequency_days", form.frequency_days, "at_least_one"))
+            problems.append(
+                Problem(
+                    "student.problem.at_least_one",
+                    {},
+                    Where(field="frequency_days"),
+                    form.frequency_days,
+                )
+            )
     if agreed_ok and form.review_on and form.review_on < form.agreed_on:
-        problems.append(Problem("review_on", form.review_on.isoformat(), "review_before_agreed"))
+        problems.append(
+            Problem(
+                "student.problem.review_before_agreed",
+                {},
+                Where(field="review_on"),
+                form.review_on.isoformat(),
+            )
+        )
     _placement(problems, "placement_id", form.placement_id, ctx)
     _text(problems, "details", form.details)
     return problems
@@ -268,9 +274,23 @@ def validate_change_on(
     if not _required(problems, name, on):
         return problems
     if on < agreed_on:
-        problems.append(Problem(name, on.isoformat(), "before_agreed", {"day": agreed_on}))
+        problems.append(
+            Problem(
+                "student.problem.before_agreed",
+                {"day": agreed_on},
+                Where(field=name),
+                on.isoformat(),
+            )
+        )
     if ended_on is not None:
-        problems.append(Problem(name, on.isoformat(), "already_ended", {"day": ended_on}))
+        problems.append(
+            Problem(
+                "student.problem.already_ended",
+                {"day": ended_on},
+                Where(field=name),
+                on.isoformat(),
+            )
+        )
     return problems
 
 
@@ -284,7 +304,9 @@ def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
             r.person_id == form.person_id and r.role == form.role and r.is_active(form.start_date)
             for r in ctx.roles
         ):
-            problems.append(Problem("role", form.role, "role_already_active"))
+            problems.append(
+                Problem("student.problem.role_already_active", {}, Where(field="role"), form.role)
+            )
     _text(problems, "note", form.note)
     return problems
 
@@ -295,11 +317,21 @@ def validate_role_end(role: RoleSpan, end_date: dt.date | None) -> list[Problem]
         return problems
     if end_date < role.start_date:
         problems.append(
-            Problem("end_date", end_date.isoformat(), "before_start", {"day": role.start_date})
+            Problem(
+                "student.problem.before_start",
+                {"day": role.start_date},
+                Where(field="end_date"),
+                end_date.isoformat(),
+            )
         )
     if role.end_date is not None:
         problems.append(
-            Problem("end_date", end_date.isoformat(), "already_ended", {"day": role.end_date})
+            Problem(
+                "student.problem.already_ended",
+                {"day": role.end_date},
+                Where(field="end_date"),
+                end_date.isoformat(),
+            )
         )
     return problems
 
@@ -308,7 +340,7 @@ def validate_consent(form: ConsentForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     _code(problems, "audience", form.audience, codes.AUDIENCES)
     if form.shares is None:
-        problems.append(Problem("shares", None, "required"))
+        problems.append(Problem("student.problem.required", {}, Where(field="shares"), None))
     if _required(problems, "decided_on", form.decided_on):
         _not_future(problems, "decided_on", form.decided_on, ctx)
     if _required(problems, "recorded_by", form.recorded_by):
@@ -326,14 +358,16 @@ def validate_status(form: StatusForm, ctx: FormContext) -> list[Problem]:
             if form.status_date < ctx.enrolment_date:
                 problems.append(
                     Problem(
-                        "status_date",
-                        form.status_date.isoformat(),
-                        "before_enrolment",
+                        "student.problem.before_enrolment",
                         {"day": ctx.enrolment_date},
+                        Where(field="status_date"),
+                        form.status_date.isoformat(),
                     )
                 )
     if status_ok and form.status == ctx.status and form.status_date == ctx.status_date:
-        problems.append(Problem("status", form.status, "status_unchanged"))
+        problems.append(
+            Problem("student.problem.status_unchanged", {}, Where(field="status"), form.status)
+        )
     _text(problems, "status_reason", form.status_reason)
     return problems
 
@@ -351,7 +385,10 @@ def validate_early_end(
     if placement.ended_early_on is not None:
         problems.append(
             Problem(
-                "placement_id", placement_id, "already_ended", {"day": placement.ended_early_on}
+                "student.problem.already_ended",
+                {"day": placement.ended_early_on},
+                Where(field="placement_id"),
+                placement_id,
             )
         )
     if _required(problems, "ended_early_on", ended_early_on):
@@ -359,10 +396,10 @@ def validate_early_end(
         if not placement.start_date <= ended_early_on < placement.end_date:
             problems.append(
                 Problem(
-                    "ended_early_on",
-                    ended_early_on.isoformat(),
-                    "outside_placement",
+                    "student.problem.outside_placement",
                     {"start": placement.start_date, "end": placement.end_date},
+                    Where(field="ended_early_on"),
+                    ended_early_on.isoformat(),
                 )
             )
     return problems

@@ -15,8 +15,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import i18n
 from dashboard.app.session import lang, tr
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
+from dashboard.problem import Problem
 
 
 def plain(text: str) -> str:
@@ -25,10 +27,9 @@ def plain(text: str) -> str:
     return "".join("\\" + c if c in specials else c for c in str(text))
 
 
-def problem_text(problem) -> str:
-    """A problem of Invalid in the user's language (dashboard.problem.Problem) or as given."""
-    text = getattr(problem, "text", None)
-    return text(lang()) if callable(text) else str(problem)
+def problem_text(problem: Problem) -> str:
+    """A problem of Invalid in the user's language."""
+    return problem.text(lang())
 
 
 def show_error(exc: RegiebordError) -> None:
@@ -52,9 +53,7 @@ def date_format() -> str:
 
 def date_text(day: dt.date | None) -> str:
     """A date as text in the user's language (Dutch: 23-11-2026)."""
-    if day is None:
-        return ""
-    return day.strftime("%d-%m-%Y") if lang() == "nl" else day.isoformat()
+    return i18n.date_text(day, lang())
 
 
 def date_column(label: str):

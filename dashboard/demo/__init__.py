@@ -40,6 +40,7 @@ from faker import Faker
 
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
+from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store, load_query
@@ -334,18 +335,13 @@ def _load_pools(tx: Tx, pools: dict[str, list[str]]) -> None:
 
 def _refuse_filled(tx: Tx) -> None:
     filled = [
-        f"{table} ({n} rows)"
+        Problem("demo.table_rows", {"table": table, "rows": n})
         for table in TABLES
         if (n := tx.scalar(f"SELECT count(*) FROM {table}"))
     ]
     if filled:
         raise Invalid(
-            [
-                "Demo data goes only into an empty store, and this store already holds "
-                + ", ".join(filled)
-                + ". Use a new --db file."
-            ],
-            "The store is not empty",
+            [Problem("demo.store_not_empty", {"filled": filled})], Problem("demo.not_empty")
         )
 
 
@@ -373,7 +369,9 @@ def generate(
     """
     access.ensure(user, "import_export")
     if not 1 <= students <= MAX_STUDENTS:
-        raise Invalid([f"--students must be between 1 and {MAX_STUDENTS}, not {students}."])
+        raise Invalid(
+            [Problem("demo.students_out_of_range", {"max": MAX_STUDENTS, "students": students})]
+        )
     today = today or dt.date.today()
     pools = name_pools(seed)
     if {len(pools[k]) for k in ("first", "first_f", "first_m")} != {POOL_FIRST}:

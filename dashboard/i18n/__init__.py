@@ -11,7 +11,9 @@ Keys are dotted paths into the TOML tables; `{name}` placeholders are filled fro
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
 import tomllib
 from functools import cache
 from importlib import resources
@@ -62,6 +64,24 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
     """The text for `key` in `lang` (Dutch when missing there); the key itself if unknown."""
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**kwargs) if kwargs else text
+
+
+def message_language() -> str:
+    """The language of the command line: $REGIEBORD_LANG (nl or en), Dutch by default."""
+    lang = os.environ.get("REGIEBORD_LANG", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def date_text(day: dt.date | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A day as users read it: Dutch day first (23-11-2026), English ISO (2026-11-23).
+
+    The one date formatter of the interface: pages, signal texts and problems all use it.
+    """
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()
 
 
 def code_label(group: str, code: str | None, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -202,14 +202,16 @@ class Import(Event):
 
     table: str
     file: str
+    sheet: str | None  # the workbook sheet, when the table came from an .xlsx
     rows: int
     new: int
     changed: int
     action: ClassVar[str] = "import"
 
     def row(self) -> Row:
-        counts = {"file": self.file, "rows": self.rows, "new": self.new, "changed": self.changed}
-        return Row(self.action, self.table, new_value=counts)
+        where = {"file": self.file, **({"sheet": self.sheet} if self.sheet else {})}
+        counts = {"rows": self.rows, "new": self.new, "changed": self.changed}
+        return Row(self.action, self.table, new_value={**where, **counts})
 
 
 @dataclass(frozen=True)

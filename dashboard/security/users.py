@@ -1,4 +1,4 @@
-"""Sign-in accounts: passwords, locks, sessions, demo accounts and the `regiebord user` command.
+"""Sign-in accounts: passwords, locks, sessions and demo accounts (the command: dashboard.cli).
 
 Passwords are hashed with argon2id (t=2, m=19 MiB, p=1: the OWASP ASVS minimum). Sign-in
 failures all give one message, whatever the cause, and an unknown user name costs the same
@@ -12,9 +12,7 @@ account's owner go on. Every sign-in, failure and account change is audited, nev
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import re
-import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -487,52 +485,3 @@ def people_and_locations(store: Store, actor: User) -> tuple[dict[str, str], lis
         ).fetchall()
         locations = cur.execute("SELECT DISTINCT location FROM students ORDER BY 1").fetchall()
     return dict(people), [r[0] for r in locations]
-
-
-# -- the command line ------------------------------------------------------------------------
-
-
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Repeat the password: ") != first:
-        raise Invalid([Problem("access.password.mismatch")])
-    return first
-
-
-def cli(store: Store, args) -> int:
-    """`regiebord user add|disable|reset|list` (see dashboard/cli.py), acting as CLI_USER."""
-    actor = access.CLI_USER
-    command = args.user_command
-    if command == "add":
-        password = _read_password(args.password_stdin)
-        user = add_user(
-            store, actor, args.username, args.kind, password, args.person, args.location, args.email
-        )
-        print(f"Account {user.username} ({user.kind}) added.")
-    elif command == "disable":
-        disable_user(store, actor, args.username)
-        print(f"Account {args.username} disabled.")
-    elif command == "reset":
-        password = _read_password(args.password_stdin)
-        reset_password(store, actor, args.username, password)
-        print(f"Password of {args.username} reset; any lock is lifted.")
-    elif command == "list":
-        for row in list_users(store, actor):
-            state = "disabled" if row["disabled"] else "locked" if row["locked"] else "active"
-            where = ",".join(row["locations"] or [])
-            print(
-                "\t".join(
-                    [
-                        row["username"],
-                        row["kind"],
-                        row["person_id"] or "-",
-                        row["name"] or "-",
-                        where or "-",
-                        row["email"] or "-",
-                        state,
-                    ]
-                )
-            )
-    return 0

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from dashboard import i18n, settings
 from dashboard.errors import Invalid
+from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
 from dashboard.signals.report import flags_report
@@ -112,15 +113,15 @@ def acknowledge(
     reason = (reason or "").strip()
     problems = []
     if code not in CODES:
-        problems.append(i18n.t("signals.ack.unknown_code", code=code))
+        problems.append(Problem("signals.ack.unknown_code", {"code": code}))
     if not reason:
-        problems.append(i18n.t("signals.ack.reason_required"))
+        problems.append(Problem("signals.ack.reason_required"))
     if until is None or until < today:
-        problems.append(i18n.t("signals.ack.until_past", until=until, today=today))
+        problems.append(Problem("signals.ack.until_past", {"until": until, "today": today}))
     if since is None:
-        problems.append(i18n.t("signals.ack.since_required"))
+        problems.append(Problem("signals.ack.since_required"))
     if problems:
-        raise Invalid(problems, i18n.t("errors.invalid"))
+        raise Invalid(problems, Problem("errors.invalid"))
     row = {
         "code": code,
         "student_id": student_id,
@@ -216,8 +217,8 @@ def _texts(row: dict, people: dict, values: dict[str, int], lang: str) -> tuple[
         "lead": direction or mentor or i18n.t("signals.nobody.mentor", lang),
         "holder": holder or "",
         "company": company or i18n.t("signals.nobody.company", lang),
-        "since": _date_text(row["since"], lang),
-        "review_on": _date_text(row["since"] - dt.timedelta(days=1), lang),
+        "since": i18n.date_text(row["since"], lang),
+        "review_on": i18n.date_text(row["since"] - dt.timedelta(days=1), lang),
         **{key: values[key] for key in THRESHOLDS},  # a text names a threshold by its key
     }
     explanation = i18n.t(f"signals.{code}.explanation", lang, **names)
@@ -226,9 +227,3 @@ def _texts(row: dict, people: dict, values: dict[str, int], lang: str) -> tuple[
     if missing:
         next_step = " ".join([*missing, next_step])
     return explanation, next_step
-
-
-def _date_text(day: dt.date | None, lang: str) -> str:
-    if day is None:
-        return ""
-    return day.strftime("%d-%m-%Y") if lang == "nl" else day.isoformat()

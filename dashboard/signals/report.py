@@ -18,6 +18,7 @@ import json
 import re
 
 from dashboard.errors import Invalid
+from dashboard.problem import Problem
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals.rules import signal_query
@@ -86,7 +87,7 @@ def flags_report(store: Store, user: User, as_of: dt.date, fmt: str = "csv") -> 
     """
     access.ensure(user, "report_signals")
     if fmt not in ("csv", "json"):
-        raise Invalid([f"unknown format '{fmt}': use csv or json"])
+        raise Invalid([Problem("cli.unknown_format", {"format": fmt})])
     # One statement: DuckDB plans the large signal query once (a relation per step would
     # bind it again for each).
     signal = f"WITH signal AS ({_with_values(*signal_query(store, as_of))})"

@@ -35,12 +35,6 @@ DEFAULT_DB = Path("data/regiebord.duckdb")
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
-def message_language() -> str:
-    """The language of command-line messages: $REGIEBORD_LANG (nl or en), Dutch by default."""
-    lang = os.environ.get("REGIEBORD_LANG", i18n.DEFAULT_LANGUAGE)
-    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-
-
 def default_db_path() -> Path:
     """`REGIEBORD_DB` if set, else data/regiebord.duckdb (relative to the working directory)."""
     return Path(os.environ.get("REGIEBORD_DB") or DEFAULT_DB)
@@ -171,7 +165,9 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only, config=_config())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise StoreLocked(i18n.t("cli.store_locked", message_language(), path=path)) from exc
+            raise StoreLocked(
+                i18n.t("cli.store_locked", i18n.message_language(), path=path)
+            ) from exc
         raise
 
 

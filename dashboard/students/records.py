@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from dashboard.errors import Invalid, NotFound
+from dashboard.problem import Problem, Where
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
@@ -47,7 +48,7 @@ class StopNotice:
 # -- shared steps ----------------------------------------------------------------------------
 
 
-def _check(problems: list[forms.Problem]) -> None:
+def _check(problems: list[Problem]) -> None:
     if problems:
         raise Invalid(problems)
 
@@ -338,7 +339,11 @@ def hand_over_direction(
         if old:
             problems += forms.validate_change_on("agreed_on", on, old["agreed_on"], None)
             if new_holder_id == old["holder_id"]:
-                problems.append(forms.Problem("holder_id", new_holder_id, "same_holder"))
+                problems.append(
+                    Problem(
+                        "student.problem.same_holder", {}, Where(field="holder_id"), new_holder_id
+                    )
+                )
         _check(problems)
         if old:
             return _new_version(tx, user, old, form, "hand_over_direction")

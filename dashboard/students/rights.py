@@ -120,7 +120,12 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
         lines = [
             f"# {i18n.t('access.inzage.title', lang, student_id=student_id)}",
             "",
-            i18n.t("access.inzage.intro", lang, date=dt.date.today().isoformat(), actor=user.name),
+            i18n.t(
+                "access.inzage.intro",
+                lang,
+                date=i18n.date_text(dt.date.today(), lang),
+                actor=user.name,
+            ),
         ]
         counts = {}
         for table in _student_tables(tx):
@@ -270,9 +275,9 @@ def retention_problem(student: dict, retention_years: int, today: dt.date) -> Pr
         return Problem(
             "access.rights.within_retention",
             {
-                "left_on": student["status_date"].isoformat(),
+                "left_on": student["status_date"],
                 "years": retention_years,
-                "from": first_day.isoformat(),
+                "from": first_day,
             },
         )
     return None

@@ -18,7 +18,7 @@ STOP_NOTICE = "student.stop_notice"
 
 
 def day(value: dt.date | None) -> str:
-    return value.strftime(tr("student.date_format")) if value else "—"
+    return render.date_text(value) or "—"
 
 
 def yes_no(value: bool) -> str:
@@ -128,7 +128,7 @@ def submit(
         result = call()
     except Invalid as exc:
         for problem in exc.problems:
-            target = slots.get(getattr(problem, "field", None))
+            target = slots.get(problem.where.field if problem.where else None)
             if target is None:
                 slots["_form"].error(render.problem_text(problem))
             else:
