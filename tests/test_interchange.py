@@ -897,11 +897,11 @@ def uploads(folder: Path) -> dict[str, bytes]:
 
 def test_validate_upload_reports_counts_and_problems_without_writing(store, tmp_path):
     folder = valid_dir(tmp_path)
-    report = interchange.validate_upload(uploads(folder), store=store)
+    report = interchange.validate_upload(store, admin("admin"), uploads(folder))
     assert report.ok and report.counts["contacts"] == 3
     set_cell(folder / "roles.csv", 2, "start_date", "morgen")
     before = snapshot(store)
-    report = interchange.validate_upload(uploads(folder))
+    report = interchange.validate_upload(None, admin("admin"), uploads(folder))
     assert not report.ok and report.total_problems == 1
     assert (
         report.problems[0].text("en")

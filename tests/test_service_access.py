@@ -497,7 +497,6 @@ TRUSTED = {
     users.user_for_email: "sign-in and session upkeep: there is no user yet",
     users.authenticate: "sign-in: there is no user yet",
     users.ensure_demo_accounts: "the sign-in page of a demo store; no accounts outside demo mode",
-    users.cli: "`regiebord user`: calls the services above as access.CLI_USER",
     demo.demo_people: "picks the people of the demo accounts, for ensure_demo_accounts",
     demo.person_locations: "the locations of a demo account, for ensure_demo_accounts",
     signals.evaluate: "the signal query; callers pass the students they checked",
