@@ -38,12 +38,13 @@ from contextlib import contextmanager
 
 from faker import Faker
 
+from dashboard import queries
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
 from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.security.access import User
-from dashboard.store import Store, load_query
+from dashboard.store import Store
 from dashboard.store.tx import Tx
 
 log = logging.getLogger(__name__)
@@ -393,7 +394,7 @@ def generate(
         _load_pools(tx, pools)
         for name in QUERIES:
             started = time.perf_counter()
-            tx.execute(load_query(name))
+            tx.execute(queries.load(name))
             log.info("demo: %s took %.2f s", name, time.perf_counter() - started)
         for name in (*variables, "demo_noffer", "demo_today_d", "demo_pwidth"):
             tx.execute(f"RESET VARIABLE {name}")
@@ -410,7 +411,7 @@ def demo_people(store: Store, today: dt.date | None = None) -> dict[str, str]:
     """
     today = today or dt.date.today()
     with store.read() as cur:
-        sql = access.with_active_role(load_query("demo_people"))
+        sql = queries.load("demo_people", active_role=access.ACTIVE_ROLE)
         rows = cur.execute(sql, {"today": today}).fetchall()
     return {kind: person_id for kind, person_id in rows if person_id is not None}
 

@@ -1,11 +1,15 @@
 -- name: caseload_students
--- The students of one user's caseload on $today: those the user may see, filtered by location /
--- programme / class, by a guide and/or that guide's role, and by "my students" (the user's own
--- person holds an active role). access.scoped_query fills __VISIBLE__ and __ACTIVE_ROLE__.
--- The guide and mine markers are filled in by caseload.py with `true` or a fixed subquery (an
--- unused filter then costs nothing). The students are chosen first and only their mentors
--- are looked up: a caseload is a few hundred students of a store that may hold 500,000.
-WITH visible AS (__VISIBLE__),
+-- The students of one user's caseload on $today, filtered, with their mentors.
+-- switch: visible  the student_ids the user may see (access.scope_sql, a query)
+-- switch: active_role  the role row `r` is active on $today (access.ACTIVE_ROLE)
+-- switch: guide  `true`, or the students for whom $guide holds an active role (as $role)
+-- switch: mine  `true`, or the students for whom the user's own person ($me) holds one
+-- Those the user may see, filtered by location / programme / class, by a guide and/or that
+-- guide's role, and by "my students". caseload.py fills guide and mine with `true` or a fixed
+-- subquery (an unused filter then costs nothing). The students are chosen first and only
+-- their mentors are looked up: a caseload is a few hundred students of a store that may hold
+-- 500,000.
+WITH visible AS (/*:visible*/),
 chosen AS MATERIALIZED (
     SELECT s.*
     FROM students s
@@ -13,13 +17,13 @@ chosen AS MATERIALIZED (
       AND (len($locations::VARCHAR[]) = 0 OR list_contains($locations::VARCHAR[], s.location))
       AND (len($programmes::VARCHAR[]) = 0 OR list_contains($programmes::VARCHAR[], s.programme))
       AND (len($classes::VARCHAR[]) = 0 OR list_contains($classes::VARCHAR[], s.class_code))
-      AND /*guide*/
-      AND /*mine*/
+      AND /*:guide*/
+      AND /*:mine*/
 ),
 mentors AS (
     SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
     FROM roles r JOIN staff p USING (person_id)
-    WHERE r.role = 'mentor' AND __ACTIVE_ROLE__
+    WHERE r.role = 'mentor' AND /*:active_role*/
       AND r.student_id IN (SELECT student_id FROM chosen)
     GROUP BY r.student_id
 )

@@ -1,15 +1,16 @@
 -- name: caseload_upcoming
--- The plan: fixed contact moments (start, mid, final) of the active students asked for that
+-- The plan of a caseload: its fixed contact moments coming up and not held yet.
+-- switch: scope  `true` (every student) or a filter on the students asked for ($student_ids)
+-- The fixed contact moments (start, mid, final) of the active students asked for that
 -- fall due within $days after $today, not held yet and not overdue yet (overdue ones are
 -- signals). Due: start = start_date, mid = start_date + (end_date - start_date) // 2,
 -- final = end_date; each may still be held until due + its grace days (docs/flags.md).
--- The scope marker is filled in by caseload.py: `true` (every student) or a filter on the
--- students asked for, applied to the placements and contacts read.
+-- The scope applies to the placements and contacts read.
 WITH placement AS MATERIALIZED (
     SELECT p.placement_id, p.student_id, p.company, p.supervisor_id, p.start_date, p.end_date,
            p.ended_early_on
     FROM placements p
-    WHERE /*scope*/
+    WHERE /*:scope*/
 ),
 moments AS (
     SELECT placement_id, student_id, company, supervisor_id, ended_early_on,
@@ -27,7 +28,7 @@ moments AS (
 held AS (
     SELECT DISTINCT c.placement_id, c.kind
     FROM contacts c
-    WHERE /*scope*/
+    WHERE /*:scope*/
       AND c.kind IN ('start', 'mid', 'final') AND c.date <= $today
 )
 SELECT m.student_id, s.first_name || ' ' || s.last_name AS name, m.placement_id, m.company,

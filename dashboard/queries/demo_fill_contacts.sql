@@ -1,5 +1,6 @@
 -- name: demo_fill_contacts
--- Writes contacts from the plan (demo_plan.sql). Contact ids: C<num>-<slot>; slots 001..012 are
+-- Writes contacts from the plan (demo_plan.sql).
+-- Contact ids: C<num>-<slot>; slots 001..012 are
 -- the fixed moments (3 per placement), 013..016 the stop calls, 017 the follow-up of an
 -- absence streak, 020 and up the incidental contacts. No contact is dated after today, after
 -- the student left (except stop calls) or on or after a planted silence (quiet_from).

@@ -1,10 +1,10 @@
 -- name: demo_people
 -- One good person per kind of demo account, as (kind, person_id) rows; $today = the day.
--- access.with_active_role fills __ACTIVE_ROLE__.
+-- switch: active_role  the role row `r` is active on $today (access.ACTIVE_ROLE)
 WITH active_roles AS (
     SELECT r.*, s.location
     FROM roles r JOIN students s USING (student_id)
-    WHERE __ACTIVE_ROLE__
+    WHERE /*:active_role*/
         AND s.enrolment_date <= $today AND (s.status = 'active' OR s.status_date > $today)
 ),
 per_person AS (

@@ -1,10 +1,11 @@
 -- name: demo_plan
--- Plans the demo school in temporary tables and views: locations, programmes, the students
--- with every random choice about them, the people around them and the placements. The
--- demo_fill_* files turn the plan into rows. Only demo_p (people), demo_pl (placements) and
--- demo_st (students) are materialised: inside the one write transaction even dropped temporary
--- tables keep their memory, and the cheap student steps are views. Variables (set by dashboard/demo.py): demo_seed, demo_today,
--- demo_n (students) and the pool sizes demo_nfirst, demo_nlast, demo_ncompany, demo_nstreet.
+-- Plans the demo school in temporary tables and views, for the demo_fill_* files to write.
+-- Locations, programmes, the students with every random choice about them, the people around
+-- them and the placements; the demo_fill_* files turn the plan into rows. Only demo_p
+-- (people), demo_pl (placements) and demo_st (students) are materialised: inside the one write
+-- transaction even dropped temporary tables keep their memory, and the cheap student steps are
+-- views. Variables (set by dashboard/demo): demo_seed, demo_today, demo_n (students) and the
+-- pool sizes demo_nfirst, demo_nlast, demo_ncompany, demo_nstreet.
 -- Randomness is hash(key, salt, seed): deterministic, and every choice has its own salt so
 -- that changing one rule does not reshuffle the others.
 

@@ -1,6 +1,6 @@
 -- name: signal_people
--- The names the signal texts use (signals.describe), for the given students, placements and
--- persons on $as_of: one row per (kind, key, sub) with a value.
+-- The names the signal texts use (signals.describe) on $as_of.
+-- For the given students, placements and persons: one row per (kind, key, sub) with a value.
 --   role:      key student_id, sub mentor / care_coordinator / class_counsellor / direction
 --              (the direction holder), value the names of the people holding it (", ")
 --   placement: key placement_id, sub the company, value the supervisor's name

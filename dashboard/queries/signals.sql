@@ -1,12 +1,11 @@
 -- name: signals
 -- Every signal of docs/flags.md on day $as_of, one row per (code, student, placement).
+-- switch: scope  `true`, or the base tables' filter to $student_ids (signals/rules.py)
+-- switch: scoped  whether the scoped contacts are MATERIALIZED (few, for a caseload)
 --
 -- Parameters: $as_of (DATE), the thresholds of the settings ($start_grace_days, ...; declared
 -- per signal in dashboard/signals/catalogue.toml), and $codes/$severities/$ranks (that
--- catalogue, one source of truth). Two switches are filled in by dashboard/signals/rules.py
--- with fixed SQL: `/*scope*/` filters the base tables to $student_ids (or is `true`),
--- `/*scoped*/` says whether the scoped contacts are materialized (only for a caseload, where
--- they are few).
+-- catalogue, one source of truth).
 --
 -- Each rule is a section marked `-- signal: CODE` (one per code of the catalogue; a test
 -- checks that both name the same codes) that yields signals (code, student_id, placement_id,
@@ -25,7 +24,7 @@ WITH
 st AS MATERIALIZED (
     SELECT student_id, enrolment_date, status, status_date
     FROM students
-    WHERE /*scope*/
+    WHERE /*:scope*/
 ),
 -- Active student: enrolled on T and not yet left (status active, or the status begins after T).
 act AS MATERIALIZED (
@@ -37,7 +36,7 @@ role_scoped AS MATERIALIZED (
     SELECT student_id, person_id, role, start_date, end_date,
            start_date <= $as_of AND (end_date IS NULL OR $as_of <= end_date) AS is_active
     FROM roles
-    WHERE /*scope*/
+    WHERE /*:scope*/
 ),
 role_now AS NOT MATERIALIZED (
     SELECT student_id, person_id, role, start_date
@@ -74,14 +73,14 @@ agreement_now AS MATERIALIZED (
     SELECT agreement_id, student_id, placement_id, topic, holder_id, frequency_days,
            discussed_with_student, agreed_on, review_on
     FROM agreements
-    WHERE agreed_on <= $as_of AND (ended_on IS NULL OR $as_of <= ended_on) AND /*scope*/
+    WHERE agreed_on <= $as_of AND (ended_on IS NULL OR $as_of <= ended_on) AND /*:scope*/
 ),
 -- Contacts count only when dated on or before T. Every rule reads contacts through here.
-contact_upto AS /*scoped*/ (
+contact_upto AS /*:scoped*/ (
     SELECT rowid AS contact_key, student_id, placement_id, date, kind, participants,
            student_present
     FROM contacts
-    WHERE date <= $as_of AND /*scope*/
+    WHERE date <= $as_of AND /*:scope*/
 ),
 -- The latest contact on or before T per student (NO_RECENT_CONTACT, ABSENCE_NO_FOLLOW_UP).
 last_contact AS MATERIALIZED (
@@ -418,7 +417,7 @@ catalogue AS (
 latest_ack AS (
     SELECT code, student_id, placement_id, since, reason, until, acknowledged_by
     FROM acknowledgements
-    WHERE /*scope*/
+    WHERE /*:scope*/
     QUALIFY row_number() OVER (
         PARTITION BY code, student_id, placement_id, since ORDER BY acknowledged_at DESC
     ) = 1

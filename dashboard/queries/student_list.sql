@@ -1,7 +1,9 @@
 -- name: student_list
--- One page of the students a user may see, filtered by search text and location / programme /
--- class / status, with their mentors (access.scoped_query fills __VISIBLE__ and __ACTIVE_ROLE__).
-WITH visible AS (__VISIBLE__),
+-- One page of the students a user may see, filtered, with their mentors.
+-- switch: visible  the student_ids the user may see (access.scope_sql, a query)
+-- switch: active_role  the role row `r` is active on $today (access.ACTIVE_ROLE)
+-- Filtered by search text and location / programme / class / status.
+WITH visible AS (/*:visible*/),
 chosen AS (
     SELECT s.*
     FROM students s
@@ -17,7 +19,7 @@ chosen AS (
 mentors AS (
     SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
     FROM roles r JOIN staff p USING (person_id)
-    WHERE r.role = 'mentor' AND __ACTIVE_ROLE__
+    WHERE r.role = 'mentor' AND /*:active_role*/
       AND r.student_id IN (SELECT student_id FROM chosen)
     GROUP BY r.student_id
 )

@@ -1,7 +1,8 @@
 -- name: trends
--- What a manager watches per month over the $months calendar months up to $as_of, for the
--- students in scope (access.aggregate_scoped_query fills __VISIBLE__) and the location /
--- programme filters: contacts, the fixed contact moments held, and dropout beside direction.
+-- What a manager watches per month over the $months calendar months up to $as_of.
+-- switch: visible  the student_ids whose figures the user may see (access.aggregate_scope_sql)
+-- For those students and the location / programme filters: contacts, the fixed contact moments
+-- held, and dropout beside direction.
 --
 -- One row of three lists (contacts, moments, dropout) of one struct per month (and moment
 -- kind): only aggregates leave the query. Each count `x` of contacts or moments comes with
@@ -19,7 +20,7 @@ month AS (
         FROM range($months) AS t(i)
     )
 ),
-visible AS (__VISIBLE__),
+visible AS (/*:visible*/),
 scoped AS MATERIALIZED (
     SELECT s.student_id, s.enrolment_date, s.status, s.status_date
     FROM students s

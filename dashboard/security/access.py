@@ -17,8 +17,9 @@ Kinds of account (users.kind):
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
 
 Services: `ensure` first (deny by default: an action no kind lists is refused), then
-`scoped_query` / `require_student` decide which students (`aggregate_scoped_query` for the
-figures of the trends page, which never show a student); then `lens()` (one student's
+`scope_sql` / `require_student` decide which students (`aggregate_scope_sql` for the
+figures of the trends page, which never show a student): a query file takes the scope as its
+`visible` switch and ACTIVE_ROLE as its `active_role` switch (dashboard.queries.load); then `lens()` (one student's
 file, row by row) or `contact_filter_sql` / `role_filter_sql` (lists over many students) decide
 which contacts, roles, agreement details and status reasons of those students.
 docs/security.md lists the promises and the tests that hold them.
@@ -132,8 +133,9 @@ def ensure(user: User, action: str) -> None:
 def scope_sql(user: User) -> tuple[str, dict]:
     """A query returning the student_ids `user` may see on day $today, with its parameters.
 
-    Used as `student_id IN (<sql>)`, so every list and detail query filters the same way
-    (list equals detail). Pass `used_params(query, {**params, "today": today})`.
+    Used as `student_id IN (<sql>)` or as a query file's `visible` switch, so every list and
+    detail query filters the same way (list equals detail). Pass
+    `used_params(query, {**params, "today": today})`.
     """
     if user.kind == "admin":
         return "SELECT student_id FROM students", {}
@@ -184,36 +186,6 @@ def used_params(sql: str, params: dict) -> dict:
     and the scopes and filters differ in which they use (the admin's scope uses none)."""
     names = set(re.findall(r"\$(\w+)", sql))
     return {k: v for k, v in params.items() if k in names}
-
-
-# -- Composing queries with the fragments access owns ------------------------------------------
-# Query files name these markers; only the functions below fill them, with fixed SQL (never a
-# value), so every list, count and figure filters its students the same way.
-VISIBLE = "__VISIBLE__"  # the student_ids the user may see (a query, used as a CTE)
-ACTIVE = "__ACTIVE_ROLE__"  # the role row `r` is active on $today
-
-
-def with_active_role(sql: str) -> str:
-    """`sql` with each ACTIVE marker replaced by ACTIVE_ROLE."""
-    return sql.replace(ACTIVE, ACTIVE_ROLE)
-
-
-def scoped_query(user: User, sql: str, **values) -> tuple[str, dict]:
-    """`sql` with VISIBLE replaced by the students `user` may see on $today (scope_sql), and
-    its parameters: the scope's plus `values`, keeping only those the query names."""
-    scope, params = scope_sql(user)
-    return _compose(sql, scope, {**params, **values})
-
-
-def aggregate_scoped_query(user: User, sql: str, **values) -> tuple[str, dict]:
-    """As scoped_query, over the students whose figures `user` may see (aggregate_scope_sql)."""
-    scope, params = aggregate_scope_sql(user)
-    return _compose(sql, scope, {**params, **values})
-
-
-def _compose(sql: str, scope: str, params: dict) -> tuple[str, dict]:
-    sql = with_active_role(sql.replace(VISIBLE, scope))
-    return sql, used_params(sql, params)
 
 
 def may_see_student(

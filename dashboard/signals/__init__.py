@@ -16,14 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from dashboard import i18n, settings
+from dashboard import i18n, queries, settings
 from dashboard.errors import Invalid
 from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
 from dashboard.signals.report import flags_report
 from dashboard.signals.rules import signal_query
-from dashboard.store import Store, load_query
+from dashboard.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -187,7 +187,7 @@ def _people_for(store: Store, df: pd.DataFrame, as_of: dt.date) -> dict[str, dic
         "person_ids": sorted({p for p in df["person_id"] if p}),
     }
     with store.read() as cur:
-        rows = cur.execute(load_query("signal_people"), params).fetchall()
+        rows = cur.execute(queries.load("signal_people"), params).fetchall()
     people: dict[str, dict] = {"role": {}, "placement": {}, "person": {}}
     for kind, key, sub, value in rows:
         if kind == "role":

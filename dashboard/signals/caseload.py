@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import settings, signals
+from dashboard import queries, settings, signals
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals import day_cache
-from dashboard.store import Store, load_query
+from dashboard.store import Store
 
 
 @dataclass(frozen=True)
@@ -63,31 +63,17 @@ class CaseloadOptions:
 def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
     """The values the filters can take among the students this user may see on `as_of`."""
     access.ensure(user, "view_caseload")
-    sql, params = access.scoped_query(
-        user,
-        f"WITH visible AS ({access.VISIBLE}), mine AS ("
-        " SELECT * FROM students WHERE student_id IN (SELECT student_id FROM visible)),"
-        " guides AS (SELECT DISTINCT r.person_id, p.name, r.role FROM roles r"
-        "  JOIN staff p USING (person_id)"
-        f"  WHERE r.role <> 'parent' AND {access.ACTIVE_ROLE}"
-        "  AND r.student_id IN (SELECT student_id FROM mine))"
-        " SELECT (SELECT list(DISTINCT location ORDER BY location) FROM mine),"
-        " (SELECT list(DISTINCT programme ORDER BY programme) FROM mine),"
-        " (SELECT list(DISTINCT class_code ORDER BY class_code)"
-        "  FILTER (WHERE class_code IS NOT NULL) FROM mine),"
-        " (SELECT list(DISTINCT {'id': person_id, 'name': name} ORDER BY"
-        "  {'id': person_id, 'name': name}) FROM guides),"
-        " (SELECT list(DISTINCT role ORDER BY role) FROM guides)",
-        today=as_of,
-    )
+    visible, params = access.scope_sql(user)
+    sql = queries.load("caseload_options", visible=visible, active_role=access.ACTIVE_ROLE)
     with store.read() as cur:
-        row = cur.execute(sql, params).fetchone()
+        row = cur.execute(sql, access.used_params(sql, {**params, "today": as_of})).fetchone()
     locations, programmes, classes, guides, roles = (list(v or []) for v in row)
     guides = sorted(((g["id"], g["name"]) for g in guides), key=lambda g: (g[1], g[0]))
     return CaseloadOptions(locations, programmes, classes, guides, roles)
 
 
-# The optional filters of caseload_students.sql: fixed SQL put in only when the filter is used.
+# The `guide` and `mine` switches of caseload_students.sql: fixed SQL, a subquery only when the
+# filter is used.
 _ACTIVE_ROLE_OF = (
     "s.student_id IN (SELECT r.student_id FROM roles r WHERE r.role <> 'parent'"
     f" AND {access.ACTIVE_ROLE} AND {{}})"
@@ -106,19 +92,26 @@ def caseload_students(
 ) -> pd.DataFrame:
     """The visible students matching the student filters (not severity / code)."""
     access.ensure(user, "view_caseload")
-    guide = _GUIDE[(filters.guide_id is not None, filters.guide_role is not None)]
-    sql = load_query("caseload_students")
-    sql = sql.replace("/*guide*/", guide).replace("/*mine*/", _MINE[filters.mine])
-    sql, params = access.scoped_query(
-        user,
+    visible, params = access.scope_sql(user)
+    sql = queries.load(
+        "caseload_students",
+        visible=visible,
+        active_role=access.ACTIVE_ROLE,
+        guide=_GUIDE[(filters.guide_id is not None, filters.guide_role is not None)],
+        mine=_MINE[filters.mine],
+    )
+    params = access.used_params(
         sql,
-        today=as_of,
-        locations=list(filters.locations),
-        programmes=list(filters.programmes),
-        classes=list(filters.classes),
-        guide=filters.guide_id,
-        role=filters.guide_role,
-        me=user.person_id or "",
+        {
+            **params,
+            "today": as_of,
+            "locations": list(filters.locations),
+            "programmes": list(filters.programmes),
+            "classes": list(filters.classes),
+            "guide": filters.guide_id,
+            "role": filters.guide_role,
+            "me": user.person_id or "",
+        },
     )
     with store.read() as cur:
         return cur.execute(sql, params).df()
@@ -134,7 +127,7 @@ def upcoming_moments(store: Store, as_of: dt.date, student_ids: list[str] | None
     scope = (
         "true" if student_ids is None else "student_id IN (SELECT unnest($student_ids::VARCHAR[]))"
     )
-    sql = load_query("caseload_upcoming").replace("/*scope*/", scope)
+    sql = queries.load("caseload_upcoming", scope=scope)
     params = {
         "student_ids": student_ids,
         "today": as_of,

@@ -10,18 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from dashboard import settings
+from dashboard import queries, settings
 from dashboard.signals.catalogue import CODES, SEVERITY_ORDER
-from dashboard.store import Store, load_query
+from dashboard.store import Store
 
-# The query's two switches (fixed SQL fragments, never values): `/*scope*/` filters the base
-# tables to $student_ids; `/*scoped*/` materializes the scoped contacts, which pays off only
+# The query's two switches (fixed SQL fragments, never values): `scope` filters the base
+# tables to $student_ids; `scoped` materializes the scoped contacts, which pays off only
 # when they are few (a caseload) and would copy the largest table otherwise.
 _SWITCHES = {
-    False: {"/*scope*/": "true", "/*scoped*/": "NOT MATERIALIZED"},
+    False: {"scope": "true", "scoped": "NOT MATERIALIZED"},
     True: {
-        "/*scope*/": "student_id IN (SELECT unnest($student_ids::VARCHAR[]))",
-        "/*scoped*/": "MATERIALIZED",
+        "scope": "student_id IN (SELECT unnest($student_ids::VARCHAR[]))",
+        "scoped": "MATERIALIZED",
     },
 }
 
@@ -35,9 +35,7 @@ def signal_query(
     With `student_ids` only those students are evaluated (the filter runs before the rules).
     """
     restricted = student_ids is not None
-    sql = re.sub(r"--[^\n]*", "", load_query("signals"))  # comments name parameters too
-    for mark, fragment in _SWITCHES[restricted].items():
-        sql = sql.replace(mark, fragment)
+    sql = queries.load("signals", **_SWITCHES[restricted])  # without comments: they name $s too
     values = {
         **settings.current(store),
         "as_of": as_of,

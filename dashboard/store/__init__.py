@@ -50,11 +50,6 @@ def migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def load_query(name: str) -> str:
-    """The text of dashboard/queries/<name>.sql."""
-    return resources.files("dashboard.queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
-
-
 class Store:
     """One DuckDB file. Create with `open_store`; share one instance per process."""
 

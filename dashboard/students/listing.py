@@ -1,7 +1,7 @@
 """The student list: the students a user may see, searchable and filterable, one page at a time.
 
-Every query starts from access.scoped_query, so this list holds exactly the students whose file
-the user may open (list equals detail).
+Every query starts from access.scope_sql (as its `visible` switch), so this list holds exactly
+the students whose file the user may open (list equals detail).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard import queries
 from dashboard.security import access
 from dashboard.security.access import User
-from dashboard.store import Store, load_query
+from dashboard.store import Store
 
 PAGE_SIZE = 50
 
@@ -46,17 +47,10 @@ class FilterOptions:
 def filter_options(store: Store, user: User, today: dt.date) -> FilterOptions:
     """The distinct locations, programmes, classes and statuses among the visible students."""
     access.ensure(user, "view_students")
-    sql, params = access.scoped_query(
-        user,
-        f"WITH visible AS ({access.VISIBLE}) SELECT list(DISTINCT location ORDER BY location), "
-        "list(DISTINCT programme ORDER BY programme), "
-        "list(DISTINCT class_code ORDER BY class_code) FILTER (WHERE class_code IS NOT NULL), "
-        "list(DISTINCT status ORDER BY status) "
-        "FROM students WHERE student_id IN (SELECT student_id FROM visible)",
-        today=today,
-    )
+    visible, params = access.scope_sql(user)
+    sql = queries.load("student_options", visible=visible)
     with store.read() as cur:
-        row = cur.execute(sql, params).fetchone()
+        row = cur.execute(sql, access.used_params(sql, {**params, "today": today})).fetchone()
     return FilterOptions(*[list(values or []) for values in row])
 
 
@@ -71,17 +65,21 @@ def list_students(
 ) -> StudentPage:
     """One page of the visible students matching `filters`, sorted by last name."""
     access.ensure(user, "view_students")
-    sql, params = access.scoped_query(
-        user,
-        load_query("student_list"),
-        today=today,
-        search=filters.search.strip(),
-        locations=list(filters.locations),
-        programmes=list(filters.programmes),
-        classes=list(filters.classes),
-        statuses=list(filters.statuses),
-        limit=limit,
-        offset=offset,
+    visible, params = access.scope_sql(user)
+    sql = queries.load("student_list", visible=visible, active_role=access.ACTIVE_ROLE)
+    params = access.used_params(
+        sql,
+        {
+            **params,
+            "today": today,
+            "search": filters.search.strip(),
+            "locations": list(filters.locations),
+            "programmes": list(filters.programmes),
+            "classes": list(filters.classes),
+            "statuses": list(filters.statuses),
+            "limit": limit,
+            "offset": offset,
+        },
     )
     with store.read() as cur:
         frame = cur.execute(sql, params).df()

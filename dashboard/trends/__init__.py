@@ -20,16 +20,15 @@ The definitions (active, due, held, on the rolls, direction) are in queries/tren
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from dashboard import settings
+from dashboard import queries, settings
 from dashboard.security import access
 from dashboard.security.access import User
-from dashboard.store import Store, load_query
+from dashboard.store import Store
 
 MIN_STUDENTS = 5  # a count resting on fewer students (but more than none) is hidden
 MONTHS = 12
@@ -67,7 +66,7 @@ class Trends:
 
 
 def trends(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> Trends:
-    """The trends over the students `user` may see figures of (access.aggregate_scoped_query)
+    """The trends over the students `user` may see figures of (access.aggregate_scope_sql)
     and `filters`, for the 12 months up to `as_of`. NotAllowed without view_trends."""
     access.ensure(user, "view_trends")
     sql, params = _query(store, user, as_of, filters)
@@ -84,17 +83,21 @@ def trends(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> T
 def _query(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> tuple[str, dict]:
     """The SQL of queries/trends.sql for this user, day and filters, with its parameters."""
     values = settings.current(store)
-    return access.aggregate_scoped_query(
-        user,
-        re.sub(r"--[^\n]*", "", load_query("trends")),
-        as_of=as_of,
-        window_start=_months_before(as_of.replace(day=1), MONTHS - 1),
-        months=MONTHS,
-        locations=list(filters.locations),
-        programmes=list(filters.programmes),
-        start_grace_days=values["start_grace_days"],
-        mid_grace_days=values["mid_grace_days"],
-        final_grace_days=values["final_grace_days"],
+    visible, params = access.aggregate_scope_sql(user)
+    sql = queries.load("trends", visible=visible)
+    return sql, access.used_params(
+        sql,
+        {
+            **params,
+            "as_of": as_of,
+            "window_start": _months_before(as_of.replace(day=1), MONTHS - 1),
+            "months": MONTHS,
+            "locations": list(filters.locations),
+            "programmes": list(filters.programmes),
+            "start_grace_days": values["start_grace_days"],
+            "mid_grace_days": values["mid_grace_days"],
+            "final_grace_days": values["final_grace_days"],
+        },
     )
 
 
