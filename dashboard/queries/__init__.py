@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+_FILES = resources.files(__package__)
 _MARKER = re.compile(r"/\*:(\w+)\*/")
 _COMMENT = re.compile(r"--[^\n]*")  # no query file holds `--` inside a string
 _SWITCH = re.compile(r"^-- switch: (\w+)\s+(\S.*)$")
@@ -64,13 +65,12 @@ def switches(name: str) -> dict[str, str]:
 
 def names() -> list[str]:
     """The names of every query file, sorted."""
-    files = resources.files(__package__).iterdir()
-    return sorted(f.name[: -len(".sql")] for f in files if f.name.endswith(".sql"))
+    return sorted(f.name[: -len(".sql")] for f in _FILES.iterdir() if f.name.endswith(".sql"))
 
 
 @functools.cache
 def _parse(name: str) -> _Query:
-    text = resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    text = _FILES.joinpath(f"{name}.sql").read_text(encoding="utf-8")
     lines = text.splitlines()
     header = lines[
         : next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines))
