@@ -79,7 +79,7 @@ def _parse(name: str) -> _Query:
         raise QueryError(f"{name}.sql does not open with `-- name: {name}`")
     if len(header) < 2 or not header[1].endswith(".") or _SWITCH.match(header[1]):
         raise QueryError(f"{name}.sql: the header's second line is not one line of purpose")
-    declared = dict(m.groups() for m in map(_SWITCH.match, header) if m)
+    declared = {m[1]: m[2] for m in map(_SWITCH.match, header) if m}
     body = _COMMENT.sub("", text)
     unmarked = sorted(set(declared) - set(_MARKER.findall(body)))
     if unmarked:
