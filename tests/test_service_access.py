@@ -34,7 +34,7 @@ from dashboard.security import access, accounts, audit_trail, sign_in
 from dashboard.security.access import CLI_USER, KINDS, User
 from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
-from dashboard.students import listing, records, rights, student_file
+from dashboard.students import agreements, listing, records, rights, student_file
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
 T = dt.date(2025, 10, 1)
@@ -203,8 +203,8 @@ SERVICES = [
         "AXNNNN",
     ),
     Service(
-        records.record_agreement,
-        lambda c: records.record_agreement(
+        agreements.record_agreement,
+        lambda c: agreements.record_agreement(
             c.store, c.user, c.target.student_id, agreement_form(c.target, T - days(1)), T
         ),
         lambda r, c: r.startswith("A-") and _audited(c, "record_agreement"),
@@ -212,8 +212,8 @@ SERVICES = [
         "AXNNNX",
     ),
     Service(
-        records.change_agreement,
-        lambda c: records.change_agreement(
+        agreements.change_agreement,
+        lambda c: agreements.change_agreement(
             c.store, c.user, c.target.agreement_id, agreement_form(c.target, T), T
         ),
         lambda r, c: r != c.target.agreement_id and _audited(c, "change_agreement"),
@@ -221,15 +221,15 @@ SERVICES = [
         "AXNNNX",
     ),
     Service(
-        records.end_agreement,
-        lambda c: records.end_agreement(c.store, c.user, c.target.agreement_id, T, T),
+        agreements.end_agreement,
+        lambda c: agreements.end_agreement(c.store, c.user, c.target.agreement_id, T, T),
         lambda r, c: _audited(c, "end_agreement"),
         "AXAAAX",
         "AXNNNX",
     ),
     Service(
-        records.hand_over_direction,
-        lambda c: records.hand_over_direction(
+        agreements.hand_over_direction,
+        lambda c: agreements.hand_over_direction(
             c.store, c.user, c.target.student_id, c.target.bpv, T, T
         ),
         lambda r, c: _audited(c, "hand_over_direction"),
