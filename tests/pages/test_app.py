@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
+from dashboard import settings
 from dashboard.security import access, accounts
 
 from .conftest import app_store, close_app_store, new_app, sign_in, texts
@@ -51,6 +52,15 @@ def test_wrong_password_is_refused_with_one_message(db):
     assert "user" not in at.session_state
     assert "Inloggen is niet gelukt" in at.error[0].value
     at = sign_in(new_app(), "nobody-here", password="whatever-long")
+    assert "Inloggen is niet gelukt" in at.error[0].value
+
+
+def test_the_schools_lockout_setting_applies_to_the_sign_in_form(db):
+    settings.save(app_store(), access.CLI_USER, {"lockout_attempts": 2})
+    for _ in range(2):
+        sign_in(new_app(), "zorgcoordinator", password="not-the-password")
+    at = sign_in(new_app(), "zorgcoordinator")  # the right password, but locked after two
+    assert "user" not in at.session_state
     assert "Inloggen is niet gelukt" in at.error[0].value
 
 
