@@ -105,7 +105,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def cmd_user(args) -> int:
     """`regiebord user add|disable|reset|list`, acting as access.CLI_USER."""
-    from dashboard.security import access, users
+    from dashboard.security import access, accounts
     from dashboard.store import open_store
 
     store = open_store(args.db)
@@ -113,19 +113,19 @@ def cmd_user(args) -> int:
     command = args.user_command
     if command == "add":
         password = _read_password(args.password_stdin)
-        user = users.add_user(
+        user = accounts.add_user(
             store, actor, args.username, args.kind, password, args.person, args.location, args.email
         )
         print(tr("cli.user.added", username=user.username, kind=user.kind))
     elif command == "disable":
-        users.disable_user(store, actor, args.username)
+        accounts.disable_user(store, actor, args.username)
         print(tr("cli.user.disabled", username=args.username))
     elif command == "reset":
         password = _read_password(args.password_stdin)
-        users.reset_password(store, actor, args.username, password)
+        accounts.reset_password(store, actor, args.username, password)
         print(tr("cli.user.reset", username=args.username))
     elif command == "list":
-        for row in users.list_users(store, actor):
+        for row in accounts.list_users(store, actor):
             state = "disabled" if row["disabled"] else "locked" if row["locked"] else "active"
             cells = [
                 row["username"],

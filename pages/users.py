@@ -1,4 +1,4 @@
-"""Gebruikers: the sign-in accounts — list, add, disable or enable, set a password (admins)."""
+"""Gebruikers: the sign-in listed — list, add, disable or enable, set a password (admins)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.app import render, runtime, session
 from dashboard.errors import RegiebordError
-from dashboard.security import access, users
+from dashboard.security import access, accounts
 
 NOTICE = "users_notice"
 
@@ -26,8 +26,8 @@ def state(row: dict) -> str:
 user, store = session.user(), runtime.store()
 st.title(session.tr("access.users.title"))
 try:
-    accounts = users.list_users(store, user)
-    people, locations = users.people_and_locations(store, user)
+    listed = accounts.list_users(store, user)
+    people, locations = accounts.people_and_locations(store, user)
 except RegiebordError as exc:
     render.show_error(exc)
     st.stop()
@@ -37,21 +37,19 @@ if NOTICE in st.session_state:
     st.success(st.session_state.pop(NOTICE))
 
 st.subheader(session.tr("access.users.list"))
-if accounts:
+if listed:
     st.dataframe(
         {
-            session.tr("access.users.username"): [a["username"] for a in accounts],
+            session.tr("access.users.username"): [a["username"] for a in listed],
             session.tr("access.users.kind"): [
-                session.tr(f"signin.kinds.{a['kind']}") for a in accounts
+                session.tr(f"signin.kinds.{a['kind']}") for a in listed
             ],
-            session.tr("access.users.name"): [a["name"] or "" for a in accounts],
-            session.tr("access.users.locations"): [
-                ", ".join(a["locations"] or []) for a in accounts
-            ],
-            session.tr("access.users.email"): [a["email"] or "" for a in accounts],
-            session.tr("access.users.state"): [state(a) for a in accounts],
-            session.tr("access.users.last_sign_in"): [a["last_sign_in_at"] for a in accounts],
-            session.tr("access.users.demo"): [a["is_demo"] for a in accounts],
+            session.tr("access.users.name"): [a["name"] or "" for a in listed],
+            session.tr("access.users.locations"): [", ".join(a["locations"] or []) for a in listed],
+            session.tr("access.users.email"): [a["email"] or "" for a in listed],
+            session.tr("access.users.state"): [state(a) for a in listed],
+            session.tr("access.users.last_sign_in"): [a["last_sign_in_at"] for a in listed],
+            session.tr("access.users.demo"): [a["is_demo"] for a in listed],
         },
         hide_index=True,
     )
@@ -77,7 +75,7 @@ with st.form("users_add", clear_on_submit=True):
     add = st.form_submit_button(session.tr("access.users.submit_add"), type="primary")
 if add:
     try:
-        added = users.add_user(
+        added = accounts.add_user(
             store, user, username, kind, password, person, chosen_locations, email
         )
     except RegiebordError as exc:
@@ -85,17 +83,17 @@ if add:
     else:
         done(session.tr("access.users.added", username=added.username))
 
-if accounts:
+if listed:
     st.subheader(session.tr("access.users.manage"))
-    by_name = {a["username"]: a for a in accounts}
+    by_name = {a["username"]: a for a in listed}
     chosen = st.selectbox(session.tr("access.users.account"), list(by_name), key="users_chosen")
     try:
         if by_name[chosen]["disabled"]:
             if st.button(session.tr("access.users.enable")):
-                users.enable_user(store, user, chosen)
+                accounts.enable_user(store, user, chosen)
                 done(session.tr("access.users.enabled_done", username=chosen))
         elif st.button(session.tr("access.users.disable")):
-            users.disable_user(store, user, chosen)
+            accounts.disable_user(store, user, chosen)
             done(session.tr("access.users.disabled_done", username=chosen))
     except RegiebordError as exc:
         render.show_error(exc)
@@ -104,7 +102,7 @@ if accounts:
         reset = st.form_submit_button(session.tr("access.users.reset"))
     if reset:
         try:
-            users.reset_password(store, user, chosen, new_password)
+            accounts.reset_password(store, user, chosen, new_password)
         except RegiebordError as exc:
             render.show_error(exc)
         else:

@@ -13,7 +13,7 @@ import student_world as w
 from dashboard.errors import Invalid, NotAllowed, NotFound
 from dashboard.security import audit
 from dashboard.security.access import User
-from dashboard.students import records, student_file
+from dashboard.students import agreements, records, student_file
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
 T = w.TODAY
@@ -152,7 +152,7 @@ def information(**changes) -> AgreementForm:
 
 
 def test_record_agreement_is_stored_and_audited(world):
-    agreement_id = records.record_agreement(world, w.MENTOR, "S1", information(), T)
+    agreement_id = agreements.record_agreement(world, w.MENTOR, "S1", information(), T)
     assert agreement_id.startswith("A-")
     f = student_file.load(world, w.MENTOR, "S1", T)
     assert f.topic("information").status == "present"
@@ -171,7 +171,7 @@ def test_invalid_agreement_writes_nothing(world):
         review_on=dt.date(2025, 9, 1),
     )
     with pytest.raises(Invalid) as caught:
-        records.record_agreement(world, w.MENTOR, "S1", bad, T)
+        agreements.record_agreement(world, w.MENTOR, "S1", bad, T)
     assert fields(caught.value) == {
         "holder_id": "holder_not_guide",
         "counterpart_ids": "holder_is_counterpart",
@@ -185,8 +185,8 @@ def test_invalid_agreement_writes_nothing(world):
 
 
 def test_changing_an_agreement_keeps_the_old_version(world):
-    old_id = records.record_agreement(world, w.MENTOR, "S1", information(), T)
-    new_id = records.change_agreement(
+    old_id = agreements.record_agreement(world, w.MENTOR, "S1", information(), T)
+    new_id = agreements.change_agreement(
         world, w.MENTOR, old_id, information(holder_id="P-BPV", agreed_on=dt.date(2025, 9, 20)), T
     )
     got = dict(
@@ -204,8 +204,10 @@ def test_changing_an_agreement_keeps_the_old_version(world):
 
 
 def test_a_change_on_the_first_day_corrects_that_version(world):
-    old_id = records.record_agreement(world, w.MENTOR, "S1", information(), T)
-    same_id = records.change_agreement(world, w.MENTOR, old_id, information(holder_id="P-BPV"), T)
+    old_id = agreements.record_agreement(world, w.MENTOR, "S1", information(), T)
+    same_id = agreements.change_agreement(
+        world, w.MENTOR, old_id, information(holder_id="P-BPV"), T
+    )
     assert same_id == old_id
     assert rows(
         world, "SELECT holder_id, ended_on FROM agreements WHERE topic = 'information'"
@@ -216,10 +218,10 @@ def test_a_change_on_the_first_day_corrects_that_version(world):
 
 
 def test_a_change_before_the_agreement_began_is_refused(world):
-    old_id = records.record_agreement(world, w.MENTOR, "S1", information(), T)
+    old_id = agreements.record_agreement(world, w.MENTOR, "S1", information(), T)
     before = snapshot(world)
     with pytest.raises(Invalid) as caught:
-        records.change_agreement(
+        agreements.change_agreement(
             world, w.MENTOR, old_id, information(agreed_on=dt.date(2025, 9, 1)), T
         )
     assert fields(caught.value) == {"agreed_on": "before_agreed"}
@@ -227,12 +229,12 @@ def test_a_change_before_the_agreement_began_is_refused(world):
 
 
 def test_end_agreement_once(world):
-    records.end_agreement(world, w.MENTOR, "AG1", dt.date(2025, 9, 30), T)
+    agreements.end_agreement(world, w.MENTOR, "AG1", dt.date(2025, 9, 30), T)
     assert rows(world, "SELECT ended_on FROM agreements WHERE agreement_id = 'AG1'") == [
         (dt.date(2025, 9, 30),)
     ]
     with pytest.raises(Invalid) as caught:
-        records.end_agreement(world, w.MENTOR, "AG1", dt.date(2025, 9, 30), T)
+        agreements.end_agreement(world, w.MENTOR, "AG1", dt.date(2025, 9, 30), T)
     assert fields(caught.value) == {"ended_on": "already_ended"}
 
 
@@ -243,9 +245,9 @@ def test_agreement_of_an_invisible_student_is_not_found(world):
             " NULL, false, '2025-09-01', NULL, NULL)"
         )
     with pytest.raises(NotFound):
-        records.end_agreement(world, w.MENTOR, "AG2", T, T)
+        agreements.end_agreement(world, w.MENTOR, "AG2", T, T)
     with pytest.raises(NotFound):
-        records.end_agreement(world, w.MENTOR, "NOPE", T, T)
+        agreements.end_agreement(world, w.MENTOR, "NOPE", T, T)
 
 
 # -- direction -------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ def test_agreement_of_an_invisible_student_is_not_found(world):
 
 def test_hand_over_ends_the_old_direction_the_day_before(world):
     on = dt.date(2025, 9, 22)
-    new_id = records.hand_over_direction(
+    new_id = agreements.hand_over_direction(
         world, w.MENTOR, "S1", "P-BPV", on, T, discussed_with_student=True
     )
     assert rows(world, "SELECT ended_on FROM agreements WHERE agreement_id = 'AG1'") == [
@@ -279,13 +281,13 @@ def test_hand_over_to_the_same_holder_or_a_non_guide_is_refused(world):
         (None, "required"),
     ):
         with pytest.raises(Invalid) as caught:
-            records.hand_over_direction(world, w.MENTOR, "S1", holder, T, T)
+            agreements.hand_over_direction(world, w.MENTOR, "S1", holder, T, T)
         assert fields(caught.value) == {"holder_id": reason}
     assert snapshot(world) == before
 
 
 def test_hand_over_without_a_current_direction_records_the_first(world):
-    new_id = records.hand_over_direction(world, ZUID_COORDINATOR, "S2", "P-SUP2", T, T)
+    new_id = agreements.hand_over_direction(world, ZUID_COORDINATOR, "S2", "P-SUP2", T, T)
     (row,) = rows(
         world, "SELECT holder_id, ended_on FROM agreements WHERE agreement_id = ?", new_id
     )
@@ -436,10 +438,10 @@ def test_early_end_outside_the_placement_is_refused(world):
 def test_workplace_supervisor_cannot_change_the_file(world):
     before = snapshot(world)
     calls = [
-        lambda: records.record_agreement(world, w.SUPERVISOR, "S1", information(), T),
-        lambda: records.change_agreement(world, w.SUPERVISOR, "AG1", information(), T),
-        lambda: records.end_agreement(world, w.SUPERVISOR, "AG1", T, T),
-        lambda: records.hand_over_direction(world, w.SUPERVISOR, "S1", "P-BPV", T, T),
+        lambda: agreements.record_agreement(world, w.SUPERVISOR, "S1", information(), T),
+        lambda: agreements.change_agreement(world, w.SUPERVISOR, "AG1", information(), T),
+        lambda: agreements.end_agreement(world, w.SUPERVISOR, "AG1", T, T),
+        lambda: agreements.hand_over_direction(world, w.SUPERVISOR, "S1", "P-BPV", T, T),
         lambda: records.assign_role(
             world, w.SUPERVISOR, "S1", RoleForm("P-SUP2", "peer_coach", T), T
         ),
@@ -471,7 +473,7 @@ def test_writes_to_an_invisible_student_are_not_found(world):
 
 def test_audit_chain_stays_intact_after_writes(world):
     records.log_contact(world, w.MENTOR, "S1", start_contact(), T)
-    records.hand_over_direction(world, w.MENTOR, "S1", "P-BPV", T, T)
+    agreements.hand_over_direction(world, w.MENTOR, "S1", "P-BPV", T, T)
     records.change_status(world, w.MENTOR, "S1", StatusForm("transferred", T), T)
     with world.read() as cur:
         assert audit.verify_chain(cur) is None

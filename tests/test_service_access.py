@@ -28,12 +28,13 @@ from factories import World, days
 import dashboard
 from dashboard import demo, interchange, settings, signals, trends
 from dashboard.codes import TABLES
+from dashboard.demo.accounts import ensure_demo_accounts
 from dashboard.errors import NotAllowed, NotFound
-from dashboard.security import access, audit_trail, users
+from dashboard.security import access, accounts, audit_trail, sign_in
 from dashboard.security.access import CLI_USER, KINDS, User
 from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
-from dashboard.students import listing, records, rights, student_file
+from dashboard.students import agreements, listing, records, rights, student_file
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
 T = dt.date(2025, 10, 1)
@@ -83,7 +84,7 @@ def build_world(store: Store) -> None:
         agreement["agreement_id"] = t.agreement_id
     w.add_role(OWN.student_id, "P-CARE", "care_worker", T - days(100))
     w.save(store)
-    users.add_user(store, CLI_USER, "staffer", "guide", PASSWORD, person_id="P-MEN")
+    accounts.add_user(store, CLI_USER, "staffer", "guide", PASSWORD, person_id="P-MEN")
 
 
 @dataclass
@@ -202,8 +203,8 @@ SERVICES = [
         "AXNNNN",
     ),
     Service(
-        records.record_agreement,
-        lambda c: records.record_agreement(
+        agreements.record_agreement,
+        lambda c: agreements.record_agreement(
             c.store, c.user, c.target.student_id, agreement_form(c.target, T - days(1)), T
         ),
         lambda r, c: r.startswith("A-") and _audited(c, "record_agreement"),
@@ -211,8 +212,8 @@ SERVICES = [
         "AXNNNX",
     ),
     Service(
-        records.change_agreement,
-        lambda c: records.change_agreement(
+        agreements.change_agreement,
+        lambda c: agreements.change_agreement(
             c.store, c.user, c.target.agreement_id, agreement_form(c.target, T), T
         ),
         lambda r, c: r != c.target.agreement_id and _audited(c, "change_agreement"),
@@ -220,15 +221,15 @@ SERVICES = [
         "AXNNNX",
     ),
     Service(
-        records.end_agreement,
-        lambda c: records.end_agreement(c.store, c.user, c.target.agreement_id, T, T),
+        agreements.end_agreement,
+        lambda c: agreements.end_agreement(c.store, c.user, c.target.agreement_id, T, T),
         lambda r, c: _audited(c, "end_agreement"),
         "AXAAAX",
         "AXNNNX",
     ),
     Service(
-        records.hand_over_direction,
-        lambda c: records.hand_over_direction(
+        agreements.hand_over_direction,
+        lambda c: agreements.hand_over_direction(
             c.store, c.user, c.target.student_id, c.target.bpv, T, T
         ),
         lambda r, c: _audited(c, "hand_over_direction"),
@@ -379,50 +380,55 @@ SERVICES = [
     ),
     # -- accounts, settings, the audit trail (admins), one's own sign-in (everyone) ------------
     Service(
-        users.add_user,
-        lambda c: users.add_user(c.store, c.user, "nieuw", "guide", PASSWORD, "P-BPV"),
-        lambda r, c: users.load_user(c.store, "nieuw") == r,
+        accounts.add_user,
+        lambda c: accounts.add_user(c.store, c.user, "nieuw", "guide", PASSWORD, "P-BPV"),
+        lambda r, c: sign_in.load_user(c.store, "nieuw") == r,
         "AXXXXX",
     ),
     Service(
-        users.disable_user,
-        lambda c: users.disable_user(c.store, c.user, "staffer"),
-        lambda r, c: users.load_user(c.store, "staffer") is None,
+        accounts.disable_user,
+        lambda c: accounts.disable_user(c.store, c.user, "staffer"),
+        lambda r, c: sign_in.load_user(c.store, "staffer") is None,
         "AXXXXX",
     ),
     Service(
-        users.enable_user,
-        lambda c: users.enable_user(c.store, c.user, "staffer"),
-        lambda r, c: users.load_user(c.store, "staffer") is not None,
+        accounts.enable_user,
+        lambda c: accounts.enable_user(c.store, c.user, "staffer"),
+        lambda r, c: sign_in.load_user(c.store, "staffer") is not None,
         "AXXXXX",
     ),
     Service(
-        users.reset_password,
-        lambda c: users.reset_password(c.store, c.user, "staffer", PASSWORD + "!"),
-        lambda r, c: users.authenticate(c.store, "staffer", PASSWORD + "!").username == "staffer",
+        accounts.reset_password,
+        lambda c: accounts.reset_password(c.store, c.user, "staffer", PASSWORD + "!"),
+        lambda r, c: (
+            sign_in.authenticate(
+                c.store, "staffer", PASSWORD + "!", settings.current(c.store)
+            ).username
+            == "staffer"
+        ),
         "AXXXXX",
     ),
     Service(
-        users.list_users,
-        lambda c: users.list_users(c.store, c.user),
+        accounts.list_users,
+        lambda c: accounts.list_users(c.store, c.user),
         lambda r, c: [u["username"] for u in r] == ["staffer"],
         "AXXXXX",
     ),
     Service(
-        users.people_and_locations,
-        lambda c: users.people_and_locations(c.store, c.user),
+        accounts.people_and_locations,
+        lambda c: accounts.people_and_locations(c.store, c.user),
         lambda r, c: r[1] == ["Noord", "Zuid"],
         "AXXXXX",
     ),
     Service(
-        users.record_sign_in,
-        lambda c: users.record_sign_in(c.store, c.user),
+        sign_in.record_sign_in,
+        lambda c: sign_in.record_sign_in(c.store, c.user),
         lambda r, c: _audited(c, "sign_in"),
         "AAAAAA",
     ),
     Service(
-        users.record_sign_out,
-        lambda c: users.record_sign_out(c.store, c.user),
+        sign_in.record_sign_out,
+        lambda c: sign_in.record_sign_out(c.store, c.user),
         lambda r, c: _audited(c, "sign_out"),
         "AAAAAA",
     ),
@@ -493,10 +499,10 @@ SERVICES = [
 # anything a page or the command line calls for a user belongs in SERVICES.
 TRUSTED = {
     settings.current: "the school's settings (no personal data), read before anyone signs in",
-    users.load_user: "sign-in and session upkeep: there is no user yet",
-    users.user_for_email: "sign-in and session upkeep: there is no user yet",
-    users.authenticate: "sign-in: there is no user yet",
-    users.ensure_demo_accounts: "the sign-in page of a demo store; no accounts outside demo mode",
+    sign_in.load_user: "sign-in and session upkeep: there is no user yet",
+    sign_in.user_for_email: "sign-in and session upkeep: there is no user yet",
+    sign_in.authenticate: "sign-in: there is no user yet",
+    ensure_demo_accounts: "the sign-in page of a demo store; no accounts outside demo mode",
     demo.demo_people: "picks the people of the demo accounts, for ensure_demo_accounts",
     demo.person_locations: "the locations of a demo account, for ensure_demo_accounts",
     signals.evaluate: "the signal query; callers pass the students they checked",

@@ -14,7 +14,7 @@ from test_performance_shape import queries, school
 
 from dashboard import settings, trends
 from dashboard.errors import NotAllowed
-from dashboard.security import access, users
+from dashboard.security import access, accounts, sign_in
 from dashboard.trends import TrendFilters
 
 T = dt.date(2025, 3, 12)  # the window: April 2024 .. March 2025 (up to the 12th)
@@ -255,8 +255,8 @@ def test_only_managers_and_admins_may_see_trends(school_store, kind):
 
 
 def test_a_manager_account_may_have_locations(store):
-    users.add_user(store, ADMIN, "baas", "manager", "een-lang-wachtwoord-1", locations=["Noord"])
-    assert users.load_user(store, "baas").locations == ("Noord",)
+    accounts.add_user(store, ADMIN, "baas", "manager", "een-lang-wachtwoord-1", locations=["Noord"])
+    assert sign_in.load_user(store, "baas").locations == ("Noord",)
 
 
 # -- small cells --------------------------------------------------------------------------

@@ -11,9 +11,10 @@ import pytest
 from factories import World
 from listed import listed_student_ids
 
-from dashboard import demo
+from dashboard import demo, settings
+from dashboard.demo.accounts import DEMO_USERS, demo_password, ensure_demo_accounts
 from dashboard.errors import Invalid, NotAllowed, NotFound
-from dashboard.security import access, audit, users
+from dashboard.security import access, accounts, audit, passwords, sign_in
 from dashboard.store import open_store
 
 ADMIN = access.User("boss", "admin", name="Beheer")
@@ -33,7 +34,7 @@ def people(store):
 
 
 def add_mentor(store, username="mila", password=PASSWORD, **kw):
-    return users.add_user(store, ADMIN, username, "guide", password, person_id="P-MEN", **kw)
+    return accounts.add_user(store, ADMIN, username, "guide", password, person_id="P-MEN", **kw)
 
 
 def audit_rows(store, action=None):
@@ -54,7 +55,7 @@ def test_password_is_stored_as_argon2id_with_the_asvs_parameters(people):
 
 def test_right_password_gives_the_user_with_the_person_name(people):
     add_mentor(people)
-    user = users.authenticate(people, "Mila ", PASSWORD, now=NOW)
+    user = sign_in.authenticate(people, "Mila ", PASSWORD, settings.current(people), now=NOW)
     assert user == access.User("mila", "guide", "P-MEN", "Mila Mentor", ())
     assert audit_rows(people, "sign_in")[0]["actor"] == "mila"
 
@@ -62,10 +63,10 @@ def test_right_password_gives_the_user_with_the_person_name(people):
 def test_wrong_password_and_unknown_user_fail_alike_and_never_log_the_password(people):
     add_mentor(people)
     with pytest.raises(NotAllowed) as wrong:
-        users.authenticate(people, "mila", "wrong password!", now=NOW)
+        sign_in.authenticate(people, "mila", "wrong password!", settings.current(people), now=NOW)
     with pytest.raises(NotAllowed) as unknown:
-        users.authenticate(people, "nobody", "wrong password!", now=NOW)
-    assert str(wrong.value) == str(unknown.value) == users.SIGN_IN_FAILED
+        sign_in.authenticate(people, "nobody", "wrong password!", settings.current(people), now=NOW)
+    assert str(wrong.value) == str(unknown.value) == sign_in.SIGN_IN_FAILED
     failures = audit_rows(people, "sign_in_failed")
     assert {r["actor"] for r in failures} == {"mila", "(unknown)"}
     with people.read() as cur:
@@ -75,11 +76,11 @@ def test_wrong_password_and_unknown_user_fail_alike_and_never_log_the_password(p
 
 def test_unknown_user_still_costs_a_password_check(people, monkeypatch):
     checked = []
-    real = users._verify
-    monkeypatch.setattr(users, "_verify", lambda h, p: checked.append(h) or real(h, p))
+    real = passwords.verify
+    monkeypatch.setattr(passwords, "verify", lambda h, p: checked.append(h) or real(h, p))
     with pytest.raises(NotAllowed):
-        users.authenticate(people, "nobody", "whatever1", now=NOW)
-    assert checked == [users._dummy_hash()]
+        sign_in.authenticate(people, "nobody", "whatever1", settings.current(people), now=NOW)
+    assert checked == [sign_in._dummy_hash()]
 
 
 def test_lock_after_repeated_failures_and_unlock_after_the_lock_time(people):
@@ -87,12 +88,18 @@ def test_lock_after_repeated_failures_and_unlock_after_the_lock_time(people):
     minute = dt.timedelta(minutes=1)
     for i in range(5):  # lockout_attempts = 5, each within lockout_minutes = 15 of the last
         with pytest.raises(NotAllowed):
-            users.authenticate(people, "mila", "nope nope", now=NOW + i * minute)
+            sign_in.authenticate(
+                people, "mila", "nope nope", settings.current(people), now=NOW + i * minute
+            )
     locked_at = NOW + 4 * minute
     with pytest.raises(NotAllowed):  # the right password does not help during the lock
-        users.authenticate(people, "mila", PASSWORD, now=locked_at + 14 * minute)
+        sign_in.authenticate(
+            people, "mila", PASSWORD, settings.current(people), now=locked_at + 14 * minute
+        )
     # Attempts during the lock do not extend it: it ends 15 minutes after it began.
-    assert users.authenticate(people, "mila", PASSWORD, now=locked_at + 15 * minute + minute)
+    assert sign_in.authenticate(
+        people, "mila", PASSWORD, settings.current(people), now=locked_at + 15 * minute + minute
+    )
     details = [r["detail"] for r in audit_rows(people, "sign_in_failed")]
     assert any("locked until" in d for d in details) and "locked" in details
 
@@ -101,8 +108,16 @@ def test_failures_far_apart_do_not_lock(people):
     add_mentor(people)
     for i in range(8):
         with pytest.raises(NotAllowed):
-            users.authenticate(people, "mila", "nope nope", now=NOW + i * dt.timedelta(minutes=16))
-    assert users.authenticate(people, "mila", PASSWORD, now=NOW + dt.timedelta(hours=3))
+            sign_in.authenticate(
+                people,
+                "mila",
+                "nope nope",
+                settings.current(people),
+                now=NOW + i * dt.timedelta(minutes=16),
+            )
+    assert sign_in.authenticate(
+        people, "mila", PASSWORD, settings.current(people), now=NOW + dt.timedelta(hours=3)
+    )
 
 
 def test_a_success_resets_the_count(people):
@@ -111,32 +126,32 @@ def test_a_success_resets_the_count(people):
     for _ in range(2):
         for _ in range(4):
             with pytest.raises(NotAllowed):
-                users.authenticate(people, "mila", "nope nope", now=t)
-        assert users.authenticate(people, "mila", PASSWORD, now=t)
+                sign_in.authenticate(people, "mila", "nope nope", settings.current(people), now=t)
+        assert sign_in.authenticate(people, "mila", PASSWORD, settings.current(people), now=t)
 
 
 def test_disabled_account_cannot_sign_in_and_load_user_gives_none(people):
     add_mentor(people)
-    assert users.load_user(people, "mila") is not None
-    users.disable_user(people, ADMIN, "mila")
-    assert users.load_user(people, "mila") is None
+    assert sign_in.load_user(people, "mila") is not None
+    accounts.disable_user(people, ADMIN, "mila")
+    assert sign_in.load_user(people, "mila") is None
     with pytest.raises(NotAllowed):
-        users.authenticate(people, "mila", PASSWORD, now=NOW)
-    users.enable_user(people, ADMIN, "mila")
-    assert users.load_user(people, "mila").name == "Mila Mentor"
+        sign_in.authenticate(people, "mila", PASSWORD, settings.current(people), now=NOW)
+    accounts.enable_user(people, ADMIN, "mila")
+    assert sign_in.load_user(people, "mila").name == "Mila Mentor"
 
 
 def test_user_for_email_uses_the_account_email_or_else_the_person_email(people):
     add_mentor(people)
-    assert users.user_for_email(people, "mila@school.NL").username == "mila"
-    users.add_user(
+    assert sign_in.user_for_email(people, "mila@school.NL").username == "mila"
+    accounts.add_user(
         people, ADMIN, "sam", "workplace", PASSWORD, person_id="P-SUP", email="sam@korst.nl"
     )
-    assert users.user_for_email(people, " Sam@Korst.nl ").username == "sam"
-    assert users.user_for_email(people, "someone@else.nl") is None
-    assert users.user_for_email(people, "") is None
-    users.disable_user(people, ADMIN, "sam")
-    assert users.user_for_email(people, "sam@korst.nl") is None
+    assert sign_in.user_for_email(people, " Sam@Korst.nl ").username == "sam"
+    assert sign_in.user_for_email(people, "someone@else.nl") is None
+    assert sign_in.user_for_email(people, "") is None
+    accounts.disable_user(people, ADMIN, "sam")
+    assert sign_in.user_for_email(people, "sam@korst.nl") is None
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -154,7 +169,7 @@ CFG = {"idle_timeout_minutes": 30, "session_max_hours": 12}
     ],
 )
 def test_session_expires_when_idle_or_too_old(started, last_seen, expired):
-    assert users.session_expired(started, last_seen, NOW, CFG) is expired
+    assert sign_in.session_expired(started, last_seen, NOW, CFG) is expired
 
 
 # -- managing accounts ---------------------------------------------------------------------
@@ -162,7 +177,7 @@ def test_session_expires_when_idle_or_too_old(started, last_seen, expired):
 
 def test_add_user_lists_every_problem_and_writes_nothing(people):
     with pytest.raises(Invalid) as exc:
-        users.add_user(people, ADMIN, "X Y", "wizard", "short", person_id="P-NONE")
+        accounts.add_user(people, ADMIN, "X Y", "wizard", "short", person_id="P-NONE")
     keys = {p.key for p in exc.value.problems}
     assert keys == {
         "access.users.bad_username",
@@ -171,34 +186,34 @@ def test_add_user_lists_every_problem_and_writes_nothing(people):
         "access.users.unknown_person",
     }
     assert any("at least 8 characters" in p.text("en") for p in exc.value.problems)
-    assert users.list_users(people, ADMIN) == []
+    assert accounts.list_users(people, ADMIN) == []
 
 
 def test_add_user_rules_per_kind(people):
     with pytest.raises(Invalid) as exc:
-        users.add_user(people, ADMIN, "zc", "care_coordinator", PASSWORD, person_id="P-MEN")
+        accounts.add_user(people, ADMIN, "zc", "care_coordinator", PASSWORD, person_id="P-MEN")
     assert [p.key for p in exc.value.problems] == ["access.users.locations_required"]
     with pytest.raises(Invalid) as exc:
-        users.add_user(people, ADMIN, "mm", "guide", PASSWORD)
+        accounts.add_user(people, ADMIN, "mm", "guide", PASSWORD)
     assert [p.key for p in exc.value.problems] == ["access.users.person_required"]
-    coordinator = users.add_user(
+    coordinator = accounts.add_user(
         people, ADMIN, "zc", "care_coordinator", PASSWORD, person_id="P-MEN", locations=["Noord"]
     )
     assert coordinator.locations == ("Noord",)
-    assert users.add_user(people, ADMIN, "boss2", "admin", "a" * 200).person_id is None
+    assert accounts.add_user(people, ADMIN, "boss2", "admin", "a" * 200).person_id is None
     with pytest.raises(Invalid) as exc:
-        users.add_user(people, ADMIN, "zc", "admin", PASSWORD)
+        accounts.add_user(people, ADMIN, "zc", "admin", PASSWORD)
     assert [p.key for p in exc.value.problems] == ["access.users.exists"]
 
 
 def test_only_admins_manage_accounts(people):
     add_mentor(people)
-    mentor = users.load_user(people, "mila")
+    mentor = sign_in.load_user(people, "mila")
     for call in (
-        lambda: users.add_user(people, mentor, "x1", "admin", PASSWORD),
-        lambda: users.disable_user(people, mentor, "mila"),
-        lambda: users.reset_password(people, mentor, "mila", PASSWORD),
-        lambda: users.list_users(people, mentor),
+        lambda: accounts.add_user(people, mentor, "x1", "admin", PASSWORD),
+        lambda: accounts.disable_user(people, mentor, "mila"),
+        lambda: accounts.reset_password(people, mentor, "mila", PASSWORD),
+        lambda: accounts.list_users(people, mentor),
     ):
         with pytest.raises(NotAllowed):
             call()
@@ -208,30 +223,32 @@ def test_reset_sets_the_password_lifts_the_lock_and_is_audited_without_it(people
     add_mentor(people)
     for _ in range(5):
         with pytest.raises(NotAllowed):
-            users.authenticate(people, "mila", "nope nope", now=NOW)
-    users.reset_password(people, ADMIN, "mila", "a new secret 42")
-    assert users.authenticate(people, "mila", "a new secret 42", now=NOW)
+            sign_in.authenticate(people, "mila", "nope nope", settings.current(people), now=NOW)
+    accounts.reset_password(people, ADMIN, "mila", "a new secret 42")
+    assert sign_in.authenticate(
+        people, "mila", "a new secret 42", settings.current(people), now=NOW
+    )
     with pytest.raises(NotAllowed):
-        users.authenticate(people, "mila", PASSWORD, now=NOW)
+        sign_in.authenticate(people, "mila", PASSWORD, settings.current(people), now=NOW)
     with people.read() as cur:
         assert "a new secret 42" not in str(cur.execute("SELECT * FROM audit").fetchall())
     with pytest.raises(NotFound):
-        users.reset_password(people, ADMIN, "ghost", PASSWORD)
+        accounts.reset_password(people, ADMIN, "ghost", PASSWORD)
 
 
 def test_the_last_admin_and_oneself_cannot_be_disabled(people):
-    users.add_user(people, ADMIN, "boss", "admin", PASSWORD)
+    accounts.add_user(people, ADMIN, "boss", "admin", PASSWORD)
     with pytest.raises(Invalid) as exc:
-        users.disable_user(people, access.CLI_USER, "boss")
+        accounts.disable_user(people, access.CLI_USER, "boss")
     assert [p.key for p in exc.value.problems] == ["access.users.last_admin"]
     with pytest.raises(Invalid) as exc:
-        users.disable_user(people, ADMIN, "boss")
+        accounts.disable_user(people, ADMIN, "boss")
     assert [p.key for p in exc.value.problems] == ["access.users.not_yourself"]
 
 
 def test_account_changes_are_audited(people):
     add_mentor(people)
-    users.disable_user(people, ADMIN, "mila")
+    accounts.disable_user(people, ADMIN, "mila")
     actions = [r["action"] for r in audit_rows(people) if r["entity"] == "users"]
     assert actions == ["user_disable", "user_add"]
     added = audit_rows(people, "user_add")[0]
@@ -245,29 +262,31 @@ DEMO_DAY = dt.date(2025, 3, 3)
 
 
 def test_demo_accounts_exist_only_in_demo_mode(store):
-    assert users.ensure_demo_accounts(store, DEMO_DAY) == []
-    assert users.list_users(store, ADMIN) == []
+    assert ensure_demo_accounts(store, DEMO_DAY) == []
+    assert accounts.list_users(store, ADMIN) == []
     demo.generate(
         store, access.CLI_USER, students=60, seed=1, today=DEMO_DAY
     )  # marks the store as a demo
-    accounts = users.ensure_demo_accounts(store, DEMO_DAY)
-    assert {a.username for a in accounts} == set(users.DEMO_USERS)
+    demo_accounts = ensure_demo_accounts(store, DEMO_DAY)
+    assert {a.username for a in demo_accounts} == set(DEMO_USERS)
     people = demo.demo_people(store, DEMO_DAY)
     assert "guide" not in people  # 60 students: no mentor of 10-30, so the busiest stands in
-    for account in accounts:
-        user = users.authenticate(store, account.username, account.password, now=NOW)
+    for account in demo_accounts:
+        user = sign_in.authenticate(
+            store, account.username, account.password, settings.current(store), now=NOW
+        )
         assert user.kind == account.kind
-        who = users.DEMO_USERS[account.username][1]
+        who = DEMO_USERS[account.username][1]
         if who in people:
             assert user.person_id == people[who]
         assert account.description and "{" not in account.description
-    assert listed_student_ids(store, users.load_user(store, "mentor"), DEMO_DAY)
-    coordinator = users.load_user(store, "zorgcoordinator")
+    assert listed_student_ids(store, sign_in.load_user(store, "mentor"), DEMO_DAY)
+    coordinator = sign_in.load_user(store, "zorgcoordinator")
     assert list(coordinator.locations) == demo.person_locations(store, coordinator.person_id)
-    assert users.ensure_demo_accounts(store, DEMO_DAY) == accounts  # idempotent
+    assert ensure_demo_accounts(store, DEMO_DAY) == demo_accounts  # idempotent
     # the two supervisors show the difference consent makes
     for username, personal in (("praktijkbegeleider", True), ("praktijkbegeleider2", False)):
-        sup = users.load_user(store, username)
+        sup = sign_in.load_user(store, username)
         seen = listed_student_ids(store, sup, DEMO_DAY)
         assert seen
         with store.read() as cur:
@@ -276,21 +295,25 @@ def test_demo_accounts_exist_only_in_demo_mode(store):
                 for sid in seen
             )
     store.set_demo(False)
-    assert users.load_user(store, "beheerder") is None  # dead at once, before any cleanup
+    assert sign_in.load_user(store, "beheerder") is None  # dead at once, before any cleanup
     with pytest.raises(NotAllowed):
-        users.authenticate(store, "beheerder", users.demo_password("beheerder"), now=NOW)
-    assert users.ensure_demo_accounts(store, DEMO_DAY) == []
-    assert users.list_users(store, ADMIN) == []
+        sign_in.authenticate(
+            store, "beheerder", demo_password("beheerder"), settings.current(store), now=NOW
+        )
+    assert ensure_demo_accounts(store, DEMO_DAY) == []
+    assert accounts.list_users(store, ADMIN) == []
 
 
 def test_demo_names_taken_by_real_accounts_are_left_alone(store):
-    users.add_user(store, ADMIN, "beheerder", "admin", PASSWORD)
+    accounts.add_user(store, ADMIN, "beheerder", "admin", PASSWORD)
     store.set_demo(True)  # an empty demo store: nobody to link, so only admin and manager
-    accounts = users.ensure_demo_accounts(store, DEMO_DAY)
-    assert [a.username for a in accounts] == ["manager"]
-    assert users.authenticate(store, "beheerder", PASSWORD, now=NOW)
+    demo_accounts = ensure_demo_accounts(store, DEMO_DAY)
+    assert [a.username for a in demo_accounts] == ["manager"]
+    assert sign_in.authenticate(store, "beheerder", PASSWORD, settings.current(store), now=NOW)
     with pytest.raises(NotAllowed):
-        users.authenticate(store, "beheerder", users.demo_password("beheerder"), now=NOW)
+        sign_in.authenticate(
+            store, "beheerder", demo_password("beheerder"), settings.current(store), now=NOW
+        )
 
 
 # -- the command line ----------------------------------------------------------------------
@@ -331,7 +354,12 @@ def test_cli_add_list_reset_disable(tmp_path):
         regiebord(db, "reset", "mila", "--password-stdin", stdin="another one 9\n").returncode == 0
     )
     store = open_store(db)
-    assert users.authenticate(store, "mila", "another one 9", now=NOW).username == "mila"
+    assert (
+        sign_in.authenticate(
+            store, "mila", "another one 9", settings.current(store), now=NOW
+        ).username
+        == "mila"
+    )
     store.close()
 
     assert regiebord(db, "disable", "mila").returncode == 0
@@ -339,7 +367,7 @@ def test_cli_add_list_reset_disable(tmp_path):
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
 
     store = open_store(db)
-    assert users.load_user(store, "mila") is None
+    assert sign_in.load_user(store, "mila") is None
     with store.read() as cur:
         actions = [r["action"] for r in audit.search(cur, actor="cli")]
         assert audit.verify_chain(cur) is None

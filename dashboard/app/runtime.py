@@ -15,7 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import demo
-from dashboard.security import access, users
+from dashboard.demo.accounts import ensure_demo_accounts
+from dashboard.security import access
 from dashboard.signals import caseload, day_cache
 from dashboard.store import Store, default_db_path, open_store
 
@@ -30,7 +31,7 @@ def _open(path: str) -> Store:
     store = open_store(path)
     if first_start:
         demo.generate(store, access.CLI_USER, students=300, seed=1)
-        users.ensure_demo_accounts(store)
+        ensure_demo_accounts(store)
     # The day's signals and plan are computed in the background, not when a page asks: at
     # start, while the first user signs in, and after every change (an import or a setting
     # recomputes the whole day, seconds at sector scale; a form brings its student up to date).

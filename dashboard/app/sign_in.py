@@ -14,8 +14,9 @@ import streamlit as st
 
 from dashboard import settings
 from dashboard.app import render, runtime, session
+from dashboard.demo.accounts import DemoAccount, ensure_demo_accounts
 from dashboard.errors import NotAllowed
-from dashboard.security import access, users
+from dashboard.security import access, sign_in
 
 # What survives signing out: the language, and the evaluation day a test may have fixed.
 KEPT_ON_SIGN_OUT = ("lang", "today")
@@ -44,7 +45,7 @@ def end_session(store, notice: str) -> None:
     """Forget everything of this session but the language; show `notice` at the sign-in."""
     user = st.session_state.get("user")
     if user is not None and notice != "signin.disabled":
-        users.record_sign_out(store, user, expired=notice == "signin.expired")
+        sign_in.record_sign_out(store, user, expired=notice == "signin.expired")
     for key in list(st.session_state.keys()):
         if key not in KEPT_ON_SIGN_OUT:
             del st.session_state[key]
@@ -58,13 +59,13 @@ def current_user(store) -> access.User | None:
     user = st.session_state.get("user")
     if user is None:
         return None
-    fresh = users.load_user(store, user.username)
+    fresh = sign_in.load_user(store, user.username)
     now = dt.datetime.now()
     if fresh is None:
         end_session(store, "signin.disabled")
         return None
     started, last_seen = st.session_state["started_at"], st.session_state["last_seen"]
-    if users.session_expired(started, last_seen, now, settings.current(store)):
+    if sign_in.session_expired(started, last_seen, now, settings.current(store)):
         end_session(store, "signin.expired")
         return None
     st.session_state.update(user=fresh, last_seen=now)
@@ -83,11 +84,11 @@ def sign_in_page() -> None:
         oidc_sign_in(store)
     else:
         # Made when missing, listed while the store is a demo (and only then).
-        accounts = users.ensure_demo_accounts(store, today=session.today(), lang=session.lang())
+        accounts = ensure_demo_accounts(store, today=session.today(), lang=session.lang())
         sign_in_form(store, accounts)
 
 
-def sign_in_form(store, demo_accounts: list[users.DemoAccount]) -> None:
+def sign_in_form(store, demo_accounts: list[DemoAccount]) -> None:
     tr = session.tr
     st.title(tr("signin.title"))
     show_notice()
@@ -98,7 +99,7 @@ def sign_in_form(store, demo_accounts: list[users.DemoAccount]) -> None:
         submitted = st.form_submit_button(tr("signin.submit"), type="primary")
     if submitted:
         try:
-            user = users.authenticate(store, username.strip(), password)
+            user = sign_in.authenticate(store, username.strip(), password, settings.current(store))
         except NotAllowed:
             st.error(tr("signin.failed"))
         else:
@@ -121,15 +122,15 @@ def oidc_sign_in(store) -> None:
     """Sign in through the school's identity provider (st.login); the app keeps its own
     clock, because Streamlit's identity cookie outlives any sensible session."""
     if st.user.is_logged_in:
-        user = users.user_for_email(store, st.user.email)
+        user = sign_in.user_for_email(store, st.user.email)
         if user is not None:
             started_at = oidc_signed_in_at()
-            if started_at and users.session_expired(
+            if started_at and sign_in.session_expired(
                 started_at, dt.datetime.now(), dt.datetime.now(), settings.current(store)
             ):
                 end_session(store, "signin.expired")
                 return
-            users.record_sign_in(store, user)
+            sign_in.record_sign_in(store, user)
             start_session(user, started_at)
             st.rerun()
         st.error(session.tr("signin.sso_unknown", email=render.plain(st.user.email or "")))

@@ -104,7 +104,7 @@ class Export(Event):
 
 # -- data written -------------------------------------------------------------------------------
 
-# The writes to a student's file (dashboard/students/records.py), each its own action.
+# The writes to a student's file (dashboard/students/records.py, agreements.py), each its own action.
 RECORD_ACTIONS = frozenset(
     {
         "log_contact",

@@ -23,7 +23,8 @@ import pytest
 from listed import listed_student_ids
 
 from dashboard import demo, signals
-from dashboard.security import access, users
+from dashboard.demo.accounts import ensure_demo_accounts
+from dashboard.security import access, sign_in
 from dashboard.store import open_store
 from dashboard.students import listing, records, student_file
 from validation.forms import ContactForm
@@ -96,7 +97,7 @@ def need_chromium() -> None:
 
 def find_start_missing(store, today: dt.date, username: str) -> StartMissing:
     """A student of `username` with exactly one open START_MISSING and a named supervisor."""
-    user = users.load_user(store, username)
+    user = sign_in.load_user(store, username)
     visible = set(listed_student_ids(store, user, today))
     found = signals.open_signals(signals.evaluate(store, today))
     missing = found[(found["code"] == "START_MISSING") & found["student_id"].isin(visible)]
@@ -124,7 +125,7 @@ def find_start_missing(store, today: dt.date, username: str) -> StartMissing:
 
 def plant_workplace_contacts(store, today: dt.date, username: str) -> WorkplaceCase:
     """Log a `care` and a `guides` contact on a started placement of the supervisor."""
-    user = users.load_user(store, username)
+    user = sign_in.load_user(store, username)
     visible = listed_student_ids(store, user, today)
     for student_id in visible:
         f = student_file.load(store, access.CLI_USER, student_id, today)
@@ -154,7 +155,7 @@ def prepare_store(path: Path, today: dt.date) -> dict:
     store = open_store(path)
     try:
         demo.generate(store, access.CLI_USER, students=300, seed=1, today=today)
-        accounts = users.ensure_demo_accounts(store, today=today)
+        accounts = ensure_demo_accounts(store, today=today)
         found = listing.list_students(
             store, access.CLI_USER, today, listing.StudentFilters(), limit=100_000
         )

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest, app_test
 
 from dashboard import demo, signals
 from dashboard.app import runtime
-from dashboard.security import users
+from dashboard.demo.accounts import demo_password, ensure_demo_accounts
 from dashboard.security.access import CLI_USER
 from dashboard.signals import day_cache
 from dashboard.store import open_store
@@ -52,7 +52,7 @@ def demo_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "template.duckdb"
     store = open_store(path)
     demo.generate(store, CLI_USER, students=DEMO_STUDENTS, seed=1, today=TODAY)
-    users.ensure_demo_accounts(store, today=TODAY)
+    ensure_demo_accounts(store, today=TODAY)
     store.checkpoint()
     store.close()
     return path
@@ -92,7 +92,7 @@ def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
     """Run the app and sign in with the local form (a demo password unless given)."""
     at.run()
     at.text_input(key="signin_username").input(username)
-    at.text_input(key="signin_password").input(password or users.demo_password(username))
+    at.text_input(key="signin_password").input(password or demo_password(username))
     at.button[0].click()  # the form's submit button is the only button before sign-in
     return at.run()
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.security import access, audit, users
+from dashboard import settings
+from dashboard.security import access, accounts, audit, sign_in
 from dashboard.store import open_store
 
 from .conftest import app_store, close_app_store
@@ -38,8 +39,8 @@ def db(tmp_path, monkeypatch):
             "'active', NULL, NULL)"
         )
         cur.execute("INSERT INTO roles VALUES ('S1', 'P-MEN', 'mentor', '2019-08-26', NULL, NULL)")
-    users.add_user(store, access.CLI_USER, "boss", "admin", PASSWORD)
-    users.add_user(store, access.CLI_USER, "mila", "guide", PASSWORD, person_id="P-MEN")
+    accounts.add_user(store, access.CLI_USER, "boss", "admin", PASSWORD)
+    accounts.add_user(store, access.CLI_USER, "mila", "guide", PASSWORD, person_id="P-MEN")
     store.close()
     monkeypatch.setenv("REGIEBORD_DB", str(path))
     yield path
@@ -97,7 +98,7 @@ def test_admin_sees_the_accounts_and_adds_one(db):
     by_label(at.button, "Toevoegen").click().run()
     assert "Account sam is toegevoegd." in shown(at)
     assert list(at.dataframe[0].value["Gebruikersnaam"]) == ["boss", "mila", "sam"]
-    added = users.load_user(app_store(), "sam")
+    added = sign_in.load_user(app_store(), "sam")
     assert (added.kind, added.person_id) == ("workplace", "P-SUP")
 
 
@@ -110,7 +111,7 @@ def test_a_refused_account_explains_why_in_dutch(db):
     text = shown(at)
     assert "Het wachtwoord moet minstens 8 tekens lang zijn." in text
     assert "hoort bij een persoon uit de begeleiderslijst" in text
-    assert users.load_user(app_store(), "kim") is None
+    assert sign_in.load_user(app_store(), "kim") is None
 
 
 def test_admin_disables_and_resets(db):
@@ -118,13 +119,18 @@ def test_admin_disables_and_resets(db):
     at.selectbox(key="users_chosen").set_value("mila").run()
     by_label(at.button, "Blokkeren").click().run()
     assert "Account mila is geblokkeerd" in shown(at)
-    assert users.load_user(app_store(), "mila") is None
+    assert sign_in.load_user(app_store(), "mila") is None
     at.selectbox(key="users_chosen").set_value("mila").run()
     by_label(at.text_input, "Nieuw wachtwoord").input("brand new secret")
     by_label(at.button, "Wachtwoord instellen en blokkade opheffen").click().run()
     assert "Het wachtwoord van mila is ingesteld." in shown(at)
     by_label(at.button, "Weer toestaan").click().run()
-    assert users.authenticate(app_store(), "mila", "brand new secret").username == "mila"
+    assert (
+        sign_in.authenticate(
+            app_store(), "mila", "brand new secret", settings.current(app_store())
+        ).username
+        == "mila"
+    )
 
 
 # -- audit log -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test
 
-from dashboard.security import access, users
+from dashboard import settings
+from dashboard.security import access, accounts
 
 from .conftest import app_store, close_app_store, new_app, sign_in, texts
 
@@ -29,8 +30,8 @@ def test_first_start_creates_a_demo_store(tmp_path, monkeypatch):
         at = new_app(today=None).run(timeout=300)
         assert path.exists()
         assert "Demodata" in texts(at)
-        accounts = at.dataframe[0].value
-        assert {"beheerder", "zorgcoordinator", "manager"} <= set(accounts.iloc[:, 0])
+        listed = at.dataframe[0].value
+        assert {"beheerder", "zorgcoordinator", "manager"} <= set(listed.iloc[:, 0])
         with app_store().read() as cur:
             assert cur.execute("SELECT count(*) FROM students").fetchone()[0] == 300
     finally:
@@ -51,6 +52,15 @@ def test_wrong_password_is_refused_with_one_message(db):
     assert "user" not in at.session_state
     assert "Inloggen is niet gelukt" in at.error[0].value
     at = sign_in(new_app(), "nobody-here", password="whatever-long")
+    assert "Inloggen is niet gelukt" in at.error[0].value
+
+
+def test_the_schools_lockout_setting_applies_to_the_sign_in_form(db):
+    settings.save(app_store(), access.CLI_USER, {"lockout_attempts": 2})
+    for _ in range(2):
+        sign_in(new_app(), "zorgcoordinator", password="not-the-password")
+    at = sign_in(new_app(), "zorgcoordinator")  # the right password, but locked after two
+    assert "user" not in at.session_state
     assert "Inloggen is niet gelukt" in at.error[0].value
 
 
@@ -86,7 +96,7 @@ def test_absolute_session_lifetime(signed_in):
 
 def test_a_disabled_account_loses_its_session(signed_in):
     at = signed_in("mentor")
-    users.disable_user(app_store(), access.CLI_USER, "mentor")
+    accounts.disable_user(app_store(), access.CLI_USER, "mentor")
     at.run()
     assert "user" not in at.session_state
     assert "niet meer actief" in texts(at)
@@ -169,7 +179,7 @@ def oidc_app(email: str | None) -> object:
 
 
 def test_oidc_sign_in_by_e_mail(db):
-    users.add_user(
+    accounts.add_user(
         app_store(),
         access.CLI_USER,
         "j.devries",
@@ -194,7 +204,7 @@ def test_oidc_sign_in_by_e_mail(db):
 
 
 def test_oidc_sessions_keep_the_app_clock(db):
-    users.add_user(
+    accounts.add_user(
         app_store(),
         access.CLI_USER,
         "j.devries",

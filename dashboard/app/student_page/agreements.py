@@ -21,13 +21,13 @@ from dashboard.app.student_page.common import (
     yes_no,
 )
 from dashboard.codes import TOPICS
-from dashboard.students import records, student_file
+from dashboard.students import agreements, file_model
 from validation import forms
 
 TOPIC_COLOURS = {"present": "#1a7f37", "missing": "#c62828", "review_overdue": "#b26a00"}
 
 
-def agreements_tab(f: student_file.StudentFile) -> None:
+def agreements_tab(f: file_model.StudentFile) -> None:
     states = {
         "present": ("✓", tr("student.topic.present")),
         "missing": ("✗", tr("student.topic.missing")),
@@ -104,7 +104,7 @@ def agreements_tab(f: student_file.StudentFile) -> None:
                     end_agreement_form(f, by_id[chosen])
 
 
-def agreement_details(a: student_file.Agreement) -> str:
+def agreement_details(a: file_model.Agreement) -> str:
     text = a.details or ""
     if a.frequency_days:
         text = (tr("student.agreements.every", days=a.frequency_days) + " " + text).strip()
@@ -126,9 +126,7 @@ def agreement_columns() -> dict:
     }
 
 
-def agreement_form(
-    f: student_file.StudentFile, form: str, old: student_file.Agreement | None
-) -> None:
+def agreement_form(f: file_model.StudentFile, form: str, old: file_model.Agreement | None) -> None:
     """A new agreement (old is None) or a new version of `old` from a chosen date."""
     slots = Slots(form)
     suffix = old.agreement_id if old else ""
@@ -232,13 +230,15 @@ def agreement_form(
 
         def call():
             if old is None:
-                return records.record_agreement(store, user, sid, values, session.today())
-            return records.change_agreement(store, user, old.agreement_id, values, session.today())
+                return agreements.record_agreement(store, user, sid, values, session.today())
+            return agreements.change_agreement(
+                store, user, old.agreement_id, values, session.today()
+            )
 
         submit(form, slots, call, tr("student.done.agreement"))
 
 
-def end_agreement_form(f: student_file.StudentFile, old: student_file.Agreement) -> None:
+def end_agreement_form(f: file_model.StudentFile, old: file_model.Agreement) -> None:
     form, slots = "endagreement", Slots("endagreement")
     with st.form(key(form, f"form{old.agreement_id}"), border=False, enter_to_submit=False):
         on = slots.day(
@@ -250,7 +250,7 @@ def end_agreement_form(f: student_file.StudentFile, old: student_file.Agreement)
         submit(
             form,
             slots,
-            lambda: records.end_agreement(
+            lambda: agreements.end_agreement(
                 runtime.store(), session.user(), old.agreement_id, on, session.today()
             ),
             tr("student.done.end_agreement"),

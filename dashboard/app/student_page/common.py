@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.app import render, session
 from dashboard.app.session import label, tr
 from dashboard.errors import Invalid, RegiebordError
-from dashboard.students import student_file
+from dashboard.students import file_model
 
 FLASH = "student.flash"
 STOP_NOTICE = "student.stop_notice"
@@ -33,7 +33,7 @@ def date_column(title: str) -> st.column_config.DateColumn:
     return st.column_config.DateColumn(title, format=tr("student.date_format_table"))
 
 
-def person_name(f: student_file.StudentFile, person_id: str | None) -> str:
+def person_name(f: file_model.StudentFile, person_id: str | None) -> str:
     if not person_id:
         return "—"
     if person_id == "student":
@@ -41,11 +41,11 @@ def person_name(f: student_file.StudentFile, person_id: str | None) -> str:
     return f.name_of(person_id) or tr("student.hidden_person")
 
 
-def names(f: student_file.StudentFile, person_ids) -> str:
+def names(f: file_model.StudentFile, person_ids) -> str:
     return ", ".join(person_name(f, p) for p in person_ids) or "—"
 
 
-def person_label(f: student_file.StudentFile, person_id: str | None) -> str:
+def person_label(f: file_model.StudentFile, person_id: str | None) -> str:
     """Name with the person's active roles (or organisation), for pickers."""
     if person_id is None:
         return "—"
@@ -57,14 +57,14 @@ def person_label(f: student_file.StudentFile, person_id: str | None) -> str:
     return f"{person.name} ({extra})"
 
 
-def people_options(f: student_file.StudentFile) -> list[str]:
+def people_options(f: file_model.StudentFile) -> list[str]:
     """The student's people the user may see: active roles, then placement supervisors."""
     ids = [i.person.person_id for i in f.active_network]
     ids += [p.supervisor_id for p in f.placements if p.supervisor_id in f.people]
     return list(dict.fromkeys(ids))
 
 
-def placement_label(f: student_file.StudentFile, placement_id: str | None) -> str:
+def placement_label(f: file_model.StudentFile, placement_id: str | None) -> str:
     if placement_id is None:
         return tr("student.no_placement")
     p = next((p for p in f.placements if p.placement_id == placement_id), None)

@@ -19,11 +19,11 @@ from dashboard.app.student_page.common import (
     yes_no,
 )
 from dashboard.codes import AUDIENCES
-from dashboard.students import records, student_file
+from dashboard.students import file_model, records
 from validation import forms
 
 
-def consent_tab(f: student_file.StudentFile) -> None:
+def consent_tab(f: file_model.StudentFile) -> None:
     for audience in f.consent_audiences:
         decision = f.consent_in_force(audience)
         head = f"**{render.plain(label('audience', audience))}**: "
@@ -70,7 +70,7 @@ def consent_tab(f: student_file.StudentFile) -> None:
             consent_form(f)
 
 
-def consent_form(f: student_file.StudentFile) -> None:
+def consent_form(f: file_model.StudentFile) -> None:
     form, slots = "consent", Slots("consent")
     me = session.user().person_id
     recorders = list(dict.fromkeys([*([me] if me else []), *people_options(f)]))

@@ -25,11 +25,11 @@ from dashboard.app.student_page.common import (
     yes_no,
 )
 from dashboard.codes import CHANNELS, CONTACT_KINDS, REASONS
-from dashboard.students import records, student_file
+from dashboard.students import file_model, records
 from validation import forms
 
 
-def contacts_view(f: student_file.StudentFile) -> None:
+def contacts_view(f: file_model.StudentFile) -> None:
     if not f.contacts and not f.placements:
         st.info(tr("student.contacts.none"))
         return
@@ -108,7 +108,7 @@ def contacts_view(f: student_file.StudentFile) -> None:
     )
 
 
-def timeline_args(f: student_file.StudentFile, shown, kinds, start: dt.date, end: dt.date) -> tuple:
+def timeline_args(f: file_model.StudentFile, shown, kinds, start: dt.date, end: dt.date) -> tuple:
     """The arguments of student_charts.timeline_chart for the contacts shown."""
     lanes = [label("kind", k) for k in CONTACT_KINDS if k in kinds]
     periods = pd.DataFrame(
@@ -160,7 +160,7 @@ def timeline_args(f: student_file.StudentFile, shown, kinds, start: dt.date, end
 
 
 def contact_form(
-    f: student_file.StudentFile, form: str, prefill: records.StopNotice | None = None
+    f: file_model.StudentFile, form: str, prefill: records.StopNotice | None = None
 ) -> None:
     """Log a contact; `prefill` makes it the contact that tells the supervisor of a stop."""
     slots = Slots(form)
@@ -268,7 +268,7 @@ def contact_form(
         )
 
 
-def stop_notice(f: student_file.StudentFile) -> None:
+def stop_notice(f: file_model.StudentFile) -> None:
     """After a stop: who must be told, and a prefilled contact to log that it was done."""
     notice = st.session_state.get(STOP_NOTICE)
     if notice is None or notice.student_id != f.student.student_id:

@@ -9,11 +9,11 @@ from dashboard.app import render, runtime, session, student_charts
 from dashboard.app.session import label, tr
 from dashboard.app.student_page.common import Slots, day, key, submit
 from dashboard.codes import ORGANISATION_KINDS, ROLES
-from dashboard.students import records, student_file
+from dashboard.students import file_model, records, student_file
 from validation import forms
 
 
-def network_tab(f: student_file.StudentFile) -> None:
+def network_tab(f: file_model.StudentFile) -> None:
     active = f.active_network
     if not active:
         st.info(tr("student.network.none"))
@@ -97,7 +97,7 @@ def involvement_table(items, ended: bool) -> None:
     )
 
 
-def assign_role_form(f: student_file.StudentFile) -> None:
+def assign_role_form(f: file_model.StudentFile) -> None:
     form, slots = "role", Slots("role")
     # The search sits outside the form so that the list follows what is typed.
     found = student_file.find_staff(
@@ -139,7 +139,7 @@ def assign_role_form(f: student_file.StudentFile) -> None:
         )
 
 
-def end_role_form(f: student_file.StudentFile) -> None:
+def end_role_form(f: file_model.StudentFile) -> None:
     form, slots = "endrole", Slots("endrole")
     active = {
         f"{i.person.person_id}|{i.role}|{i.start_date.isoformat()}": i for i in f.active_network

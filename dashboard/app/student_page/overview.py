@@ -17,10 +17,10 @@ from dashboard.app.student_page.common import (
     placement_label,
     submit,
 )
-from dashboard.students import records, student_file
+from dashboard.students import agreements, file_model
 
 
-def overview(f: student_file.StudentFile) -> None:
+def overview(f: file_model.StudentFile) -> None:
     s = f.student
     st.title(s.name)
     bits = [
@@ -44,7 +44,7 @@ def overview(f: student_file.StudentFile) -> None:
         st.caption(render.plain(tr("student.status_reason", reason=s.status_reason)))
 
 
-def signals_block(f: student_file.StudentFile) -> None:
+def signals_block(f: file_model.StudentFile) -> None:
     st.subheader(tr("student.signals.title", n=len(f.signals)))
     if f.signals.empty:
         # A workplace supervisor sees only the signals of their own placement.
@@ -68,7 +68,7 @@ def signals_block(f: student_file.StudentFile) -> None:
         st.caption(tr("student.signals.acknowledged", n=f.acknowledged_signals))
 
 
-def direction_card(f: student_file.StudentFile) -> None:
+def direction_card(f: file_model.StudentFile) -> None:
     with st.container(border=True):
         st.subheader(tr("student.direction.title"))
         d = f.direction
@@ -105,7 +105,7 @@ def direction_card(f: student_file.StudentFile) -> None:
                 hand_over_form(f)
 
 
-def hand_over_form(f: student_file.StudentFile) -> None:
+def hand_over_form(f: file_model.StudentFile) -> None:
     form, slots = "handover", Slots("handover")
     current = f.direction.holder_id if f.direction else None
     options = [p.person_id for p in f.guides if p.person_id != current]
@@ -129,7 +129,7 @@ def hand_over_form(f: student_file.StudentFile) -> None:
         submit(
             form,
             slots,
-            lambda: records.hand_over_direction(
+            lambda: agreements.hand_over_direction(
                 runtime.store(),
                 session.user(),
                 f.student.student_id,

@@ -19,10 +19,10 @@ from dashboard.app.student_page.common import (
     submit,
 )
 from dashboard.app.student_page.contacts import contact_form, contacts_view
-from dashboard.students import records, student_file
+from dashboard.students import file_model, records
 
 
-def moment_state(moment: student_file.Moment, placement: student_file.Placement, today) -> str:
+def moment_state(moment: file_model.Moment, placement: file_model.Placement, today) -> str:
     if moment.is_held:
         return tr("student.moment.held")
     if placement.ended_early_on and moment.planned_on > placement.ended_early_on:
@@ -32,7 +32,7 @@ def moment_state(moment: student_file.Moment, placement: student_file.Placement,
     return tr("student.moment.not_held")
 
 
-def placements_tab(f: student_file.StudentFile) -> None:
+def placements_tab(f: file_model.StudentFile) -> None:
     if not f.placements:
         st.info(tr("student.placements.none"))
     for p in f.placements:
@@ -76,7 +76,7 @@ def placements_tab(f: student_file.StudentFile) -> None:
             contact_form(f, "contact")
 
 
-def moments_table(f: student_file.StudentFile, p: student_file.Placement) -> None:
+def moments_table(f: file_model.StudentFile, p: file_model.Placement) -> None:
     missing_names = {
         "supervisor": tr("student.moment.missing_supervisor"),
         "school_guide": tr("student.moment.missing_school_guide"),
@@ -110,7 +110,7 @@ def moments_table(f: student_file.StudentFile, p: student_file.Placement) -> Non
     )
 
 
-def early_end_form(f: student_file.StudentFile) -> None:
+def early_end_form(f: file_model.StudentFile) -> None:
     form, slots = "early", Slots("early")
     open_ones = [p.placement_id for p in f.placements if p.ended_early_on is None]
     with st.form(key(form, "form"), border=False, enter_to_submit=False):

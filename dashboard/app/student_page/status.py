@@ -20,7 +20,7 @@ from dashboard.app.student_page.common import (
     yes_no,
 )
 from dashboard.codes import STATUSES
-from dashboard.students import records, student_file
+from dashboard.students import file_model, records, student_file
 from validation import forms
 
 # Audit fields that hold codes, shown with their interface names in the history.
@@ -38,7 +38,7 @@ PERSON_FIELDS = ("person_id", "holder_id", "recorded_by", "initiated_by", "super
 PERSON_LIST_FIELDS = ("participants", "counterpart_ids")
 
 
-def status_tab(f: student_file.StudentFile) -> None:
+def status_tab(f: file_model.StudentFile) -> None:
     s = f.student
     st.markdown(
         f"**{render.plain(tr('student.status.current'))}** {render.plain(label('status', s.status))}"
@@ -57,7 +57,7 @@ def status_tab(f: student_file.StudentFile) -> None:
             history_view(f, entries)
 
 
-def status_form(f: student_file.StudentFile) -> None:
+def status_form(f: file_model.StudentFile) -> None:
     form, slots = "status", Slots("status")
     with st.form(key(form, "form"), border=False, enter_to_submit=False):
         status = st.selectbox(
@@ -89,7 +89,7 @@ def status_form(f: student_file.StudentFile) -> None:
         )
 
 
-def history_view(f: student_file.StudentFile, entries) -> None:
+def history_view(f: file_model.StudentFile, entries) -> None:
     if not entries:
         st.caption(tr("student.history.none"))
         return
@@ -116,7 +116,7 @@ def history_view(f: student_file.StudentFile, entries) -> None:
     )
 
 
-def value_text(f: student_file.StudentFile, field: str, value) -> str:
+def value_text(f: file_model.StudentFile, field: str, value) -> str:
     if value is None or value == []:
         return "—"
     if field in CODE_FIELDS:
@@ -141,7 +141,7 @@ def known_text(key_: str, fallback: str) -> str:
     return fallback if text == key_ else text
 
 
-def change_text(f: student_file.StudentFile, entry: student_file.HistoryEntry) -> str:
+def change_text(f: file_model.StudentFile, entry: file_model.HistoryEntry) -> str:
     """The fields that changed, `field: old → new`; for new records their main fields."""
     old, new = entry.old_value or {}, entry.new_value or {}
     skip = {
