@@ -381,7 +381,8 @@ def search(
     limit: int = 500,
 ) -> list[dict]:
     """Audit rows, newest first, matching every given filter."""
-    where, params = ["true"], []
+    where: list[str] = ["true"]
+    params: list[str | dt.date] = []
     for column, value in (("actor", actor), ("action", action), ("student_id", student_id)):
         if value:
             where.append(f"{column} = ?")
