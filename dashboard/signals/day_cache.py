@@ -52,7 +52,9 @@ class _Day:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # Kind.name -> every student
     kinds: dict[str, Kind] = field(default_factory=dict)
     # lang -> student_id -> (code, placement_id) -> (explanation, next_step)
-    texts: dict[str, dict[str, dict[tuple, tuple[str, str]]]] = field(default_factory=dict)
+    texts: dict[str, dict[str, dict[tuple[str, str | None], tuple[str, str]]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
