@@ -44,13 +44,14 @@ def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> di
     new value. Returns every given setting's value as stored.
     """
     access.ensure(user, "manage_settings")
-    numbers, problems = {}, []
+    numbers: dict[str, int] = {}
+    problems: list[Problem] = []
     for key, value in values.items():
-        number, problem = _checked(key, value)
-        if problem:
-            problems.append(problem)
+        checked = _checked(key, value)
+        if isinstance(checked, Problem):
+            problems.append(checked)
         else:
-            numbers[key] = number
+            numbers[key] = checked
     if problems:
         raise Invalid(problems)
     old = current(store)
@@ -74,20 +75,20 @@ def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> di
     return numbers
 
 
-def _checked(key: str, value: int | str) -> tuple[int, None] | tuple[None, Problem]:
+def _checked(key: str, value: int | str) -> int | Problem:
     """The value as a whole number, or why it is refused."""
     if key not in DEFAULTS:
-        return None, Problem("settings_update.unknown_key", {"setting": key})
+        return Problem("settings_update.unknown_key", {"setting": key})
     number = _whole_number(value)
     if number is None:
-        return None, Problem("settings_update.not_integer", {"setting": key, "value": value})
+        return Problem("settings_update.not_integer", {"setting": key, "value": value})
     _, minimum, maximum = DEFAULTS[key]
     if not minimum <= number <= maximum:
-        return None, Problem(
+        return Problem(
             "settings_update.out_of_range",
             {"setting": key, "value": number, "minimum": minimum, "maximum": maximum},
         )
-    return number, None
+    return number
 
 
 def _whole_number(value: int | str) -> int | None:

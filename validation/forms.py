@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 from dashboard import codes
 from dashboard.problem import Problem, Where
 
 MAX_TEXT = 1000  # summaries, details and notes are short texts, not case files
+
+T = TypeVar("T")
 
 
 # -- what the rules need to know about the student -------------------------------------------
@@ -125,7 +127,8 @@ class StatusForm:
 # -- rules -----------------------------------------------------------------------------------
 
 
-def _required(problems: list[Problem], name: str, value: Any) -> bool:
+def _required(value: T | None, problems: list[Problem], name: str) -> TypeGuard[T]:
+    """Whether the field is filled in. The value comes first so a True narrows it for mypy."""
     if value is None or value == "" or value == []:
         problems.append(Problem("student.problem.required", {}, Where(field=name), value))
         return False
@@ -133,7 +136,7 @@ def _required(problems: list[Problem], name: str, value: Any) -> bool:
 
 
 def _code(problems: list[Problem], name: str, value: Any, allowed: Iterable[str]) -> bool:
-    if not _required(problems, name, value):
+    if not _required(value, problems, name):
         return False
     if value not in allowed:
         problems.append(Problem("student.problem.unknown_code", {}, Where(field=name), value))
@@ -174,10 +177,10 @@ def _placement(problems: list[Problem], name: str, value: str | None, ctx: FormC
 def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     kind_ok = _code(problems, "kind", form.kind, codes.CONTACT_KINDS)
-    if _required(problems, "date", form.date):
+    if _required(form.date, problems, "date"):
         _not_future(problems, "date", form.date, ctx)
     _code(problems, "channel", form.channel, codes.CHANNELS)
-    if _required(problems, "participants", form.participants):
+    if _required(form.participants, problems, "participants"):
         strangers = [p for p in form.participants if p not in ctx.student_people]
         if strangers:
             problems.append(
@@ -186,7 +189,7 @@ def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
                 )
             )
     if kind_ok and form.kind in codes.FIXED_KINDS:
-        if _required(problems, "placement_id", form.placement_id):
+        if _required(form.placement_id, problems, "placement_id"):
             _placement(problems, "placement_id", form.placement_id, ctx)
     else:
         _placement(problems, "placement_id", form.placement_id, ctx)
@@ -221,11 +224,11 @@ def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
 def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     topic_ok = _code(problems, "topic", form.topic, codes.TOPICS)
-    agreed_ok = _required(problems, "agreed_on", form.agreed_on)
-    if _required(problems, "holder_id", form.holder_id) and _person(
+    _required(form.agreed_on, problems, "agreed_on")
+    if _required(form.holder_id, problems, "holder_id") and _person(
         problems, "holder_id", form.holder_id, ctx
     ):
-        if agreed_ok and not ctx.is_guide_on(form.holder_id, form.agreed_on):
+        if form.agreed_on is not None and not ctx.is_guide_on(form.holder_id, form.agreed_on):
             problems.append(
                 Problem(
                     "student.problem.holder_not_guide", {}, Where(field="holder_id"), form.holder_id
@@ -243,7 +246,7 @@ def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
             )
         )
     if topic_ok and form.topic == "contact_frequency":
-        if _required(problems, "frequency_days", form.frequency_days) and form.frequency_days < 1:
+        if _required(form.frequency_days, problems, "frequency_days") and form.frequency_days < 1:
             problems.append(
                 Problem(
                     "student.problem.at_least_one",
@@ -252,7 +255,7 @@ def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
                     form.frequency_days,
                 )
             )
-    if agreed_ok and form.review_on and form.review_on < form.agreed_on:
+    if form.agreed_on is not None and form.review_on and form.review_on < form.agreed_on:
         problems.append(
             Problem(
                 "student.problem.review_before_agreed",
@@ -271,7 +274,7 @@ def validate_change_on(
 ) -> list[Problem]:
     """A change or end of an agreement: on or after its start, and while it is not yet ended."""
     problems: list[Problem] = []
-    if not _required(problems, name, on):
+    if not _required(on, problems, name):
         return problems
     if on < agreed_on:
         problems.append(
@@ -296,10 +299,10 @@ def validate_change_on(
 
 def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
-    if _required(problems, "person_id", form.person_id):
+    if _required(form.person_id, problems, "person_id"):
         _person(problems, "person_id", form.person_id, ctx)
     role_ok = _code(problems, "role", form.role, codes.ROLES)
-    if _required(problems, "start_date", form.start_date) and role_ok and form.person_id:
+    if _required(form.start_date, problems, "start_date") and role_ok and form.person_id:
         if any(
             r.person_id == form.person_id and r.role == form.role and r.is_active(form.start_date)
             for r in ctx.roles
@@ -313,7 +316,7 @@ def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
 
 def validate_role_end(role: RoleSpan, end_date: dt.date | None) -> list[Problem]:
     problems: list[Problem] = []
-    if not _required(problems, "end_date", end_date):
+    if not _required(end_date, problems, "end_date"):
         return problems
     if end_date < role.start_date:
         problems.append(
@@ -341,9 +344,9 @@ def validate_consent(form: ConsentForm, ctx: FormContext) -> list[Problem]:
     _code(problems, "audience", form.audience, codes.AUDIENCES)
     if form.shares is None:
         problems.append(Problem("student.problem.required", {}, Where(field="shares"), None))
-    if _required(problems, "decided_on", form.decided_on):
+    if _required(form.decided_on, problems, "decided_on"):
         _not_future(problems, "decided_on", form.decided_on, ctx)
-    if _required(problems, "recorded_by", form.recorded_by):
+    if _required(form.recorded_by, problems, "recorded_by"):
         _person(problems, "recorded_by", form.recorded_by, ctx)
     _text(problems, "note", form.note)
     return problems
@@ -353,7 +356,7 @@ def validate_status(form: StatusForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     status_ok = _code(problems, "status", form.status, codes.STATUSES)
     if status_ok and form.status != "active":
-        if _required(problems, "status_date", form.status_date):
+        if _required(form.status_date, problems, "status_date"):
             _not_future(problems, "status_date", form.status_date, ctx)
             if form.status_date < ctx.enrolment_date:
                 problems.append(
@@ -377,7 +380,7 @@ def validate_early_end(
 ) -> list[Problem]:
     problems: list[Problem] = []
     if not (
-        _required(problems, "placement_id", placement_id)
+        _required(placement_id, problems, "placement_id")
         and _placement(problems, "placement_id", placement_id, ctx)
     ):
         return problems
@@ -391,7 +394,7 @@ def validate_early_end(
                 placement_id,
             )
         )
-    if _required(problems, "ended_early_on", ended_early_on):
+    if _required(ended_early_on, problems, "ended_early_on"):
         _not_future(problems, "ended_early_on", ended_early_on, ctx)
         if not placement.start_date <= ended_early_on < placement.end_date:
             problems.append(

@@ -44,6 +44,13 @@ class AppPage:
             return PurePosixPath(self.script).stem
         return self.script.__name__
 
+    @property
+    def file(self) -> str:
+        """Its script file, for st.switch_page (only file pages are switched to by code)."""
+        if not isinstance(self.script, str):
+            raise TypeError(f"page {self.name!r} is a function, not a file")
+        return self.script
+
     def st_page(self, visible: bool) -> st.Page:
         url_path = None if isinstance(self.script, str) else self.name
         return st.Page(
@@ -97,13 +104,18 @@ PAGES = {
 }
 
 
+def _may_open(user: User, page: AppPage) -> bool:
+    """Whether `user` has the permission that shows `page` (a page without one is a stand-in)."""
+    return page.may is not None and access.may(user, page.may)
+
+
 def pages_for(user: User) -> dict[str, list[st.Page]]:
     """The pages `user` may open, by menu section in the registry's order (only these are
     reachable by URL; the first is where the user lands)."""
     shown = {}
     for section in dict.fromkeys(p.section for p in PAGES.values()):
         here = [p for p in PAGES.values() if p.section == section]
-        pages = [p for p in here if p.may is not None and access.may(user, p.may)]
+        pages = [p for p in here if _may_open(user, p)]
         pages = pages or [p for p in here if p.may is None]
         if pages:
             in_menu = sum(p.in_menu for p in pages)
@@ -120,18 +132,18 @@ def open_student(student_id: str, back: str) -> None:
     """Go to the student file (pages/student.py reads st.query_params["student"]); its back
     button returns to `back`, the list (of LISTS) the user chose the student in."""
     st.session_state[BACK] = back
-    st.switch_page(PAGES["student"].script, query_params={"student": student_id})
+    st.switch_page(PAGES["student"].file, query_params={"student": student_id})
 
 
 def back_to_list() -> None:
     """The student file's button back to the list it was opened from. Opened by its address
     (no list yet), it leads to the user's first list: the caseload, else the student list."""
     user = session.user()
-    mine = [name for name in LISTS if access.may(user, PAGES[name].may)]
+    mine = [name for name in LISTS if _may_open(user, PAGES[name])]
     back = st.session_state.get(BACK)
     if back not in mine:
         back = mine[0] if mine else "students"  # no list: no file to open either
     page = PAGES[back]
     text = session.tr("student.back", page=session.tr(page.title))
     if st.button(text, icon=":material/arrow_back:", type="tertiary", key="student_back_button"):
-        st.switch_page(page.script)
+        st.switch_page(page.file)

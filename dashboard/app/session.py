@@ -94,7 +94,7 @@ def language_switch() -> None:
     st.sidebar.selectbox(
         "Taal / Language",
         i18n.LANGUAGES,
-        format_func=names.get,
+        format_func=names.__getitem__,
         key="lang",
         on_change=_relabel_choices,
     )

@@ -122,7 +122,8 @@ def oidc_sign_in(store) -> None:
     """Sign in through the school's identity provider (st.login); the app keeps its own
     clock, because Streamlit's identity cookie outlives any sensible session."""
     if st.user.is_logged_in:
-        user = sign_in.user_for_email(store, st.user.email)
+        email = st.user.email if isinstance(st.user.email, str) else ""  # claims may be any JSON
+        user = sign_in.user_for_email(store, email)
         if user is not None:
             started_at = oidc_signed_in_at()
             if started_at and sign_in.session_expired(
@@ -133,7 +134,7 @@ def oidc_sign_in(store) -> None:
             sign_in.record_sign_in(store, user)
             start_session(user, started_at)
             st.rerun()
-        st.error(session.tr("signin.sso_unknown", email=render.plain(st.user.email or "")))
+        st.error(session.tr("signin.sso_unknown", email=render.plain(email)))
         st.button(session.tr("signin.sign_out"), on_click=st.logout)
         return
     st.title(session.tr("signin.title"))

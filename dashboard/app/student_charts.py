@@ -179,4 +179,4 @@ def timeline_chart(
         .mark_rule(color="#d62728", strokeDash=[4, 3])
         .encode(x=alt.X("date:T", axis=DATE_AXIS), tooltip=[alt.Tooltip("label:N", title="")])
     )
-    return alt.layer(*layers).properties(height=alt.Step(LANE_HEIGHT))
+    return alt.LayerChart(layer=layers).properties(height=alt.Step(LANE_HEIGHT))

@@ -17,6 +17,7 @@ import os
 import tomllib
 from functools import cache
 from importlib import resources
+from typing import Any
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -25,7 +26,7 @@ DEFAULT_LANGUAGE = "nl"
 MULTILINGUAL = {"signals": "signals/catalogue.toml"}
 
 
-def _flatten(prefix: str, node: dict, into: dict[str, str], source: str) -> None:
+def _flatten(prefix: str, node: dict[str, Any], into: dict[str, str], source: str) -> None:
     for key, value in node.items():
         path = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict):
@@ -36,7 +37,9 @@ def _flatten(prefix: str, node: dict, into: dict[str, str], source: str) -> None
             into[path] = value
 
 
-def _language_tables(prefix: str, node: dict, lang: str, into: dict[str, str], source: str) -> None:
+def _language_tables(
+    prefix: str, node: dict[str, Any], lang: str, into: dict[str, str], source: str
+) -> None:
     for key, value in node.items():
         if not isinstance(value, dict):
             continue
@@ -60,7 +63,7 @@ def catalogue(lang: str) -> dict[str, str]:
     return flat
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs: Any) -> str:
     """The text for `key` in `lang` (Dutch when missing there); the key itself if unknown."""
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**kwargs) if kwargs else text

@@ -18,6 +18,7 @@ from dashboard.codes import TABLES
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import scalar
 from validation.core import Col
 from validation.tables import SPECS
 
@@ -80,7 +81,7 @@ def _write_exports(store: Store, out_dir: Path) -> dict[str, int]:
                     {"path": str(part)},
                 )
                 os.replace(part, final)
-                counts[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                counts[table] = scalar(cur, f"SELECT count(*) FROM {table}")
         finally:
             cur.execute("COMMIT")
     return counts

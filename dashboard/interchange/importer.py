@@ -138,7 +138,7 @@ def _write_table(cur, table: str, source: Where) -> TableCount:
         cur.execute(
             f"UPDATE {table} SET {sets} FROM clean_{table} n WHERE n.rb_state = 'changed' AND {on_key}"
         )
-    return TableCount(source.file, source.sheet, rows, new, changed)
+    return TableCount(source.file or "", source.sheet, rows, new, changed)  # sources have a file
 
 
 # -- public: import ------------------------------------------------------------------------------
@@ -178,6 +178,7 @@ def _import(store: Store, files: list[tuple[Path, str]], actor: str, refused=())
             problems = [*refused, *checked.problems][:MAX_SHOWN]
             raise refusal(problems, checked.total + len(refused))
         counts = checked.written
+        assert counts is not None, "no problems were found, so `write` ran"
         audit.record_many(
             tx,
             [

@@ -80,7 +80,7 @@ class _CsvScan:
     may_have_blank_lines: bool
 
 
-def _scan_csv(src: Source) -> tuple[_CsvScan | None, list[Problem]]:
+def _scan_csv(src: Source, path: Path) -> tuple[_CsvScan | None, list[Problem]]:
     """Check the file is UTF-8 and find its header and separator, reading it once in blocks."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     first = b""
@@ -88,7 +88,7 @@ def _scan_csv(src: Source) -> tuple[_CsvScan | None, list[Problem]]:
     blank_hint = False
     tail = b""
     try:
-        with open(src.path, "rb") as f:
+        with open(path, "rb") as f:
             while block := f.read(_READ_BLOCK):
                 if not first:
                     first = block[:1_048_576]
@@ -176,7 +176,9 @@ def stage_csv(
     position among the rows it kept is its rowid's offset; rows after a skipped line (blank or
     unreadable) get their numbers moved on by the skipped lines before them (_row_numbers).
     """
-    scan, problems = _scan_csv(src)
+    path = src.path
+    assert path is not None, "a CSV source has a path (an xlsx sheet goes to stage_rows)"
+    scan, problems = _scan_csv(src, path)
     if scan is None:
         return None, problems
     header, problems = _check_header(src, scan.header)
@@ -209,7 +211,7 @@ def stage_csv(
     )
     skipped = {r[0] for r in cur.execute(f"SELECT DISTINCT line FROM {rejects}").fetchall()}
     if scan.may_have_blank_lines:
-        skipped |= set(_blank_records(src.path, scan.delimiter))
+        skipped |= set(_blank_records(path, scan.delimiter))
     define_clean(cur, src.table, _numbering(cur, src.table, skipped), with_store)
     for name in unnamed:
         row = cur.execute(

@@ -327,7 +327,7 @@ def _json(value: Any) -> str | None:
     return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
 
 
-def _row_hash(prev_hash: str, values: tuple) -> str:
+def _row_hash(prev_hash: str, values: tuple[Any, ...]) -> str:
     payload = json.dumps([prev_hash, *[None if v is None else str(v) for v in values]])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -379,9 +379,10 @@ def search(
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = 500,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Audit rows, newest first, matching every given filter."""
-    where, params = ["true"], []
+    where: list[str] = ["true"]
+    params: list[str | dt.date] = []
     for column, value in (("actor", actor), ("action", action), ("student_id", student_id)):
         if value:
             where.append(f"{column} = ?")
@@ -410,6 +411,6 @@ def verify_chain(cur: duckdb.DuckDBPyConnection) -> int | None:
     for row in rows:
         row_id, values, stored_prev, stored_hash = row[0], row[1:-2], row[-2], row[-1]
         if stored_prev != prev_hash or _row_hash(prev_hash, values) != stored_hash:
-            return row_id
+            return int(row_id)
         prev_hash = stored_hash
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from dashboard.security import access, audit
 from dashboard.security.access import User
@@ -19,7 +20,7 @@ def search(
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = 500,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Audit rows, newest first, matching every given filter (admins only)."""
     access.ensure(user, "view_audit")
     with store.read() as cur:

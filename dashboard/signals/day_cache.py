@@ -52,7 +52,9 @@ class _Day:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # Kind.name -> every student
     kinds: dict[str, Kind] = field(default_factory=dict)
     # lang -> student_id -> (code, placement_id) -> (explanation, next_step)
-    texts: dict[str, dict[str, dict[tuple, tuple[str, str]]]] = field(default_factory=dict)
+    texts: dict[str, dict[str, dict[tuple[str, str | None], tuple[str, str]]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -174,9 +176,10 @@ def describe(store: Store, found: pd.DataFrame, lang: str, as_of: dt.date) -> pd
             texts.get(sid, {}).get((code, pid))
             for sid, code, pid in zip(found["student_id"], found["code"], found["placement_id"])
         ]
-    if any(p is None for p in pairs):  # not rows of the day's signals: describe them directly
+    known = [p for p in pairs if p is not None]
+    if len(known) < len(pairs):  # not rows of the day's signals: describe them directly
         return signals.describe(store, found, lang, as_of)
-    return found.assign(explanation=[p[0] for p in pairs], next_step=[p[1] for p in pairs])
+    return found.assign(explanation=[p[0] for p in known], next_step=[p[1] for p in known])
 
 
 # -- keeping the days current --------------------------------------------------------------------

@@ -29,7 +29,7 @@ import duckdb
 from dashboard import i18n
 from dashboard.errors import StoreLocked
 from dashboard.store import changes
-from dashboard.store.tx import Tx
+from dashboard.store.tx import Tx, scalar
 
 DEFAULT_DB = Path("data/regiebord.duckdb")
 DEFAULT_MEMORY_LIMIT = "3GB"
@@ -133,7 +133,7 @@ class Store:
     # -- facts ---------------------------------------------------------------
     def schema_version(self) -> int:
         with self.read() as cur:
-            return cur.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+            return int(scalar(cur, "SELECT max(version) FROM schema_version") or 0)
 
     def is_demo(self) -> bool:
         with self.read() as cur:
@@ -146,8 +146,12 @@ class Store:
             tx.touch_all()
 
 
-def _config() -> dict[str, str | int]:
-    config: dict[str, str | int] = {
+# The value types duckdb.connect's `config` takes (its stubs want exactly this dict type).
+_Config = dict[str, str | bool | int | float | list[str]]
+
+
+def _config() -> _Config:
+    config: _Config = {
         "memory_limit": os.environ.get("REGIEBORD_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
     }
     if os.environ.get("REGIEBORD_THREADS"):
@@ -189,7 +193,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise
         con.execute("COMMIT")
         applied.append(name)
-    if con.execute("SELECT count(*) FROM store_info").fetchone()[0] == 0:
+    if scalar(con, "SELECT count(*) FROM store_info") == 0:
         con.execute("INSERT INTO store_info VALUES (false, current_timestamp::TIMESTAMP)")
     return applied
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dashboard.store.tx import scalar
+
 # Versions whose touched students are kept. A cache further behind than this starts afresh,
 # as after a store-wide change. Writes come one at a time (forms, imports), so this is days
 # of a busy school's work; the table stays a few thousand rows.
@@ -30,15 +32,13 @@ class Changes:
 
 
 def current(cur: duckdb.DuckDBPyConnection) -> int:
-    return cur.execute("SELECT version FROM change_counter").fetchone()[0]
+    return int(scalar(cur, "SELECT version FROM change_counter"))
 
 
 def record(cur: duckdb.DuckDBPyConnection, student_ids: Collection[str] | None) -> int:
     """Bump the counter and note the touched students (None: everything), inside the write's
     transaction; returns the new version. Prunes versions older than KEPT_VERSIONS."""
-    version = cur.execute(
-        "UPDATE change_counter SET version = version + 1 RETURNING version"
-    ).fetchone()[0]
+    version = int(scalar(cur, "UPDATE change_counter SET version = version + 1 RETURNING version"))
     if student_ids is None:
         cur.execute("INSERT INTO changes VALUES ($v, NULL)", {"v": version})
     else:

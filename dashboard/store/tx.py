@@ -15,6 +15,13 @@ import duckdb
 Params = dict[str, Any] | Sequence[Any] | None
 
 
+def scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> Any:
+    """The first column of the first row, or None when there is no row: `Tx.scalar` for code
+    that holds a plain cursor (the change feed, migrations, the export)."""
+    row = cur.execute(sql, params).fetchone()
+    return None if row is None else row[0]
+
+
 class Tx:
     """One write transaction: `rows`, `one`, `scalar`, `column` read; `execute` and
     `executemany` write; `touch(student_ids)` / `touch_all()` declare what the write changed.
@@ -54,8 +61,7 @@ class Tx:
 
     def scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None when there is no row."""
-        row = self._cur.execute(sql, params).fetchone()
-        return None if row is None else row[0]
+        return scalar(self._cur, sql, params)
 
     def column(self, sql: str, params: Params = None) -> list[Any]:
         """The first column of every row."""

@@ -12,6 +12,7 @@ grows).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable
 
@@ -136,7 +137,7 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
             counts[table] = len(rows)
             lines += ["", f"## {_heading('table', table, lang)}", ""]
             lines += _markdown_table(
-                columns, rows, lambda c, v, t=table: _cell(t, c, v, names, lang), lang
+                columns, rows, functools.partial(_cell, table, names=names, lang=lang), lang
             )
         trail_columns = ["occurred_at", "actor", "action", "entity"]
         trail_rows = tx.rows(
@@ -205,7 +206,8 @@ def correct(store: Store, user: User, student_id: str, changes: dict[str, str | 
     except of PERSONAL_FIELDS, of which it keeps only the field name.
     """
     access.ensure(user, "student_rights")
-    problems, values = [], {}
+    problems: list[Problem] = []
+    values: dict[str, str | dt.date | None] = {}
     for column, text in changes.items():
         text = (text or "").strip() or None
         if column not in CORRECTABLE:

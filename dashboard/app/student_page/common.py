@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -12,6 +13,9 @@ from dashboard.app import render, session
 from dashboard.app.session import label, tr
 from dashboard.errors import Invalid, RegiebordError
 from dashboard.students import file_model
+
+if TYPE_CHECKING:  # what st.column_config's functions return; Streamlit does not export it
+    from streamlit.elements.lib.column_types import ColumnConfig
 
 FLASH = "student.flash"
 STOP_NOTICE = "student.stop_notice"
@@ -29,7 +33,7 @@ def badge(text: str, colour: str) -> str:
     return f":{colour}-badge[{render.plain(text)}]"
 
 
-def date_column(title: str) -> st.column_config.DateColumn:
+def date_column(title: str) -> ColumnConfig:
     return st.column_config.DateColumn(title, format=tr("student.date_format_table"))
 
 
