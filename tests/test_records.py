@@ -228,6 +228,17 @@ def test_a_change_before_the_agreement_began_is_refused(world):
     assert snapshot(world) == before
 
 
+def test_a_change_to_an_unknown_holder_is_refused(world):
+    old_id = agreements.record_agreement(world, w.MENTOR, "S1", information(), T)
+    before = snapshot(world)
+    with pytest.raises(Invalid) as caught:
+        agreements.change_agreement(
+            world, w.MENTOR, old_id, information(holder_id="P-NOBODY", agreed_on=T), T
+        )
+    assert fields(caught.value) == {"holder_id": "person_unknown"}
+    assert snapshot(world) == before
+
+
 def test_end_agreement_once(world):
     agreements.end_agreement(world, w.MENTOR, "AG1", dt.date(2025, 9, 30), T)
     assert rows(world, "SELECT ended_on FROM agreements WHERE agreement_id = 'AG1'") == [

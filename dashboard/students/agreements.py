@@ -117,7 +117,12 @@ def change_agreement(
         problems = forms.validate_change_on(
             "agreed_on", form.agreed_on, old["agreed_on"], old["ended_on"]
         )
-        check(problems + [p for p in forms.validate_agreement(form, ctx) if p.field != "agreed_on"])
+        others = [
+            p
+            for p in forms.validate_agreement(form, ctx)
+            if p.where is None or p.where.field != "agreed_on"
+        ]
+        check(problems + others)
         return _new_version(tx, user, old, form, "change_agreement")
 
 
