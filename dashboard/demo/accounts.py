@@ -82,12 +82,14 @@ def ensure_demo_accounts(
                 people |= _busiest(cur, who, role, today)
     # A real account that happens to have a demo name is left alone and not listed.
     wanted = {
-        username: (kind, people.get(who), who or kind)
+        username: (kind, people.get(who) if who else None, who or kind)
         for username, (kind, who) in DEMO_USERS.items()
         if (who is None or who in people) and existing.get(username, True)
     }
     locations = {
-        username: person_locations(store, person_id) if kind == "care_coordinator" else []
+        username: person_locations(store, person_id)
+        if kind == "care_coordinator" and person_id
+        else []
         for username, (kind, person_id, _) in wanted.items()
     }
     missing = [u for u in wanted if u not in existing]

@@ -36,6 +36,7 @@ import duckdb
 
 from dashboard.codes import CARE_ROLES, SCHOOL_GUIDE_ROLES
 from dashboard.errors import NotAllowed, NotFound
+from dashboard.store.tx import scalar
 
 KINDS = ("admin", "manager", "care_coordinator", "care_worker", "guide", "workplace")
 # A workplace supervisor keeps access this long after their placement ended (final moment).
@@ -195,10 +196,7 @@ def may_see_student(
         return False
     sql, params = scope_sql(user)
     sql = f"SELECT count(*) FROM students WHERE student_id = $sid AND student_id IN ({sql})"
-    row = cur.execute(
-        sql, used_params(sql, {**params, "today": today, "sid": student_id})
-    ).fetchone()
-    return row[0] > 0
+    return bool(scalar(cur, sql, used_params(sql, {**params, "today": today, "sid": student_id})))
 
 
 def require_student(
@@ -246,10 +244,8 @@ def sees_personal_circumstances(
     """Workplace supervisors only with the student's latest `workplace` consent saying yes."""
     if user.kind != "workplace":
         return True
-    row = cur.execute(
-        f"SELECT {_workplace_consent('$sid')}", {"sid": student_id, "today": today}
-    ).fetchone()
-    return bool(row[0])
+    sql = f"SELECT {_workplace_consent('$sid')}"
+    return bool(scalar(cur, sql, {"sid": student_id, "today": today}))
 
 
 # -- What of a student's file a user may read ------------------------------------------------
@@ -298,7 +294,7 @@ class Lens:
 
     def student(self, row: Mapping) -> dict:
         """The student row as the user may read it (no status reason unless personal)."""
-        return row if self.personal else {**row, "status_reason": None}
+        return dict(row) if self.personal else {**row, "status_reason": None}
 
 
 def lens(cur: duckdb.DuckDBPyConnection, user: User, student_id: str, today: dt.date) -> Lens:

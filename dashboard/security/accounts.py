@@ -91,7 +91,9 @@ def add_user(
             "email": email,
         }
         audit.record(tx, audit.AccountAdded(actor.actor, username, new))
-    return load_user(store, username)
+    added = load_user(store, username)
+    assert added is not None, "an account just added is there"
+    return added
 
 
 def _require_account(tx: Tx, username: str) -> tuple[str, bool]:

@@ -115,6 +115,7 @@ def authenticate(
     name = (username or "").strip().lower()
     with store.read() as cur:
         account = _account(cur, name)
+    verified = None  # the account, once its password is right
     if account is None or account.disabled or account.password_hash is None:
         passwords.verify(_dummy_hash(), password)  # the same work as a real check: no timing oracle
         reason = "unknown user name" if account is None else "disabled or no password"
@@ -124,16 +125,17 @@ def authenticate(
     elif not passwords.verify(account.password_hash, password):
         reason = "wrong password"
     else:
-        reason = None
+        reason, verified = None, account
     with store.write(audit_only=True) as tx:
-        if reason is None:
-            reason = _sign_in(tx, account, password, now)
+        if verified is not None:
+            reason = _sign_in(tx, verified, password, now)
+            if reason is None:
+                return verified.user
         elif reason == "wrong password":
             reason = _count_failure(tx, name, now, settings)
-        if reason is None:
-            return account.user
         # An unknown name is not recorded: people type their password there by mistake.
         actor = name if account is not None else "(unknown)"
+        assert reason is not None, "every path that did not return named its failure"
         audit.record(tx, audit.SignInFailed(actor, reason))
     raise NotAllowed(SIGN_IN_FAILED)
 
@@ -152,7 +154,7 @@ def _sign_in(tx: Tx, account: _Account, password: str, now: dt.datetime) -> str 
         "last_sign_in_at = $now WHERE username = $u",
         {"u": username, "now": now},
     )
-    if passwords.needs_rehash(account.password_hash):
+    if account.password_hash and passwords.needs_rehash(account.password_hash):
         tx.execute(
             "UPDATE users SET password_hash = $h WHERE username = $u",
             {"u": username, "h": passwords.hash_password(password)},

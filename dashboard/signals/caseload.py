@@ -20,6 +20,7 @@ from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals import day_cache
 from dashboard.store import Store
+from dashboard.store.tx import aggregate_row
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def filter_options(store: Store, user: User, as_of: dt.date) -> CaseloadOptions:
     visible, params = access.scope_sql(user)
     sql = queries.load("caseload_options", visible=visible, active_role=access.ACTIVE_ROLE)
     with store.read() as cur:
-        row = cur.execute(sql, access.used_params(sql, {**params, "today": as_of})).fetchone()
+        row = aggregate_row(cur, sql, access.used_params(sql, {**params, "today": as_of}))
     locations, programmes, classes, guides, roles = (list(v or []) for v in row)
     guides = sorted(((g["id"], g["name"]) for g in guides), key=lambda g: (g[1], g[0]))
     return CaseloadOptions(locations, programmes, classes, guides, roles)

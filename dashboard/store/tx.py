@@ -22,6 +22,16 @@ def scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> A
     return None if row is None else row[0]
 
 
+def aggregate_row(
+    cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None
+) -> tuple[Any, ...]:
+    """The one row of a query that aggregates without GROUP BY (it always yields one)."""
+    row = cur.execute(sql, params).fetchone()
+    if row is None:
+        raise ValueError("an aggregate query returned no row")
+    return row
+
+
 class Tx:
     """One write transaction: `rows`, `one`, `scalar`, `column` read; `execute` and
     `executemany` write; `touch(student_ids)` / `touch_all()` declare what the write changed.

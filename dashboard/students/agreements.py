@@ -88,6 +88,7 @@ def _new_version(tx: Tx, user: User, old: dict, form: AgreementForm, action: str
         tx.execute(f"UPDATE agreements SET {sets} WHERE agreement_id = $agreement_id", row)
         record_change(tx, user, action, "agreements", old["agreement_id"], sid, old, row)
         return old["agreement_id"]
+    assert form.agreed_on is not None, "checked: an agreement has its date"
     ended_on = form.agreed_on - dt.timedelta(days=1)
     tx.execute(
         "UPDATE agreements SET ended_on = $ended WHERE agreement_id = $id",

@@ -15,6 +15,7 @@ from dashboard import queries
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import aggregate_row
 
 PAGE_SIZE = 50
 
@@ -50,7 +51,7 @@ def filter_options(store: Store, user: User, today: dt.date) -> FilterOptions:
     visible, params = access.scope_sql(user)
     sql = queries.load("student_options", visible=visible)
     with store.read() as cur:
-        row = cur.execute(sql, access.used_params(sql, {**params, "today": today})).fetchone()
+        row = aggregate_row(cur, sql, access.used_params(sql, {**params, "today": today}))
     return FilterOptions(*[list(values or []) for values in row])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from dashboard.errors import NotFound
 from dashboard.security import access
@@ -63,7 +64,7 @@ def log_contact(
         access.require_student(tx.duckdb, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, form.participants)
         check(forms.validate_contact(form, ctx))
-        row = {
+        row: dict[str, Any] = {
             "contact_id": new_id(tx, "contacts", "contact_id", "C"),
             "student_id": student_id,
             "placement_id": form.placement_id,
@@ -230,6 +231,7 @@ def change_status(
             "ORDER BY start_date",
             {"sid": student_id, "on": form.status_date},
         )
+        assert form.status_date is not None, "checked: a stop status has its date"
         return _stop_notice(tx, user, student_id, form.status_date, placements)
 
 
@@ -247,6 +249,7 @@ def end_placement_early(
         access.require_student(tx.duckdb, user, student_id, today)
         ctx = form_context(tx, user, student_id, today)
         check(forms.validate_early_end(placement_id, ended_early_on, ctx))
+        assert placement_id is not None and ended_early_on is not None, "checked: both required"
         old = tx.rows("SELECT * FROM placements WHERE placement_id = $id", {"id": placement_id})[0]
         tx.execute(
             "UPDATE placements SET ended_early_on = $on WHERE placement_id = $id",

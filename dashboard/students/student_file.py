@@ -197,10 +197,8 @@ def _people(cur, roles, placements, contacts, agreements, consents, lens) -> dic
     for a in agreements:
         wanted |= {a["holder_id"], *(a["counterpart_ids"] or [])}
     wanted |= {c["recorded_by"] for c in consents}
-    wanted = sorted(p for p in wanted if p and p not in lens.hidden_persons)
-    rows = _rows(
-        cur, "SELECT * FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": wanted}
-    )
+    ids = sorted(p for p in wanted if p and p not in lens.hidden_persons)
+    rows = _rows(cur, "SELECT * FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": ids})
     return {r["person_id"]: _person(r) for r in rows}
 
 

@@ -29,6 +29,7 @@ from dashboard import queries, settings
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import aggregate_row
 
 MIN_STUDENTS = 5  # a count resting on fewer students (but more than none) is hidden
 MONTHS = 12
@@ -71,7 +72,7 @@ def trends(store: Store, user: User, as_of: dt.date, filters: TrendFilters) -> T
     access.ensure(user, "view_trends")
     sql, params = _query(store, user, as_of, filters)
     with store.read() as cur:
-        contacts, moments, dropout = cur.execute(sql, params).fetchone()
+        contacts, moments, dropout = aggregate_row(cur, sql, params)
     return Trends(
         _contacts(pd.DataFrame(contacts)),
         _moments(pd.DataFrame(moments)),
