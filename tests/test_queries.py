@@ -50,28 +50,28 @@ def test_a_file_without_switches_loads_as_it_is_without_comments(files):
     assert queries.load("plain").strip() == "SELECT 1"
 
 
-def test_refuses_an_undeclared_switch(files):
-    files("q", HEADER.format(name="q") + "SELECT 1\n")
-    with pytest.raises(QueryError, match="declares no switch scope"):
-        queries.load("q", scope="true")
-
-
-def test_refuses_a_missing_switch(files):
-    files("q", HEADER.format(name="q") + "-- switch: scope  which\nSELECT 1 WHERE /*:scope*/\n")
-    with pytest.raises(QueryError, match="needs switch scope"):
-        queries.load("q")
-
-
-def test_refuses_a_marker_no_switch_fills(files):
-    files("q", HEADER.format(name="q") + "-- switch: a  one\nSELECT 1 WHERE /*:a*/ AND /*:b*/\n")
-    with pytest.raises(QueryError, match="marker b left unfilled"):
-        queries.load("q", a="true")
-
-
-def test_refuses_a_declared_switch_that_marks_no_place(files):
-    files("q", HEADER.format(name="q") + "-- switch: a  one\nSELECT 1 -- /*:a*/\n")
-    with pytest.raises(QueryError, match="declares switch a but marks no place"):
-        queries.load("q", a="true")
+@pytest.mark.parametrize(
+    ("body", "switches", "message"),
+    [
+        ("SELECT 1\n", {"scope": "true"}, "declares no switch scope"),
+        ("-- switch: scope  which\nSELECT 1 WHERE /*:scope*/\n", {}, "needs switch scope"),
+        (
+            "-- switch: a  one\nSELECT 1 WHERE /*:a*/ AND /*:b*/\n",
+            {"a": "true"},
+            "marker b left unfilled",
+        ),
+        (
+            "-- switch: a  one\nSELECT 1 -- /*:a*/\n",
+            {"a": "true"},
+            "declares switch a but marks no place",
+        ),
+    ],
+    ids=["undeclared", "missing", "unfilled", "no place"],
+)
+def test_refuses_a_switch_that_does_not_fit(files, body, switches, message):
+    files("q", HEADER.format(name="q") + body)
+    with pytest.raises(QueryError, match=message):
+        queries.load("q", **switches)
 
 
 @pytest.mark.parametrize(

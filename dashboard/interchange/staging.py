@@ -41,6 +41,14 @@ _READ_BLOCK = 16 * 1024 * 1024
 _NO_NAME = "rb_unnamed_"
 
 
+def _unnamed_column(src: Source, name: str, row: int) -> Problem:
+    """A column without a name that holds something, first at `row`."""
+    position = int(name.removeprefix(_NO_NAME))
+    return Problem(
+        "interchange.reason.unnamed_column", {"position": position}, src.where.at(row=row)
+    )
+
+
 def _check_header(src: Source, cells: list[str]) -> tuple[list[str] | None, list[Problem]]:
     """The normalised column names of a header (unnamed ones as rb_unnamed_<position>), or
     None with the problems that make the file unreadable."""
@@ -218,14 +226,7 @@ def stage_csv(
             f"SELECT min(row_no) FROM clean_{src.table} WHERE trim({name}, '{WS}') <> ''"
         ).fetchone()[0]
         if row is not None:
-            position = int(name.removeprefix(_NO_NAME))
-            problems.append(
-                Problem(
-                    "interchange.reason.unnamed_column",
-                    {"position": position},
-                    src.where.at(row=row),
-                )
-            )
+            problems.append(_unnamed_column(src, name, row))
     return Staged(lambda con: _csv_batches(con, src, scan, header, skipped)), problems
 
 
@@ -324,14 +325,7 @@ def _raw_table(src: Source, header: list[str], data: pa.Table) -> tuple[pa.Table
         used = pc.and_(pc.is_valid(text), pc.not_equal(text, ""))
         if pc.any(used).as_py():
             row = pc.min(pc.filter(data["row_no"], used)).as_py()
-            position = int(name.removeprefix(_NO_NAME))
-            problems.append(
-                Problem(
-                    "interchange.reason.unnamed_column",
-                    {"position": position},
-                    src.where.at(row=row),
-                )
-            )
+            problems.append(_unnamed_column(src, name, row))
     return _spec_columns(src.table, header, data), problems
 
 

@@ -117,7 +117,7 @@ def disable_user(store: Store, actor: User, username: str) -> None:
         if kind == "admin" and not other_admins:
             raise Invalid([Problem("access.users.last_admin")])
         tx.execute("UPDATE users SET disabled = true WHERE username = $u", {"u": username})
-        audit.record(tx, audit.AccountDisabled(actor.actor, username, disabled))
+        audit.record(tx, audit.AccountDisabledChanged(actor.actor, username, disabled, True))
 
 
 def enable_user(store: Store, actor: User, username: str) -> None:
@@ -125,7 +125,7 @@ def enable_user(store: Store, actor: User, username: str) -> None:
     with store.write(audit_only=True) as tx:
         _, disabled = _require_account(tx, username)
         tx.execute("UPDATE users SET disabled = false WHERE username = $u", {"u": username})
-        audit.record(tx, audit.AccountEnabled(actor.actor, username, disabled))
+        audit.record(tx, audit.AccountDisabledChanged(actor.actor, username, disabled, False))
 
 
 def reset_password(store: Store, actor: User, username: str, password: str) -> None:

@@ -71,6 +71,11 @@ class ViewStudent(Event):
         return Row(self.action, "students", self.student_id, self.student_id)
 
 
+def _whole_student(action: str, student_id: str, rows: dict[str, int], detail: str) -> Row:
+    """A row about all of one student's data (inzage, erasure): the row counts, no content."""
+    return Row(action, "students", student_id, student_id, new_value={"rows": rows}, detail=detail)
+
+
 @dataclass(frozen=True)
 class Inzage(Event):
     """The student's inzage file was made (an export of everything about them)."""
@@ -80,14 +85,7 @@ class Inzage(Event):
     action: ClassVar[str] = "export"
 
     def row(self) -> Row:
-        return Row(
-            self.action,
-            "students",
-            self.student_id,
-            self.student_id,
-            new_value={"rows": self.rows},
-            detail="inzage",
-        )
+        return _whole_student(self.action, self.student_id, self.rows, "inzage")
 
 
 @dataclass(frozen=True)
@@ -186,14 +184,8 @@ class Erasure(Event):
             raise ValueError(f"not an erasure: {self.action}")
 
     def row(self) -> Row:
-        return Row(
-            self.action,
-            "students",
-            self.student_id,
-            self.student_id,
-            new_value={"rows": self.rows},
-            detail=f"{self.action} after retention of {self.retention_years} years",
-        )
+        detail = f"{self.action} after retention of {self.retention_years} years"
+        return _whole_student(self.action, self.student_id, self.rows, detail)
 
 
 @dataclass(frozen=True)
@@ -279,37 +271,20 @@ class DemoAccountRemoved(Event):
 
 
 @dataclass(frozen=True)
-class AccountDisabled(Event):
+class AccountDisabledChanged(Event):
+    """An account was disabled (action user_disable) or enabled again (user_enable)."""
+
     username: str
     was_disabled: bool
-    action: ClassVar[str] = "user_disable"
+    disabled: bool
+
+    @property
+    def action(self) -> str:
+        return "user_disable" if self.disabled else "user_enable"
 
     def row(self) -> Row:
-        return Row(
-            self.action,
-            "users",
-            self.username,
-            None,
-            {"disabled": self.was_disabled},
-            {"disabled": True},
-        )
-
-
-@dataclass(frozen=True)
-class AccountEnabled(Event):
-    username: str
-    was_disabled: bool
-    action: ClassVar[str] = "user_enable"
-
-    def row(self) -> Row:
-        return Row(
-            self.action,
-            "users",
-            self.username,
-            None,
-            {"disabled": self.was_disabled},
-            {"disabled": False},
-        )
+        old, new = {"disabled": self.was_disabled}, {"disabled": self.disabled}
+        return Row(self.action, "users", self.username, None, old, new)
 
 
 @dataclass(frozen=True)
