@@ -5,7 +5,7 @@ student is, the open signals with their next step, and who holds direction (regi
 tabs: the network of guides, the placements with their fixed contact moments and all contacts,
 the agreements, the consent decisions, and the status with the history of changes.
 
-Widgets -> one service call (dashboard.student_file.load / dashboard.records.*) -> render.
+Widgets -> one service call (dashboard.students: student_file.load, records, agreements) -> render.
 Every form validates in the service; problems are shown under the field they concern and
 nothing is written. After a write the page reruns with a fresh form (form keys carry a
 generation number) and a confirmation on top.

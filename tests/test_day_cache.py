@@ -1,4 +1,4 @@
-"""The day cache (dashboard.day_cache) gives what signals.evaluate / describe and the plan
+"""The day cache (dashboard.signals.day_cache) gives what signals.evaluate / describe and the plan
 give, also after writes: audited student writes re-evaluate just those students, other writes
 drop the cache, views change nothing."""
 

@@ -2,10 +2,9 @@
 
 One row per visible student with their signals, the open signals counted per code, and the
 plan of fixed contact moments coming up. The student set is filtered in SQL first (scope,
-location, programme, class, guide, role, "my students"); their signals come from the day's
-signal cache (dashboard.day_cache: computed once per day, kept current after writes), and so does the
-plan, and
-the severity / code filters apply to that result.
+location, programme, class, guide, role, "my students"); their signals and the plan come from
+the day cache (dashboard.signals.day_cache: computed once per day, kept current from the
+store's change feed), and the severity / code filters apply to that result.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ circumstances), and each load is audited as a `view_student` event, unless the c
 only redraws a file this user already has open (the page after a click inside the file).
 
 A handful of small queries, each filtered by student_id, keeps it fast on a large store; the
-signals come from the day's cache (dashboard.day_cache). What it returns, the read model, is
+signals come from the day's cache (dashboard.signals.day_cache). What it returns, the read model, is
 in file_model.py.
 """
 
