@@ -94,6 +94,36 @@ def cmd_flags(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    """`regiebord backup`: the store must exist (a backup never creates one)."""
+    from dashboard import backups
+    from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
+
+    if not args.db.is_file():
+        raise Invalid(
+            [Problem("cli.backup.no_store", {"path": str(args.db)})],
+            summary=Problem("cli.backup.refused"),
+        )
+    store = open_store(args.db)
+    try:
+        counts = backups.backup(store, CLI_USER, args.out, force=args.force)
+    finally:
+        store.close()
+    listed = ", ".join(tr("cli.count", table=k, rows=v) for k, v in counts.items())
+    print(tr("cli.backup.done", db=args.db, path=args.out, counts=listed))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from dashboard import backups
+    from dashboard.security.access import CLI_USER
+
+    version = backups.restore(CLI_USER, args.source, args.db, force=args.force)
+    print(tr("cli.backup.restored", source=args.source, path=args.db, version=version))
+    return 0
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -174,6 +204,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("csv", "json"), default="csv", help=tr("cli.help.flags_format")
     )
     p.set_defaults(func=cmd_flags)
+
+    p = sub.add_parser(
+        "backup", help=tr("cli.help.backup"), description=tr("cli.help.backup_description")
+    )
+    _add_db(p)
+    p.add_argument("--out", type=Path, required=True, help=tr("cli.help.backup_out"))
+    p.add_argument("--force", action="store_true", help=tr("cli.help.backup_force"))
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "restore", help=tr("cli.help.restore"), description=tr("cli.help.restore_description")
+    )
+    _add_db(p)
+    p.add_argument(
+        "--from", dest="source", type=Path, required=True, help=tr("cli.help.restore_from")
+    )
+    p.add_argument("--force", action="store_true", help=tr("cli.help.restore_force"))
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("user", help=tr("cli.help.user"))
     _add_db(p)

@@ -26,7 +26,7 @@ import pytest
 from factories import World, days
 
 import dashboard
-from dashboard import demo, interchange, settings, signals, trends
+from dashboard import backups, demo, interchange, settings, signals, trends
 from dashboard.codes import TABLES
 from dashboard.demo.accounts import ensure_demo_accounts
 from dashboard.errors import NotAllowed, NotFound
@@ -485,6 +485,14 @@ SERVICES = [
         interchange.export_zip,
         lambda c: interchange.export_zip(c.store, c.user),
         lambda r, c: r.startswith(b"PK") and _audited(c, "export"),
+        "AXXXXX",
+    ),
+    Service(
+        backups.backup,
+        lambda c: backups.backup(c.store, c.user, c.tmp / "backup.duckdb"),
+        lambda r, c: (
+            r["students"] == 2 and (c.tmp / "backup.duckdb").is_file() and _audited(c, "backup")
+        ),
         "AXXXXX",
     ),
     Service(

@@ -100,6 +100,18 @@ class Export(Event):
         return Row(self.action, "interchange", new_value=self.counts, detail=self.form)
 
 
+@dataclass(frozen=True)
+class Backup(Event):
+    """A backup of the whole store was made to `path` (`counts`: rows per table in it)."""
+
+    path: str
+    counts: dict[str, int]
+    action: ClassVar[str] = "backup"
+
+    def row(self) -> Row:
+        return Row(self.action, "store", new_value=self.counts, detail=self.path)
+
+
 # -- data written -------------------------------------------------------------------------------
 
 # The writes to a student's file (dashboard/students/records.py, agreements.py), each its own action.

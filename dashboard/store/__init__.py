@@ -123,6 +123,15 @@ class Store:
         with self.read() as cur:
             return changes.since(cur, version)
 
+    def copy_to(self, path: Path) -> None:
+        """Copy the whole store (tables, constraints, sequences) into a new DuckDB file at
+        `path`, as one snapshot of committed data, under the write lock (dashboard/store/backup.py
+        does the copying)."""
+        from dashboard.store import backup
+
+        with self._write_lock, self.read() as cur:
+            backup.copy_database(cur, path)
+
     def checkpoint(self) -> None:
         with self._write_lock, self.read() as cur:
             cur.execute("CHECKPOINT")
