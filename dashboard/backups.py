@@ -34,6 +34,16 @@ def _part(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.part")
 
 
+def _make_room(path: Path, force: bool, refusal: str) -> None:
+    """Refuse an existing `path` (with `refusal`) unless `force`, and then only while no other
+    process holds it; make its folder."""
+    if path.exists():
+        if not force:
+            raise _refuse(refusal, path)
+        copying.ensure_free(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
 def backup(store: Store, user: User, out: Path | str, *, force: bool = False) -> dict[str, int]:
     """Copy the whole store into a new DuckDB file `out`; returns the rows per table in it.
 
@@ -46,11 +56,7 @@ def backup(store: Store, user: User, out: Path | str, *, force: bool = False) ->
     out = Path(out)
     if out.resolve() == store.path.resolve():
         raise _refuse("cli.backup.same_file", out)
-    if out.exists():
-        if not force:
-            raise _refuse("cli.backup.out_exists", out)
-        copying.ensure_free(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    _make_room(out, force, "cli.backup.out_exists")
     with store.write(audit_only=True) as tx:
         counts = {t: int(tx.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}
         audit.record(tx, audit.Backup(user.actor, str(out), counts))
@@ -79,11 +85,7 @@ def restore(user: User, source: Path | str, db: Path | str, *, force: bool = Fal
         raise _refuse("cli.backup.not_a_store", source)
     if source.resolve() == db.resolve():
         raise _refuse("cli.backup.same_file", db)
-    if db.exists():
-        if not force:
-            raise _refuse("cli.backup.db_exists", db)
-        copying.ensure_free(db)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    _make_room(db, force, "cli.backup.db_exists")
     part = _part(db)
     copying.remove(part)
     try:

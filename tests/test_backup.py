@@ -6,12 +6,11 @@ another process is reported plainly with nothing written."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from command_line import run
 
 from dashboard import backups, demo, interchange
 from dashboard.errors import Invalid, NotAllowed
@@ -19,8 +18,11 @@ from dashboard.security.access import CLI_USER, User
 from dashboard.security.audit import verify_chain
 from dashboard.store import open_store
 
-ROOT = Path(__file__).resolve().parents[1]
 T = dt.date(2025, 10, 1)
+
+
+def run_in_english(*args: str) -> subprocess.CompletedProcess:
+    return run(*args, lang="en")
 
 
 @pytest.fixture
@@ -50,17 +52,6 @@ def _backup(db: Path, out: Path, force: bool = False) -> dict[str, int]:
         return backups.backup(store, CLI_USER, out, force=force)
     finally:
         store.close()
-
-
-def _cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "REGIEBORD_LANG": lang},
-        timeout=300,
-    )
 
 
 def test_a_restored_backup_exports_byte_identical(original, tmp_path):
@@ -173,18 +164,20 @@ def test_only_admins_back_up_and_restore(original, tmp_path):
 
 
 def test_the_command_line_backs_up_and_restores(original, tmp_path):
-    done = _cli("backup", "--db", str(original), "--out", str(tmp_path / "b.duckdb"), lang="nl")
+    done = run("backup", "--db", str(original), "--out", str(tmp_path / "b.duckdb"))
     assert done.returncode == 0, done.stderr
     assert "Back-up van" in done.stdout
-    again = _cli("backup", "--db", str(original), "--out", str(tmp_path / "b.duckdb"))
+    again = run_in_english("backup", "--db", str(original), "--out", str(tmp_path / "b.duckdb"))
     assert again.returncode == 1 and "already exists" in again.stderr
-    done = _cli("restore", "--from", str(tmp_path / "b.duckdb"), "--db", str(tmp_path / "r.duckdb"))
+    done = run_in_english(
+        "restore", "--from", str(tmp_path / "b.duckdb"), "--db", str(tmp_path / "r.duckdb")
+    )
     assert done.returncode == 0, done.stderr
-    again = _cli(
+    again = run_in_english(
         "restore", "--from", str(tmp_path / "b.duckdb"), "--db", str(tmp_path / "r.duckdb")
     )
     assert again.returncode == 1 and "already exists" in again.stderr
-    forced = _cli(
+    forced = run_in_english(
         "restore",
         "--from",
         str(tmp_path / "b.duckdb"),
@@ -193,7 +186,9 @@ def test_the_command_line_backs_up_and_restores(original, tmp_path):
         "--force",
     )
     assert forced.returncode == 0, forced.stderr
-    missing = _cli("backup", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "x"))
+    missing = run_in_english(
+        "backup", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "x")
+    )
     assert missing.returncode == 1 and "no store" in missing.stderr
     assert not (tmp_path / "none.duckdb").exists() and not (tmp_path / "x").exists()
 
@@ -202,11 +197,13 @@ def test_a_store_held_by_another_process_is_reported_plainly(original, tmp_path)
     out = tmp_path / "backup.duckdb"
     held = open_store(original)  # the running app, as far as the command line can tell
     try:
-        done = _cli("backup", "--db", str(original), "--out", str(out))
+        done = run_in_english("backup", "--db", str(original), "--out", str(out))
         assert done.returncode == 1
         assert "is in use by another program" in done.stderr
         assert "Traceback" not in done.stderr
-        restore = _cli("restore", "--from", str(original), "--db", str(tmp_path / "r.duckdb"))
+        restore = run_in_english(
+            "restore", "--from", str(original), "--db", str(tmp_path / "r.duckdb")
+        )
         assert restore.returncode == 1 and "is in use by another program" in restore.stderr
     finally:
         held.close()

@@ -3,32 +3,17 @@ messages on stderr, never a traceback."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from command_line import run
 
 from dashboard.codes import TABLES
 from dashboard.store import open_store
 
 DATA = Path(__file__).parent / "data" / "interchange"
-ROOT = Path(__file__).parent.parent
-
-
-def run(*args: str, lang: str = "nl") -> subprocess.CompletedProcess:
-    """The command as a user runs it, with its messages in `lang` ($REGIEBORD_LANG)."""
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "REGIEBORD_LANG": lang},
-        timeout=300,
-    )
 
 
 def counts(db: Path) -> dict[str, int]:
