@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,13 @@ class Where:
         return i18n.t("problem.in_sheet", lang, file=self.file, sheet=self.sheet)
 
 
+Escape = Callable[[str], str]
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
 @dataclass(frozen=True)
 class Problem:
     """One refused thing: `key` is the i18n key of why, `params` fill its placeholders."""
@@ -62,26 +69,30 @@ class Problem:
     def has_value(self) -> bool:
         return _shown(self.value) != ""
 
-    def short(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
-        """`'value' why` without the place (under a form field, the field is clear)."""
+    def short(self, lang: str = i18n.DEFAULT_LANGUAGE, escape: Escape = _as_is) -> str:
+        """`'value' why` without the place (under a form field, the field is clear).
+
+        `escape` is applied to the user's value only: a page that renders Markdown passes its
+        escaper, so a typed link or heading shows as typed."""
         if not self.has_value:
             return self.reason(lang)
         template = "problem.field_value" if self._at_field else "problem.value"
-        return i18n.t(template, lang, value=_shown(self.value), reason=self.reason(lang))
+        value = escape(_shown(self.value))
+        return i18n.t(template, lang, value=value, reason=self.reason(lang))
 
-    def text(self, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
-        """The whole sentence: where, the value and why."""
+    def text(self, lang: str = i18n.DEFAULT_LANGUAGE, escape: Escape = _as_is) -> str:
+        """The whole sentence: where, the value and why (`escape`: as for `short`)."""
         where = self.where
         if where is None or (where.file is None and where.field is None):
-            return self.short(lang)
+            return self.short(lang, escape)
         if self._at_field:
             return i18n.t(
                 "problem.at_field",
                 lang,
                 field=i18n.t(f"student.field.{where.field}", lang),
-                what=self.short(lang),
+                what=self.short(lang, escape),
             )
-        kw = {"file": where.file_text(lang), "what": self.short(lang)}
+        kw = {"file": where.file_text(lang), "what": self.short(lang, escape)}
         if where.row is not None and where.column:
             return i18n.t("problem.at_cell", lang, row=where.row, column=where.column, **kw)
         if where.row is not None:

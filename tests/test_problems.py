@@ -151,3 +151,15 @@ def test_a_list_of_problems_as_a_parameter_reads_item_by_item():
     problem = Problem("demo.store_not_empty", {"filled": filled})
     assert "a (1 rows), b (2 rows)" in problem.text("en")
     assert "a (1 rijen), b (2 rijen)" in problem.text("nl")
+
+
+def test_a_typed_value_shows_as_typed_under_a_form_field():
+    """st.error renders Markdown: the user's value is escaped, the rest of the text is not."""
+    from dashboard.app import render
+
+    typed = "[klik](https://evil.example) # kop <b>x</b>"
+    problem = Problem("student.problem.required", {}, Where(field="summary"), typed)
+    shown = problem.short("nl", escape=render.plain)
+    assert "[klik](" not in shown and r"\[klik\]\(https\:" in shown
+    assert problem.short("nl").count("[klik](https://evil.example)") == 1  # the CLI: as is
+    assert r"\<b\>" in problem.text("nl", escape=render.plain)

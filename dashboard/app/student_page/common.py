@@ -134,9 +134,9 @@ def submit(
         for problem in exc.problems:
             target = slots.get(problem.where.field if problem.where else None)
             if target is None:
-                slots["_form"].error(render.problem_text(problem))
+                slots["_form"].error(problem.text(session.lang(), escape=render.plain))
             else:
-                target.error(problem.short(session.lang()))
+                target.error(problem.short(session.lang(), escape=render.plain))
         slots["_form"].error(tr("errors.invalid"))
         return
     except RegiebordError as exc:
