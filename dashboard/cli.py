@@ -34,8 +34,8 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(tr("cli.bad_date", text=text)) from None
 
 
-def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, default=None, help=tr("cli.help.db"))
+def _add_db(p: argparse.ArgumentParser, default: object = None) -> None:
+    p.add_argument("--db", type=Path, default=default, help=tr("cli.help.db"))
 
 
 def cmd_init(args) -> int:
@@ -227,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     u = usub.add_parser("add", help=tr("cli.help.user_add"))
+    _add_db(u, default=argparse.SUPPRESS)  # also after the action, as the README writes it
     u.add_argument("username", help=tr("cli.help.username"))
     u.add_argument("--kind", required=True, help=tr("cli.help.user_kind"))
     u.add_argument("--person", help=tr("cli.help.user_person"))
@@ -234,11 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--email", help=tr("cli.help.user_email"))
     u.add_argument("--password-stdin", action="store_true", help=tr("cli.help.password_stdin"))
     u = usub.add_parser("disable", help=tr("cli.help.user_disable"))
+    _add_db(u, default=argparse.SUPPRESS)
     u.add_argument("username", help=tr("cli.help.username"))
     u = usub.add_parser("reset", help=tr("cli.help.user_reset"))
+    _add_db(u, default=argparse.SUPPRESS)
     u.add_argument("username", help=tr("cli.help.username"))
     u.add_argument("--password-stdin", action="store_true", help=tr("cli.help.password_stdin"))
-    usub.add_parser("list", help=tr("cli.help.user_list"))
+    _add_db(usub.add_parser("list", help=tr("cli.help.user_list")), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_user)
 
     return parser

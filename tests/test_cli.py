@@ -67,3 +67,13 @@ def test_a_refusal_is_dutch_by_default_and_english_on_request(tmp_path):
         "--students must be between 1 and 899999, not 0.",
         "1 problem(s) found — Nothing was written.",
     ]
+
+
+def test_user_commands_take_db_before_or_after_the_action(tmp_path):
+    """The README writes `regiebord user list --db PATH`; `user --db PATH list` works too."""
+    from dashboard.cli import build_parser
+
+    after = build_parser().parse_args(["user", "list", "--db", str(tmp_path / "a.duckdb")])
+    before = build_parser().parse_args(["user", "--db", str(tmp_path / "b.duckdb"), "list"])
+    assert after.db == tmp_path / "a.duckdb" and before.db == tmp_path / "b.duckdb"
+    assert build_parser().parse_args(["user", "reset", "x"]).db is None  # the default follows
