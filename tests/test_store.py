@@ -222,3 +222,20 @@ def test_a_reader_further_behind_than_the_feed_keeps_starts_afresh(store, monkey
         ]
     assert store.changes_since(1) == changes.Changes(3, frozenset({"S2", "S3"}))
     assert store.changes_since(0) == changes.Changes(3, None)  # version 1 is no longer kept
+
+
+def test_a_reopened_store_can_checkpoint_after_writes(tmp_path):
+    """Opening an existing store leaves no transaction open on its connection: one left open
+    (a half-read result of the migration check) kept DuckDB from ever checkpointing, so the
+    write-ahead log grew for as long as the app ran and all of it was replayed after a crash."""
+    open_store(tmp_path / "s.duckdb").close()
+    store = open_store(tmp_path / "s.duckdb")
+    try:
+        with store.write() as tx:
+            tx.touch_all()
+        store.checkpoint()
+        assert not (tmp_path / "s.duckdb.wal").exists() or (
+            (tmp_path / "s.duckdb.wal").stat().st_size == 0
+        )
+    finally:
+        store.close()

@@ -217,5 +217,12 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(path, read_only)
     if not read_only:
-        migrate(con)
+        # On its own cursor, closed after: a result the migration check leaves half-read on
+        # the connection would hold a transaction open for good, and DuckDB cannot checkpoint
+        # past an open transaction (the write-ahead log would only grow).
+        cur = con.cursor()
+        try:
+            migrate(cur)
+        finally:
+            cur.close()
     return Store(path, con)
