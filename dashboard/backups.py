@@ -6,14 +6,22 @@ admins (`import_export`; the command line acts as one). Neither overwrites a fil
 (`force`), and a replaced file is replaced at once: the copy is written beside it first.
 
 Only the DuckDB backend: a store held by another process (the running app) gives StoreLocked
-before anything is written.
+before anything is written. While the app runs, it makes its own backups instead: once a day
+at the hour the admin set, into the folder set, keeping the newest few (`run_scheduled`,
+called from a background thread by `keep_backing_up`). On PostgreSQL (server mode) backups
+are pg_dump's and pg_restore's work: see docs/deployment.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard import settings
 from dashboard.codes import TABLES
 from dashboard.errors import Invalid
 from dashboard.problem import Problem
@@ -23,6 +31,12 @@ from dashboard.store import Store, open_store
 from dashboard.store import backup as copying
 
 REFUSED = Problem("cli.backup.refused")
+SCHEDULE_USER = User(username="schedule", kind="admin", name="scheduled backup")
+PREFIX = "regiebord-"  # the scheduled backups' names; nothing else in their folder is touched
+STAMP = "%Y-%m-%dT%H%M%S"  # the moment in a scheduled backup's name (no ':', for Windows)
+CHECK_SECONDS = 300.0  # how often the app looks whether a backup is due
+
+log = logging.getLogger(__name__)
 
 
 def _refuse(key: str, path: Path) -> Invalid:
@@ -93,6 +107,8 @@ def restore(user: User, source: Path | str, db: Path | str, *, force: bool = Fal
         restored = open_store(part)  # migrates an older backup
         try:
             version = restored.schema_version()
+            with restored.write(audit_only=True) as tx:  # the restored trail says so itself
+                audit.record(tx, audit.Restore(user.actor, str(source), version))
         finally:
             restored.close()
         copying.remove(db.with_name(db.name + ".wal"))
@@ -100,3 +116,79 @@ def restore(user: User, source: Path | str, db: Path | str, *, force: bool = Fal
     finally:
         copying.remove(part)
     return version
+
+
+# -- the app's scheduled backups ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One scheduled backup in the folder: its file, size in bytes and when it was made."""
+
+    path: Path
+    size: int
+    made_at: dt.datetime
+
+    def age(self, now: dt.datetime) -> dt.timedelta:
+        return max(now - self.made_at, dt.timedelta(0))
+
+
+def folder(store: Store) -> Path:
+    """The folder of the scheduled backups: the setting, else `backups` beside the store."""
+    chosen = settings.texts(store)["backup_folder"]
+    return Path(chosen) if chosen else store.path.parent / "backups"
+
+
+def _in(where: Path) -> list[BackupFile]:
+    """The scheduled backups in `where`, newest first (by the moment in their name)."""
+    found = []
+    for path in where.glob(f"{PREFIX}*.duckdb"):
+        try:
+            made_at = dt.datetime.strptime(path.stem.removeprefix(PREFIX), STAMP)
+        except ValueError:
+            continue  # not one of ours
+        found.append(BackupFile(path, path.stat().st_size, made_at))
+    return sorted(found, key=lambda b: b.made_at, reverse=True)
+
+
+def listed(store: Store, user: User) -> list[BackupFile]:
+    """The scheduled backups, newest first, for the admin page."""
+    access.ensure(user, "import_export")
+    return _in(folder(store))
+
+
+def is_due(newest: dt.datetime | None, now: dt.datetime, hour: int) -> bool:
+    """Whether a backup is due at `now`: none was made since the latest `hour` o'clock.
+    (A backup missed while the app was down is made at the next check.)"""
+    latest_hour = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if latest_hour > now:
+        latest_hour -= dt.timedelta(days=1)
+    return newest is None or newest < latest_hour
+
+
+def run_scheduled(store: Store, now: dt.datetime) -> Path | None:
+    """Make the day's backup when it is due (see is_due), then keep only the newest
+    `backup_keep`; returns the new backup, or None when none was due. The copy is taken
+    under the write lock (Store.copy_to) and audited as every backup is."""
+    values = settings.current(store)
+    where = folder(store)
+    present = _in(where)
+    if not is_due(present[0].made_at if present else None, now, values["backup_hour"]):
+        return None
+    out = where / f"{PREFIX}{now.isoformat(timespec='seconds').replace(':', '')}.duckdb"
+    backup(store, SCHEDULE_USER, out)
+    for old in _in(where)[values["backup_keep"] :]:
+        copying.remove(old.path)
+    return out
+
+
+def keep_backing_up(store: Store, stop: threading.Event, every: float = CHECK_SECONDS) -> None:
+    """The app's backup thread: every `every` seconds, make a backup when one is due, until
+    `stop` is set or the store is closed. A failed backup (a full disk, a folder that cannot
+    be written) is logged and tried again at the next check; the admin page shows the age of
+    the newest backup, so a run of failures does not go unseen."""
+    while not stop.wait(every) and store.is_open:
+        try:
+            run_scheduled(store, dt.datetime.now())
+        except Exception:  # any failure: keep the thread (and the next backups) alive
+            log.exception("the scheduled backup failed")

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from dashboard import i18n
-from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
+from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError, StoreLocked
 from dashboard.problem import Problem
 
 
@@ -95,7 +95,8 @@ def cmd_flags(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    """`regiebord backup`: the store must exist (a backup never creates one)."""
+    """`regiebord backup`: the store must exist (a backup never creates one). While the app
+    holds it, the app's own scheduled backup is the way (dashboard/backups.py)."""
     from dashboard import backups
     from dashboard.security.access import CLI_USER
     from dashboard.store import open_store
@@ -105,7 +106,10 @@ def cmd_backup(args) -> int:
             [Problem("cli.backup.no_store", {"path": str(args.db)})],
             summary=Problem("cli.backup.refused"),
         )
-    store = open_store(args.db)
+    try:
+        store = open_store(args.db)
+    except StoreLocked as exc:  # the app holds it, and backs it up itself: say so
+        raise StoreLocked(tr("cli.backup.store_locked", path=args.db)) from exc
     try:
         counts = backups.backup(store, CLI_USER, args.out, force=args.force)
     finally:

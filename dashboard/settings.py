@@ -5,6 +5,7 @@ and must stay exactly these; an admin may change them per school."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from dashboard.errors import Invalid
 from dashboard.problem import Problem
@@ -21,7 +22,14 @@ DEFAULTS: dict[str, tuple[int, int, int]] = {
     "session_max_hours": (12, 1, 24 * 7),  # sign-in: absolute session lifetime
     "lockout_attempts": (5, 2, 100),  # sign-in: failures before a lock
     "lockout_minutes": (15, 1, 24 * 60),  # sign-in: how long the lock lasts
+    "backup_hour": (2, 0, 23),  # the app's daily backup: at this hour (dashboard/backups.py)
+    "backup_keep": (7, 1, 365),  # ... keeping this many
 }
+
+# key -> default, for the settings that are text: the backup folder, an absolute path on the
+# server ("" = the folder `backups` beside the store file).
+TEXTS: dict[str, str] = {"backup_folder": ""}
+MAX_TEXT = 400
 
 
 def current(store: Store) -> dict[str, int]:
@@ -34,27 +42,38 @@ def current(store: Store) -> dict[str, int]:
     return values
 
 
-def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> dict[str, int]:
+def texts(store: Store) -> dict[str, str]:
+    """Every text setting: the stored value where one was set, else the default."""
+    values = dict(TEXTS)
+    with store.read() as cur:
+        for key, value in cur.execute("SELECT key, value FROM settings").fetchall():
+            if key in values:
+                values[key] = value
+    return values
+
+
+def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> dict[str, int | str]:
     """Store a form of settings (admins only) in one transaction: all of it or nothing.
 
-    Every value must be a whole number within its key's minimum and maximum. All values are
+    Every value must be a whole number within its key's minimum and maximum, or for a text
+    setting (TEXTS) an absolute folder path or nothing. All values are
     checked before anything is written; any refusal raises Invalid with every problem at once
     (each naming the setting, the value and the allowed range) and nothing is stored. Values
     equal to the stored one are left alone; each changed one is audited with the old and the
     new value. Returns every given setting's value as stored.
     """
     access.ensure(user, "manage_settings")
-    numbers: dict[str, int] = {}
+    numbers: dict[str, int | str] = {}
     problems: list[Problem] = []
     for key, value in values.items():
-        checked = _checked(key, value)
+        checked = _checked_text(key, value) if key in TEXTS else _checked(key, value)
         if isinstance(checked, Problem):
             problems.append(checked)
         else:
             numbers[key] = checked
     if problems:
         raise Invalid(problems)
-    old = current(store)
+    old: dict[str, int | str] = {**current(store), **texts(store)}
     changed = {key: number for key, number in numbers.items() if number != old[key]}
     if not changed:
         return numbers
@@ -89,6 +108,17 @@ def _checked(key: str, value: int | str) -> int | Problem:
             {"setting": key, "value": number, "minimum": minimum, "maximum": maximum},
         )
     return number
+
+
+def _checked_text(key: str, value: int | str) -> str | Problem:
+    """A text setting as stored (surrounding spaces dropped), or why it is refused: a folder
+    must be an absolute path on the server, without control characters (or empty)."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if len(text) > MAX_TEXT or not text.isprintable() or not Path(text).is_absolute():
+        return Problem("settings_update.not_a_folder", {"setting": key, "value": text})
+    return text
 
 
 def _whole_number(value: int | str) -> int | None:

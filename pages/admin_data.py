@@ -1,4 +1,5 @@
-"""Import en export (admins): upload interchange files, check, confirm; download a zip.
+"""Import en export (admins): upload interchange files, check, confirm; download a zip; the
+app's scheduled backups with their size and age.
 
 Nothing is stored before the check passed and the admin confirmed; the import itself checks
 everything again (also against what is stored) and writes all or nothing.
@@ -6,10 +7,12 @@ everything again (also against what is stored) and writes all or nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import interchange
+from dashboard import backups, interchange, settings
 from dashboard.app import render, runtime, session
 from dashboard.errors import Invalid, NotAllowed, RegiebordError
 from dashboard.problem import Problem, Where
@@ -102,6 +105,51 @@ def export_section(user: access.User) -> None:
         )
 
 
+def age_text(age: dt.timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 120:
+        return session.tr("admin_data.age_minutes", n=minutes)
+    if minutes < 48 * 60:
+        return session.tr("admin_data.age_hours", n=minutes // 60)
+    return session.tr("admin_data.age_days", n=minutes // (24 * 60))
+
+
+def backups_section(user: access.User) -> None:
+    st.subheader(session.tr("admin_data.backups_title"))
+    store = runtime.store()
+    values = settings.current(store)
+    st.caption(
+        session.tr(
+            "admin_data.backups_intro",
+            hour=values["backup_hour"],
+            folder=render.plain(str(backups.folder(store))),
+            keep=values["backup_keep"],
+        )
+    )
+    found = backups.listed(store, user)
+    if not found:
+        st.info(session.tr("admin_data.backups_none"))
+        return
+    now = dt.datetime.now()
+    if found[0].age(now) > dt.timedelta(hours=26):
+        st.warning(session.tr("admin_data.backups_stale"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                session.tr("admin_data.backups_file"): [b.path.name for b in found],
+                session.tr("admin_data.backups_size"): [
+                    session.tr("admin_data.size_mb", n=f"{b.size / 1e6:.1f}") for b in found
+                ],
+                session.tr("admin_data.backups_made"): [
+                    f"{render.date_text(b.made_at.date())} {b.made_at:%H:%M}" for b in found
+                ],
+                session.tr("admin_data.backups_age"): [age_text(b.age(now)) for b in found],
+            }
+        ),
+        hide_index=True,
+    )
+
+
 user = session.user()
 st.title(session.tr("admin_data.title"))
 if not access.may(user, "import_export"):  # routing hides the page; this is the second lock
@@ -110,3 +158,5 @@ if not access.may(user, "import_export"):  # routing hides the page; this is the
 import_section(user)
 st.divider()
 export_section(user)
+st.divider()
+backups_section(user)

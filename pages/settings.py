@@ -23,6 +23,7 @@ GROUPS = {
         "lockout_attempts",
         "lockout_minutes",
     ),
+    "group_backups": ("backup_hour", "backup_keep"),  # and the folder, a text (below)
 }
 
 
@@ -34,7 +35,8 @@ if notice:
     st.success(notice)
 
 current = settings.current(runtime.store())
-wanted: dict[str, int] = {}
+folder = settings.texts(runtime.store())["backup_folder"]
+wanted: dict[str, int | str] = {}
 with st.form("settings"):
     for group, keys in GROUPS.items():
         st.subheader(session.tr(f"settings_page.{group}"))
@@ -49,6 +51,18 @@ with st.form("settings"):
                 key=f"setting_{key}",
             )
             note.caption(f"{session.tr('settings_page.default')}: {default}")
+        if group == "group_backups":
+            st.caption(session.tr("settings_page.backups_intro"))
+            wanted["backup_folder"] = st.text_input(
+                session.tr("settings_page.labels.backup_folder"),
+                value=folder,
+                max_chars=settings.MAX_TEXT,
+                help=session.tr(
+                    "settings_page.backup_folder_help",
+                    default=render.plain(str(runtime.store().path.parent / "backups")),
+                ),
+                key="setting_backup_folder",
+            )
     submitted = st.form_submit_button(session.tr("settings_page.save"), type="primary")
 
 if submitted:
@@ -57,7 +71,8 @@ if submitted:
     except RegiebordError as exc:
         render.show_error(exc)
     else:
-        changed = any(wanted[k] != current[k] for k in wanted)
+        before = {**current, "backup_folder": folder}
+        changed = any(str(wanted[k]).strip() != str(before[k]) for k in wanted)
         key = "settings_page.saved" if changed else "settings_page.unchanged"
         st.session_state["settings_notice"] = session.tr(key)
         st.rerun()

@@ -496,6 +496,12 @@ SERVICES = [
         "AXXXXX",
     ),
     Service(
+        backups.listed,
+        lambda c: backups.listed(c.store, c.user),
+        lambda r, c: r == [],
+        "AXXXXX",
+    ),
+    Service(
         demo.generate,
         lambda c: demo.generate(_empty_store(c), c.user, students=1, today=T),
         lambda r, c: r["students"] == 1,
@@ -507,6 +513,10 @@ SERVICES = [
 # anything a page or the command line calls for a user belongs in SERVICES.
 TRUSTED = {
     settings.current: "the school's settings (no personal data), read before anyone signs in",
+    settings.texts: "the school's text settings (a backup folder; no personal data)",
+    backups.folder: "where the scheduled backups go (a setting; no personal data)",
+    backups.run_scheduled: "the app's own daily backup: nobody asks, it acts as SCHEDULE_USER",
+    backups.keep_backing_up: "the app's backup thread, running run_scheduled",
     sign_in.load_user: "sign-in and session upkeep: there is no user yet",
     sign_in.user_for_email: "sign-in and session upkeep: there is no user yet",
     sign_in.authenticate: "sign-in: there is no user yet",

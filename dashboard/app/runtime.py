@@ -1,5 +1,5 @@
-"""The app's process-wide resources: the one Store (st.cache_resource) and the day-cache
-warm-up that follows every change to it.
+"""The app's process-wide resources: the one Store (st.cache_resource), the day-cache
+warm-up that follows every change to it, and the thread that makes the scheduled backups.
 
 Pages get the store from `store()`; cached reads key on `store_key()` (and the user), so a
 write elsewhere shows up on the next run.
@@ -14,13 +14,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import demo
+from dashboard import backups, demo
 from dashboard.demo.accounts import ensure_demo_accounts
 from dashboard.security import access
 from dashboard.signals import caseload, day_cache
 from dashboard.store import Store, default_db_path, open_store
 
 WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day cache
+BACKUP_THREAD = "regiebord-scheduled-backup"  # the thread that makes the daily backups
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,6 +38,14 @@ def _open(path: str) -> Store:
     # recomputes the whole day, seconds at sector scale; a form brings its student up to date).
     _warm_day_cache(store)
     store.on_change(lambda: _warm_day_cache(store))
+    # The command line cannot back up a store the app holds, so the app does it itself (at
+    # the hour set by the admin; the thread ends when the store is closed).
+    threading.Thread(
+        target=backups.keep_backing_up,
+        args=(store, threading.Event()),
+        name=BACKUP_THREAD,
+        daemon=True,
+    ).start()
     return store
 
 

@@ -112,6 +112,24 @@ class Backup(Event):
         return Row(self.action, "store", new_value=self.counts, detail=self.path)
 
 
+@dataclass(frozen=True)
+class Restore(Event):
+    """This store was restored from the backup at `source` (recorded in the restored store,
+    after the backup's own trail; `schema_version` is the version it was migrated to)."""
+
+    source: str
+    schema_version: int
+    action: ClassVar[str] = "restore"
+
+    def row(self) -> Row:
+        return Row(
+            self.action,
+            "store",
+            new_value={"schema_version": self.schema_version},
+            detail=self.source,
+        )
+
+
 # -- data written -------------------------------------------------------------------------------
 
 # The writes to a student's file (dashboard/students/records.py, agreements.py), each its own action.

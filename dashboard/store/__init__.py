@@ -58,6 +58,7 @@ class Store:
         self._con = con
         self._write_lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
+        self._open = True
 
     # -- reads ---------------------------------------------------------------
     @contextmanager
@@ -137,7 +138,13 @@ class Store:
             cur.execute("CHECKPOINT")
 
     def close(self) -> None:
+        self._open = False
         self._con.close()
+
+    @property
+    def is_open(self) -> bool:
+        """False once closed: background threads (the scheduled backup) stop then."""
+        return self._open
 
     # -- facts ---------------------------------------------------------------
     def schema_version(self) -> int:

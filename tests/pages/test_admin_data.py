@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from dashboard import backups
 from dashboard.codes import TABLES
 
 from .conftest import app_store, assert_day_warmed, texts
@@ -81,3 +84,16 @@ def test_only_admins_have_the_page(signed_in):
     at = signed_in("zorgcoordinator")
     with pytest.raises(ValueError):
         at.switch_page("pages/admin_data.py")
+
+
+def test_lists_the_scheduled_backups_with_size_and_age(admin_page, db):
+    at = admin_page
+    assert "Er is nog geen back-up gemaakt" in texts(at)
+    made = dt.datetime.now() - dt.timedelta(hours=3)
+    backups.run_scheduled(app_store(), made)
+    at.run()
+    (table,) = [df.value for df in at.dataframe]
+    assert list(table["Bestand"]) == [f"regiebord-{made:%Y-%m-%dT%H%M%S}.duckdb"]
+    assert table["Grootte"].iloc[0].endswith(" MB") and table["Leeftijd"].iloc[0] == "3 uur"
+    assert str(db.parent / "backups") in texts(at).replace("\\", "")
+    assert "ouder dan een dag" not in texts(at)

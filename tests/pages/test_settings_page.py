@@ -77,3 +77,15 @@ def test_a_save_with_one_refused_value_keeps_none_of_the_form(settings_page):
     assert at.error
     assert "ligt niet tussen 1 en 90" in texts(at)
     assert settings.current(app_store())["many_guides"] == 7
+
+
+def test_sets_the_backup_folder_and_refuses_one_that_is_not_a_full_path(settings_page, tmp_path):
+    at = settings_page
+    at.text_input(key="setting_backup_folder").input("backups")
+    button(at, "Opslaan").click().run()
+    assert "is geen volledig pad naar een map" in texts(at)
+    assert settings.texts(app_store())["backup_folder"] == ""
+    at.text_input(key="setting_backup_folder").input(str(tmp_path / "kopie"))
+    button(at, "Opslaan").click().run()
+    assert "Opgeslagen." in texts(at)
+    assert settings.texts(app_store())["backup_folder"] == str(tmp_path / "kopie")
