@@ -22,6 +22,19 @@ ROW_MARKER_X = 15  # the selection checkbox column at the left of a selectable g
 PICK_ATTEMPTS = 3
 PICK_TIMEOUT_MS = 15_000  # an open list shows its options at once; this is for a slow machine
 
+# What `settle` waits for, shared with benchmarks/load.py (which drives the async API).
+SETTLED = (
+    '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+    '[data-test-script-state="notRunning"]'
+)
+BUSY = ('[data-testid="stStatusWidget"]', '[data-testid="stSkeleton"]')  # gone when settled
+CRASHED = '[data-testid="stException"]'
+# The texts of the rows a grid has drawn (its accessible table; the grid itself is a canvas).
+GRID_ROWS_JS = (
+    "g => [...g.querySelectorAll('tbody tr')]"
+    ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent))"
+)
+
 
 class AppError(AssertionError):
     """The app showed an exception box instead of the page."""
@@ -29,14 +42,11 @@ class AppError(AssertionError):
 
 def settle(page: Page, timeout: int = STEP_TIMEOUT_MS) -> None:
     """Wait until the script run is over ("Running..." gone) and fail if it crashed."""
-    page.locator(
-        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
-        '[data-test-script-state="notRunning"]'
-    ).wait_for(timeout=timeout)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
-    # Widgets and grids load their code lazily and show a placeholder until then.
-    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
-    errors = page.locator('[data-testid="stException"]')
+    page.locator(SETTLED).wait_for(timeout=timeout)
+    # The status widget, and the placeholders of widgets and grids that load their code lazily.
+    for busy in BUSY:
+        expect(page.locator(busy)).to_have_count(0, timeout=timeout)
+    errors = page.locator(CRASHED)
     if errors.count():
         raise AppError(f"The app crashed on {page.url}: {errors.first.inner_text()}")
 
@@ -67,10 +77,7 @@ def grid_rows(frame: Locator, timeout: int = STEP_TIMEOUT_MS) -> list[list[str]]
     canvas). Only the rows and columns in view are there; filter long tables first."""
     frame.scroll_into_view_if_needed(timeout=timeout)
     frame.locator('td[id^="glide-cell-"]').first.wait_for(state="attached", timeout=timeout)
-    return frame.evaluate(
-        "g => [...g.querySelectorAll('tbody tr')]"
-        ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent))"
-    )
+    return frame.evaluate(GRID_ROWS_JS)
 
 
 def rows_of_grids(page: Page, header: str) -> list[list[str]]:
