@@ -8,8 +8,8 @@ admins (`import_export`; the command line acts as one). Neither overwrites a fil
 Only the DuckDB backend: a store held by another process (the running app) gives StoreLocked
 before anything is written. While the app runs, it makes its own backups instead: once a day
 at the hour the admin set, into the folder set, keeping the newest few (`run_scheduled`,
-called from a background thread by `keep_backing_up`). On PostgreSQL (server mode) backups
-are pg_dump's and pg_restore's work: see docs/deployment.md.
+called from a background thread by `keep_backing_up`). On PostgreSQL backups are pg_dump's
+and pg_restore's work: see server mode.
 """
 
 from __future__ import annotations
