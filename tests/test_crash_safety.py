@@ -91,7 +91,7 @@ def test_every_acknowledged_write_survives_a_kill_at_any_moment(store_location):
         # writes go one at a time: at most the one in flight got in without its acknowledgement
         assert after.writes - len(acknowledged) in (0, 1), why
         acknowledged = _all_stored(after)
-    assert len(acknowledged) > 10 * MIN_TRIALS, (
+    assert len(acknowledged) > 2 * MIN_TRIALS, (  # some hundreds on a quiet machine
         f"{trials} trials, {len(acknowledged)} writes ({seed})"
     )
 
