@@ -7,7 +7,8 @@ Builds a demo store (the app's own first-start demo: 300 students, with its demo
 starts the app on it (Streamlit on 127.0.0.1 only), and drives N sessions at once from ONE
 headless Chromium, each in its own browser context (no shared cookies), signing in as the
 demo accounts in turn: mentor, class counsellor, care coordinator, care worker, workplace
-supervisors (with and without consent), admin and manager. Each session signs in, then
+supervisors (with and without consent), admin and manager. The sessions arrive --ramp seconds
+apart (1 s: all 20 are at work from the 20th second on), each signs in, then
 until the time is up: opens its list (the caseload; a workplace supervisor's student list;
 a manager's start page, as a manager sees no student), opens a student's file from it, and
 logs a contact there. Every action is timed from the click to the moment the app has
@@ -184,8 +185,12 @@ async def sign_in(page: Page, username: str) -> None:
     await shown(page.get_by_text("Ingelogd als"))
 
 
-async def session(browser, url: str, number: int, stop_at: float, results: Results) -> None:
-    """One person's session, from opening the app until the time is up."""
+async def session(
+    browser, url: str, number: int, delay: float, stop_at: float, results: Results
+) -> None:
+    """One person's session, from opening the app (after `delay` seconds) until the time is
+    up."""
+    await asyncio.sleep(delay)  # people arrive one after another, not in the same instant
     username = ACCOUNTS[number % len(ACCOUNTS)]
     kind = DEMO_USERS[username][0]
     context = await browser.new_context(viewport={"width": 1280, "height": 1600}, locale="nl-NL")
@@ -233,14 +238,14 @@ async def warm_up(browser, url: str) -> None:
     await context.close()
 
 
-async def drive(url: str, sessions: int, seconds: float, results: Results) -> None:
+async def drive(url: str, sessions: int, seconds: float, ramp: float, results: Results) -> None:
     async with async_playwright() as playwright:
         expect.set_options(timeout=STEP_TIMEOUT_MS)
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             await warm_up(browser, url)
             stop_at = time.monotonic() + seconds
-            runs = [session(browser, url, n, stop_at, results) for n in range(sessions)]
+            runs = [session(browser, url, n, n * ramp, stop_at, results) for n in range(sessions)]
             try:
                 await asyncio.wait_for(asyncio.gather(*runs), timeout=seconds)
             except TimeoutError:
@@ -330,7 +335,8 @@ def percentile(values: list[float], p: int) -> float:
 
 def report(args, results: Results, stored: int, chain: int | None) -> str:
     lines = [
-        f"Load: {args.sessions} sessions at once, {args.students} students, "
+        f"Load: {args.sessions} sessions at once (arriving {args.ramp:g} s apart), "
+        f"{args.students} students, "
         f"at most {args.seconds:.0f} s, {dt.datetime.now():%Y-%m-%d %H:%M} "
         f"(load average at the end {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)",
         "",
@@ -360,6 +366,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="the bound of the run")
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--port", type=int, default=8650)
+    parser.add_argument(
+        "--ramp", type=float, default=1.0, help="seconds between two sessions' arrival"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="regiebord-load-") as folder:
         path = Path(folder) / "regiebord.duckdb"
@@ -368,7 +377,9 @@ def main() -> int:
         results = Results()
         try:
             asyncio.run(
-                drive(f"http://127.0.0.1:{args.port}", args.sessions, args.seconds, results)
+                drive(
+                    f"http://127.0.0.1:{args.port}", args.sessions, args.seconds, args.ramp, results
+                )
             )
         finally:
             stop_app(server)
