@@ -334,3 +334,21 @@ def test_a_workplace_supervisor_reads_only_their_own_placements_checklists(world
     for user, student in [(w.OTHER_SUPERVISOR, "S1"), (w.MENTOR, "S2")]:
         with pytest.raises(NotFound):
             reading.student_checklists(world, user, student, T)
+
+
+def test_checklists_are_in_the_backup(world, tmp_path):
+    from dashboard import backups
+    from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
+
+    filling.record_checklist(world, w.MENTOR, "S1", sheet(on=T, direction="improve"), T)
+    items.reword_item(world, w.ADMIN, "direction", ItemText("Regie", "Direction", "a", "b"))
+    counts = backups.backup(world, CLI_USER, tmp_path / "backup.duckdb")
+    assert counts["checklists"] == 1 and counts["checklist_answers"] == 6
+    copy = open_store(tmp_path / "backup.duckdb")
+    try:
+        assert rows(copy, "SELECT count(*) FROM checklist_items WHERE item_id = 'direction'") == [
+            (2,)
+        ]
+    finally:
+        copy.close()
