@@ -30,6 +30,11 @@ def world(store, monkeypatch):
     st.cache_resource.clear()
 
 
+def latest_tables(at, party: str) -> list:
+    """The tables of latest scores that have a column for `party` (its Dutch name)."""
+    return [t.value for t in at.table if party in t.value.columns]
+
+
 def scores(at, prefix: str, **given) -> None:
     for item, score in given.items():
         at.radio(key=f"{prefix}.{item}.0").set_value(score)
@@ -47,9 +52,9 @@ def test_a_guide_fills_in_the_guidance_checklist(world):
         "SELECT c.checklist, c.party, c.filled_on, a.score, a.note FROM checklists c "
         "JOIN checklist_answers a USING (checklist_id) WHERE a.item_id = 'goals'",
     ) == [("guidance", "school", T, "improve", "Doelen samen opschrijven")]
-    (table,) = [d.value for d in at.dataframe if "school" in d.value.columns]
-    goals = table[table["item"] == "Vasthouden aan doelen"].iloc[0]
-    assert goals["school"] == "ruimte voor verbetering"
+    (table,) = latest_tables(at, "School")
+    goals = table[table["Punt"] == "Vasthouden aan doelen"].iloc[0]
+    assert goals["School"] == "ruimte voor verbetering"
     assert at.radio(key="checklist.score.guidance.goals.1").value == "not_discussed"  # fresh form
 
 
@@ -81,10 +86,10 @@ def test_each_party_scores_the_collaboration_checklist_of_a_start_moment(world):
         "JOIN contacts k USING (contact_id) ORDER BY c.party",
     ) == [("school", "PL1", "start"), ("student", "PL1", "start")]
     # Side by side in the file, with where they differ.
-    (table,) = [d.value for d in at.dataframe if "student" in d.value.columns]
-    direction = table[table["item"] == "Regie en verantwoordelijkheid"].iloc[0]
-    assert (direction["student"], direction["school"]) == ("ruimte voor verbetering", "voldoende")
-    assert "verschil" in direction["differs"]
+    (table,) = latest_tables(at, "Leerling")
+    direction = table[table["Punt"] == "Regie en verantwoordelijkheid"].iloc[0]
+    assert (direction["Leerling"], direction["School"]) == ("ruimte voor verbetering", "voldoende")
+    assert direction["Verschil"] == "⚠"
     assert (
         "**Regie en verantwoordelijkheid**: ruimte voor verbetering volgens leerling; "
         "voldoende volgens school." in markdown(at)
@@ -96,9 +101,11 @@ def test_the_latest_score_shows_the_previous_one_and_the_change(world):
         form_ = ChecklistForm("collaboration", "school", on, scores={"pedagogy": score})
         filling.record_checklist(world, w.MENTOR, "S1", form_, T)
     at = open_page()
-    (table,) = [d.value for d in at.dataframe if "school" in d.value.columns]
-    pedagogy = table[table["item"] == "Pedagogische aanpak"].iloc[0]
-    assert pedagogy["school"] == "voldoende ↑ (was ruimte voor verbetering)"
+    (table,) = latest_tables(at, "School")
+    pedagogy = table[table["Punt"] == "Pedagogische aanpak"].iloc[0]
+    assert pedagogy["School"] == "voldoende ↑ (was ruimte voor verbetering)"
+    informing = table[table["Punt"] == "Informeren"].iloc[0]
+    assert informing["School"] == "—"  # not scored by the school: no score, no change
 
 
 def test_the_step_that_closes_an_open_signal_records_the_agreement(world):
@@ -135,7 +142,7 @@ def test_a_workplace_supervisor_adds_their_part_to_the_moment(world):
         T,
     )
     at = open_page(user=w.SUPERVISOR)
-    tables = [d.value for d in at.dataframe if "school" in d.value.columns]
+    tables = latest_tables(at, "School")
     assert len(tables) == 1  # the mentor's own guidance checklist is not theirs to read
     at.radio(key="checklist.which").set_value("collaboration").run()
     assert at.radio(key="checklist.partycollaboration.0").options == ["Werkplek"]
@@ -145,6 +152,6 @@ def test_a_workplace_supervisor_adds_their_part_to_the_moment(world):
     assert rows(
         world, "SELECT party, contact_id, recorded_by FROM checklists WHERE party = 'workplace'"
     ) == [("workplace", contact_id, "P-SUP")]
-    (table,) = [d.value for d in at.dataframe if "workplace" in d.value.columns]
-    direction = table[table["item"] == "Regie en verantwoordelijkheid"].iloc[0]
-    assert (direction["school"], direction["workplace"]) == ("voldoende", "ruimte voor verbetering")
+    (table,) = latest_tables(at, "Werkplek")
+    direction = table[table["Punt"] == "Regie en verantwoordelijkheid"].iloc[0]
+    assert (direction["School"], direction["Werkplek"]) == ("voldoende", "ruimte voor verbetering")

@@ -23,6 +23,7 @@ from dashboard.errors import RegiebordError
 from dashboard.students import file_model
 from validation.checklists import ChecklistForm
 
+DISAGREEMENTS_SHOWN = 5  # the newest; the history holds every answer
 SCORE_COLOURS = {"sufficient": "#1a7f37", "improve": "#b26a00", "not_discussed": "#9e9e9e"}
 SCORE_CELLS = {
     "sufficient": "background-color: #e6f4ea; color: #1a5e2a",
@@ -110,29 +111,38 @@ def closing_steps(f: file_model.StudentFile, got: reading.StudentChecklists) -> 
             )
             topic = label("topic", step.topic)
             if f.may_write:
-                st.markdown(render.plain(tr("checklists.step_text", topic=topic)))
-                agreement_form(f, f"step{step.topic}", None, preset_topic=step.topic)
+                with st.expander(tr("checklists.step_text", topic=topic)):
+                    agreement_form(f, f"step{step.topic}", None, preset_topic=step.topic)
             else:
                 st.caption(render.plain(tr("checklists.step_ask", topic=topic)))
 
 
 def _cell(s: reading.ItemScores) -> str:
+    """The latest score, with the change and the previous score when it changed."""
     if s.latest is None:
         return "—"
     text = tr(f"checklists.score.{s.latest}")
-    if s.previous is not None:
-        arrow = tr(f"checklists.change.{s.change}")
-        text += f" {arrow} ({tr('checklists.was', score=tr(f'checklists.score.{s.previous}'))})"
+    if s.change == "same":
+        return f"{text} {tr('checklists.change.same')}"
+    if s.change is not None:
+        was = tr("checklists.was", score=tr(f"checklists.score.{s.previous}"))
+        return f"{text} {tr(f'checklists.change.{s.change}')} ({was})"
     return text
 
 
 def latest_table(f: file_model.StudentFile, got: reading.StudentChecklists, checklist: str) -> None:
+    """Items down, parties across (a static table: its cells wrap, so all parties fit)."""
     st.subheader(tr(f"checklists.name.{checklist}"))
     scores = got.scores_of(checklist)
     parties = [p for p in PARTIES if any(s.party == p for s in scores)]
     by_item: dict[str, dict[str, reading.ItemScores]] = {}
     for s in scores:
         by_item.setdefault(s.item.item_id, {})[s.party] = s
+    columns = {
+        "item": tr("checklists.col.item"),
+        **{p: tr(f"checklists.party.{p}") for p in parties},
+        "differs": tr("checklists.col.differs"),
+    }
     rows, styles = [], []
     for per_party in by_item.values():
         item = next(iter(per_party.values())).item
@@ -142,28 +152,15 @@ def latest_table(f: file_model.StudentFile, got: reading.StudentChecklists, chec
             {
                 "item": item.wording(session.lang()),
                 **{p: _cell(per_party[p]) if p in per_party else "—" for p in parties},
-                "differs": f"⚠ {tr('checklists.differs')}" if differs else "",
+                "differs": "⚠" if differs else "",
             }
         )
         styles.append(
-            {
-                "item": "",
-                "differs": "",
-                **{p: SCORE_CELLS.get(latest.get(p) or "", "") for p in parties},
-            }
+            {c: SCORE_CELLS.get(latest.get(c) or "", "") if c in parties else "" for c in columns}
         )
-    frame = pd.DataFrame(rows)
-    css = pd.DataFrame(styles)[frame.columns]
-    st.dataframe(
-        frame.style.apply(lambda _: css, axis=None),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "item": tr("checklists.col.item"),
-            **{p: tr(f"checklists.party.{p}") for p in parties},
-            "differs": "",
-        },
-    )
+    frame = pd.DataFrame(rows).rename(columns=columns)
+    css = pd.DataFrame(styles).rename(columns=columns)
+    st.table(frame.style.apply(lambda _: css, axis=None), hide_index=True)
     dates = sorted({s.latest_on for s in scores if s.latest_on}, reverse=True)[:3]
     st.caption(
         render.plain(tr("checklists.latest_help"))
@@ -180,7 +177,7 @@ def differences(got: reading.StudentChecklists) -> None:
     st.markdown(f"**{render.plain(tr('checklists.disagreements'))}**")
     if not got.disagreements:
         st.caption(tr("checklists.disagreements_none"))
-    for d in got.disagreements[:10]:
+    for d in got.disagreements[:DISAGREEMENTS_SHOWN]:
         when = day(d.filled_on)
         if d.moment:
             when = f"{label('kind', d.moment)} {when}"
