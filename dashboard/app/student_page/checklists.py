@@ -35,7 +35,7 @@ def score_fields(form: str, item_list, party: str) -> tuple[dict[str, str], dict
     """A radio and a note per item; the scores and notes given (item_id -> value)."""
     scores, notes = {}, {}
     for item in item_list:
-        left, middle, right = st.columns([3, 5, 3], vertical_alignment="center")
+        left, middle, right = st.columns([3, 7, 2], vertical_alignment="center")
         left.markdown(
             render.plain(item.wording(session.lang())), help=item.explanation(session.lang())
         )
@@ -238,14 +238,15 @@ def history(f: file_model.StudentFile, got: reading.StudentChecklists) -> None:
 
 
 def history_chart(points: pd.DataFrame, colours: dict[str, str]) -> alt.Chart:
-    """Each score as a dot: the day across, the item down, its colour the score, its shape
-    the party."""
+    """Each score as a dot: the day across, the item down (the parties side by side within
+    its row), its colour the score, its shape the party."""
     return (
-        alt.Chart(points)
-        .mark_point(filled=True, size=90)
+        alt.Chart(points, height=alt.Step(12))
+        .mark_point(filled=True, size=80)
         .encode(
             x=alt.X("date:T", axis=alt.Axis(format="%d-%m-%y", title=None)),
-            y=alt.Y("item:N", title=None),
+            y=alt.Y("item:N", title=None, axis=alt.Axis(labelLimit=260)),
+            yOffset=alt.YOffset("party:N"),
             color=alt.Color(
                 "score:N",
                 scale=alt.Scale(domain=list(colours), range=list(colours.values())),
