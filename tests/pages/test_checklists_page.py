@@ -155,3 +155,30 @@ def test_a_workplace_supervisor_adds_their_part_to_the_moment(world):
     (table,) = latest_tables(at, "Werkplek")
     direction = table[table["Punt"] == "Regie en verantwoordelijkheid"].iloc[0]
     assert (direction["School"], direction["Werkplek"]) == ("voldoende", "ruimte voor verbetering")
+
+
+def test_an_admin_rewords_retires_and_adds_items_on_the_settings_page(signed_in):
+    from .conftest import app_store, texts
+
+    def versions(item_id: str) -> list[tuple]:
+        with app_store().read() as cur:
+            return cur.execute(
+                "SELECT version, wording_nl, retired FROM checklist_items WHERE item_id = ? "
+                "ORDER BY version",
+                [item_id],
+            ).fetchall()
+
+    at = signed_in("beheerder")
+    at.switch_page("pages/settings.py").run()
+    at.selectbox(key="cl_item").set_value("direction").run()
+    at.text_input(key="cl_direction_1_wnl").input("")
+    next(b for b in at.button if b.label == "Formulering opslaan").click().run()
+    assert "Formulering (Nederlands): Dit veld is verplicht." in texts(at).replace("\\", "")
+    assert len(versions("direction")) == 1  # refused: nothing written
+    at.text_input(key="cl_direction_1_wnl").input("Wie heeft de regie?")
+    next(b for b in at.button if b.label == "Formulering opslaan").click().run()
+    assert "De checklist is bijgewerkt." in texts(at)
+    assert versions("direction")[-1] == (2, "Wie heeft de regie?", False)
+    at.button(key="cl_retire").click().run()
+    assert versions("direction")[-1] == (3, "Wie heeft de regie?", True)
+    assert "(uit gebruik)" in at.selectbox(key="cl_item").format_func("direction")
