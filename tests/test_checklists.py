@@ -353,3 +353,38 @@ def test_checklists_are_in_the_backup(world, tmp_path):
         ]
     finally:
         copy.close()
+
+
+def test_the_demo_fills_in_checklists_the_same_way_every_time(tmp_path):
+    from dashboard import demo
+    from dashboard.security.access import CLI_USER
+    from dashboard.store import open_store
+
+    def digest(store) -> list:
+        return rows(
+            store,
+            "SELECT c.checklist, c.party, count(*), count(DISTINCT c.student_id), "
+            "md5(string_agg(a.checklist_id || a.item_id || a.score, ',' ORDER BY ALL)) "
+            "FROM checklists c JOIN checklist_answers a USING (checklist_id) GROUP BY ALL "
+            "ORDER BY ALL",
+        )
+
+    made = []
+    for name in ("a", "b"):
+        store = open_store(tmp_path / f"{name}.duckdb")
+        demo.generate(store, CLI_USER, students=60, seed=1, today=T)
+        made.append(digest(store))
+        if name == "a":
+            # Every kind of view is there, attached to held moments of the student's placements.
+            assert {(r[0], r[1]) for r in made[0]} == {
+                ("collaboration", "student"), ("collaboration", "school"),
+                ("collaboration", "workplace"), ("guidance", "school"),
+            }  # fmt: skip
+            assert rows(
+                store,
+                "SELECT count(*) FROM checklists c LEFT JOIN contacts k USING (contact_id) "
+                "WHERE c.checklist = 'collaboration' AND (k.placement_id IS DISTINCT FROM "
+                "c.placement_id OR k.kind NOT IN ('start', 'mid') OR k.date <> c.filled_on)",
+            ) == [(0,)]
+        store.close()
+    assert made[0] == made[1]

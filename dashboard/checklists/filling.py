@@ -130,8 +130,9 @@ def _write(tx: Tx, user: User, student_id: str, form: ChecklistForm, today: dt.d
     assert form.checklist is not None and form.party is not None, "checked: both required"
     moment = ctx.moments.get(form.contact_id or "")
     filled_on = moment.date if moment else form.filled_on
+    checklist_id = new_id(tx, "checklists", "checklist_id", "CL")
     row = {
-        "checklist_id": new_id(tx, "checklists", "checklist_id", "CL"),
+        "checklist_id": checklist_id,
         "student_id": student_id,
         "checklist": form.checklist,
         "party": form.party,
@@ -158,7 +159,7 @@ def _write(tx: Tx, user: User, student_id: str, form: ChecklistForm, today: dt.d
             tx,
             "checklist_answers",
             {
-                "checklist_id": row["checklist_id"],
+                "checklist_id": checklist_id,
                 "student_id": student_id,
                 "item_id": item,
                 "item_version": version,
@@ -168,6 +169,6 @@ def _write(tx: Tx, user: User, student_id: str, form: ChecklistForm, today: dt.d
         )
     public = {**row, "scores": scores, "note": form.notes}
     record_change(
-        tx, user, "record_checklist", "checklists", row["checklist_id"], student_id, None, public
+        tx, user, "record_checklist", "checklists", checklist_id, student_id, None, public
     )
-    return str(row["checklist_id"])
+    return checklist_id
