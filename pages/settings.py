@@ -1,4 +1,5 @@
-"""Instellingen: signal thresholds and other settings (admins only; settings.save checks).
+"""Instellingen: signal thresholds and other settings, and the checklists' items (admins only;
+settings.save and dashboard/checklists/items.py check).
 
 The whole form is saved in one transaction. Every value is checked by the service (a whole
 number within its range), which names the setting, the value and the allowed range of every
@@ -11,6 +12,7 @@ import streamlit as st
 
 from dashboard import settings
 from dashboard.app import render, runtime, session
+from dashboard.app.checklist_items import checklist_items_section
 from dashboard.errors import RegiebordError
 from dashboard.signals.catalogue import THRESHOLDS
 
@@ -76,3 +78,5 @@ if submitted:
         key = "settings_page.saved" if changed else "settings_page.unchanged"
         st.session_state["settings_notice"] = session.tr(key)
         st.rerun()
+
+checklist_items_section()

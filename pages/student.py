@@ -3,7 +3,7 @@
 Opened with st.query_params["student"]. At the top what a mentor must see in seconds: who the
 student is, the open signals with their next step, and who holds direction (regie). Below, in
 tabs: the network of guides, the placements with their fixed contact moments and all contacts,
-the agreements, the consent decisions, and the status with the history of changes.
+the agreements, the checklists, the consent decisions, and the status with the history of changes.
 
 Widgets -> one service call (dashboard.students: student_file.load, records, agreements) -> render.
 Every form validates in the service; problems are shown under the field they concern and
@@ -21,6 +21,7 @@ import streamlit as st
 from dashboard.app import nav, render, runtime, session
 from dashboard.app.session import tr
 from dashboard.app.student_page.agreements import agreements_tab
+from dashboard.app.student_page.checklists import checklists_tab
 from dashboard.app.student_page.common import FLASH
 from dashboard.app.student_page.consent import consent_tab
 from dashboard.app.student_page.contacts import stop_notice
@@ -65,11 +66,12 @@ def main() -> None:
     with right:
         direction_card(f)
     # Keyed and tracked, so a save (which reruns the page) stays on the tab it was made in.
-    network, placements, agreements, consent, status = st.tabs(
+    network, placements, agreements, checklists, consent, status = st.tabs(
         [
             tr("student.tab.network", n=len({i.person.person_id for i in f.active_network})),
             tr("student.tab.placements"),
             tr("student.tab.agreements"),
+            tr("checklists.tab"),
             tr("student.tab.consent"),
             tr("student.tab.status"),
         ],
@@ -82,6 +84,8 @@ def main() -> None:
         placements_tab(f)
     with agreements:
         agreements_tab(f)
+    with checklists:
+        checklists_tab(f)
     with consent:
         consent_tab(f)
     with status:

@@ -151,7 +151,7 @@ def test_an_older_backup_is_migrated_on_restore(original, tmp_path):
     latest = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
     con.execute("DROP TABLE changes")  # undo migration 004 (the change feed)
     con.execute("DROP TABLE change_counter")
-    con.execute("DELETE FROM schema_version WHERE version = ?", [latest])
+    con.execute("DELETE FROM schema_version WHERE version = 4")  # 004 itself, not the latest
     con.close()
     version = backups.restore(CLI_USER, tmp_path / "backup.duckdb", tmp_path / "new.duckdb")
     assert version == latest

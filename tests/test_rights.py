@@ -27,6 +27,7 @@ S1_WORDS = (
     "note-S1",
     "ack-S1",
     "extra-S1",
+    "checklist-S1",
 )
 S2_WORDS = (
     "Tim",
@@ -37,6 +38,7 @@ S2_WORDS = (
     "note-S2",
     "ack-S2",
     "extra-S2",
+    "checklist-S2",
 )
 
 
@@ -91,6 +93,18 @@ def world(store):
                 "'2019-12-01', 'mila', '2019-09-02 10:00:00')",
                 [sid, f"{sid}-P1", f"ack-{sid}"],
             )
+        # A checklist about the placement's contact (dashboard/checklists).
+        for n, sid in enumerate(("S1", "S2"), start=1):
+            contact_id = cur.scalar("SELECT contact_id FROM contacts WHERE student_id = ?", [sid])
+            cur.execute(
+                "INSERT INTO checklists VALUES (?, ?, 'collaboration', 'student', '2019-09-02', "
+                "?, ?, 'P-MEN', '2019-09-02 10:00:00')",
+                [f"CL-{n}", sid, f"{sid}-P1", contact_id],
+            )
+            cur.execute(
+                "INSERT INTO checklist_answers VALUES (?, ?, 'direction', 1, 'improve', ?)",
+                [f"CL-{n}", sid, f"checklist-{sid}"],
+            )
         # A table another capability might add later: found because it has student_id.
         cur.execute("CREATE TABLE extra_notes (student_id VARCHAR, text VARCHAR)")
         cur.execute("INSERT INTO extra_notes VALUES ('S1', 'extra-S1'), ('S2', 'extra-S2')")
@@ -136,6 +150,8 @@ def test_inzage_holds_every_table_of_the_student_and_nothing_of_another(world):
         "## Toestemming om informatie te delen",
         "## Verzuim",
         "## Signalen waarvan bewust is afgeweken",
+        "## Antwoorden op de checklists",
+        "## Ingevulde checklists",
         "## extra_notes",
         "## Wie heeft het dossier bekeken, gewijzigd of geëxporteerd",
     ]
@@ -147,6 +163,9 @@ def test_inzage_holds_every_table_of_the_student_and_nothing_of_another(world):
     row = next(line for line in text.splitlines() if "summary-S1" in line)
     assert "summary-S1 \\| met een regelovergang" in row
     assert "view_student" in text  # who looked at the file
+    # A checklist answer with the wording it was given under, and its codes by name.
+    answer = next(line for line in text.splitlines() if "checklist-S1" in line)
+    assert "| Regie en verantwoordelijkheid |" in answer and "ruimte voor verbetering" in answer
 
 
 def test_inzage_is_audited_as_an_export_without_the_data(world):
@@ -252,6 +271,7 @@ def test_erase_leaves_no_trace_of_the_student_but_keeps_the_other(world):
     rights.inzage(world, ADMIN, "S1")
     counts = rights.erase_or_anonymise(world, ADMIN, "S1", "erase", today=TODAY)
     assert counts["contacts"] == 1 and counts["extra_notes"] == 1 and counts["staff"] == 1
+    assert counts["checklists"] == 1 and counts["checklist_answers"] == 1
     stored = everything_but_audit(world) + audit_text(world)
     for word in S1_WORDS:
         assert word not in stored
@@ -291,7 +311,10 @@ def test_anonymise_keeps_what_totals_need_and_strips_the_person(world):
                 "UNION ALL SELECT 'contacts', count(*) FROM contacts WHERE student_id = $s "
                 "UNION ALL SELECT 'agreements', count(*) FROM agreements WHERE student_id = $s "
                 "UNION ALL SELECT 'absences', count(*) FROM absences WHERE student_id = $s "
-                "UNION ALL SELECT 'extra', count(*) FROM extra_notes WHERE student_id = $s",
+                "UNION ALL SELECT 'extra', count(*) FROM extra_notes WHERE student_id = $s "
+                "UNION ALL SELECT 'checklists', count(*) FROM checklists WHERE student_id = $s "
+                "UNION ALL SELECT 'answers', count(*) FROM checklist_answers "
+                "WHERE student_id = $s AND score = 'improve'",
                 {"s": new_id},
             ).fetchall()
         )
@@ -308,6 +331,8 @@ def test_anonymise_keeps_what_totals_need_and_strips_the_person(world):
         "agreements": 1,
         "absences": 1,
         "extra": 0,  # unknown tables lose the rows: they may hold anything
+        "checklists": 1,  # the scores stay for the trends, the note goes
+        "answers": 1,
     }
     assert contact[0] == contact[1]  # the renamed placement id is renamed everywhere
     assert contact[2:] == (["P-MEN"], None)

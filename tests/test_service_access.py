@@ -27,6 +27,7 @@ from factories import World, days
 
 import dashboard
 from dashboard import backups, demo, interchange, settings, signals, trends
+from dashboard.checklists import filling, items, reading, shares
 from dashboard.codes import TABLES
 from dashboard.demo.accounts import ensure_demo_accounts
 from dashboard.errors import NotAllowed, NotFound
@@ -35,6 +36,7 @@ from dashboard.security.access import CLI_USER, KINDS, User
 from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
 from dashboard.students import agreements, listing, records, rights, student_file
+from validation.checklists import ChecklistForm, ItemText
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
 T = dt.date(2025, 10, 1)
@@ -155,6 +157,16 @@ def contact_form(t: Target) -> ContactForm:
 
 def agreement_form(t: Target, on: dt.date) -> AgreementForm:
     return AgreementForm(topic="pedagogy", holder_id=t.mentor, agreed_on=on)
+
+
+def checklist_form(c: Cell, checklist: str = "guidance") -> ChecklistForm:
+    """A checklist the user may fill in: their own side's view, about the target's placement."""
+    party = filling.parties_for(c.user)["guidance"][0]
+    scores = {"goals" if checklist == "guidance" else "direction": "improve"}
+    return ChecklistForm(checklist, party, T, placement_id=c.target.placement_id, scores=scores)
+
+
+ITEM_TEXT = ItemText("Nieuw punt", "New item", "Uitleg", "Explanation")
 
 
 # In the lambdas: c = the Cell, r = what the call returned.
@@ -318,6 +330,73 @@ SERVICES = [
         lambda r, c: _audited(c, "write"),
         "AXAAAX",
         "AXNNNX",
+    ),
+    # -- the checklists (dashboard/checklists) -------------------------------------------------
+    Service(
+        reading.student_checklists,
+        lambda c: reading.student_checklists(c.store, c.user, c.target.student_id, T),
+        lambda r, c: len(r.items) == 14 and r.may_fill == access.may(c.user, "log_contact"),
+        "ANAAAA",
+        "ANNNNN",
+    ),
+    Service(
+        filling.record_checklist,
+        lambda c: filling.record_checklist(
+            c.store, c.user, c.target.student_id, checklist_form(c), T
+        ),
+        lambda r, c: r.startswith("CL-") and _audited(c, "record_checklist"),
+        "AXAAAA",
+        "AXNNNN",
+    ),
+    Service(
+        filling.log_contact_with_checklists,
+        lambda c: filling.log_contact_with_checklists(
+            c.store,
+            c.user,
+            c.target.student_id,
+            ContactForm(
+                kind="start",
+                date=T - days(1),
+                channel="in_person",
+                participants=[c.target.mentor],
+                placement_id=c.target.placement_id,
+            ),
+            [checklist_form(c, "collaboration")],
+            T,
+        ),
+        lambda r, c: r.startswith("C-") and _audited(c, "record_checklist"),
+        "AXAAAA",
+        "AXNNNN",
+    ),
+    Service(
+        items.current_items,
+        lambda c: items.current_items(c.store, c.user),
+        lambda r, c: len(r) == 14,
+        "AXAAAA",
+    ),
+    Service(
+        items.reword_item,
+        lambda c: items.reword_item(c.store, c.user, "direction", ITEM_TEXT),
+        lambda r, c: r == 2 and _audited(c, "write"),
+        "AXXXXX",
+    ),
+    Service(
+        items.add_item,
+        lambda c: items.add_item(c.store, c.user, "guidance", ITEM_TEXT),
+        lambda r, c: r in {i.item_id for i in items.current_items(c.store, c.user)},
+        "AXXXXX",
+    ),
+    Service(
+        items.set_retired,
+        lambda c: items.set_retired(c.store, c.user, "goals", True),
+        lambda r, c: "goals" not in {i.item_id for i in items.current_items(c.store, c.user)},
+        "AXXXXX",
+    ),
+    Service(
+        shares.improvement_shares,
+        lambda c: shares.improvement_shares(c.store, c.user, T, trends.TrendFilters()),
+        lambda r, c: r.empty and "share_improve" in r.columns,
+        "AAXXXX",
     ),
     # -- the caseload and the trends -----------------------------------------------------------
     Service(

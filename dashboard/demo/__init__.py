@@ -59,6 +59,7 @@ QUERIES = (
     "demo_fill_people",
     "demo_fill_agreements",
     "demo_fill_contacts",
+    "demo_fill_checklists",
     "demo_cleanup",
 )
 
@@ -136,6 +137,12 @@ TEXTS: dict[str, tuple[str, str, str, str]] = {
         "Eindgesprek: voldoende beoordeling, student mag terugkomen.",
         "Eindevaluatie: ontwikkelpunten meegegeven voor de volgende stage.",
         "Afronding BPV met praktijkbegeleider en student; uren compleet.",
+    ),
+    "note_checklist": (
+        "Nog niet duidelijk wie wat doet; volgende keer samen op papier zetten.",
+        "Werkplek hoort het te laat als er iets speelt; terugbelafspraak maken.",
+        "Student vindt dat er over hem gepraat wordt in plaats van met hem.",
+        "Afspraak staat, maar wordt niet nagekomen; bespreken in het volgende driegesprek.",
     ),
     "det_direction": (
         "Regiehouder stemt de begeleiding af en neemt het initiatief als het stokt.",

@@ -132,10 +132,12 @@ class Restore(Event):
 
 # -- data written -------------------------------------------------------------------------------
 
-# The writes to a student's file (dashboard/students/records.py, agreements.py), each its own action.
+# The writes to a student's file (dashboard/students/records.py, agreements.py,
+# dashboard/checklists/filling.py), each its own action.
 RECORD_ACTIONS = frozenset(
     {
         "log_contact",
+        "record_checklist",
         "record_agreement",
         "change_agreement",
         "end_agreement",

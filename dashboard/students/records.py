@@ -52,6 +52,14 @@ def log_contact(
 ) -> str:
     """Record a fixed (start/mid/final) or incidental contact; returns its contact_id."""
     access.ensure(user, "log_contact")
+    with store.write() as tx:
+        return write_contact(tx, user, student_id, form, today)
+
+
+def write_contact(tx: Tx, user: User, student_id: str, form: ContactForm, today: dt.date) -> str:
+    """`log_contact` inside a write transaction the caller holds (the checklists attach
+    their answers to the moment in the same transaction); returns the contact_id."""
+    access.ensure(user, "log_contact")
     form = replace(
         form,
         participants=unique_ids(form.participants),
@@ -60,26 +68,25 @@ def log_contact(
         reason=form.reason or None,
         summary=clean_text(form.summary) or "",
     )
-    with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
-        ctx = form_context(tx, user, student_id, today, form.participants)
-        check(forms.validate_contact(form, ctx))
-        row: dict[str, Any] = {
-            "contact_id": new_id(tx, "contacts", "contact_id", "C"),
-            "student_id": student_id,
-            "placement_id": form.placement_id,
-            "date": form.date,
-            "kind": form.kind,
-            "channel": form.channel,
-            "participants": form.participants,
-            "student_present": bool(form.student_present),
-            "initiated_by": form.initiated_by,
-            "reason": form.reason,
-            "summary": clean_text(form.summary),
-            "visibility": form.visibility,
-        }
-        insert(tx, "contacts", row)
-        record_change(tx, user, "log_contact", "contacts", row["contact_id"], student_id, None, row)
+    access.require_student(tx.duckdb, user, student_id, today)
+    ctx = form_context(tx, user, student_id, today, form.participants)
+    check(forms.validate_contact(form, ctx))
+    row: dict[str, Any] = {
+        "contact_id": new_id(tx, "contacts", "contact_id", "C"),
+        "student_id": student_id,
+        "placement_id": form.placement_id,
+        "date": form.date,
+        "kind": form.kind,
+        "channel": form.channel,
+        "participants": form.participants,
+        "student_present": bool(form.student_present),
+        "initiated_by": form.initiated_by,
+        "reason": form.reason,
+        "summary": clean_text(form.summary),
+        "visibility": form.visibility,
+    }
+    insert(tx, "contacts", row)
+    record_change(tx, user, "log_contact", "contacts", row["contact_id"], student_id, None, row)
     return row["contact_id"]
 
 

@@ -50,6 +50,17 @@ _CODE_GROUPS = {
     ("contacts", "visibility"): "visibility",
     ("agreements", "topic"): "topic",
     ("consents", "audience"): "audience",
+    ("checklists", "checklist"): "checklist",
+    ("checklists", "party"): "party",
+    ("checklist_answers", "score"): "score",
+}
+# Extra columns of the inzage file: a checklist answer with the wording it was given under.
+_INZAGE_EXTRA = {
+    "checklist_answers": (
+        "wording",
+        "(SELECT CASE WHEN $lang = 'en' THEN i.wording_en ELSE i.wording_nl END "
+        "FROM checklist_items i WHERE i.item_id = t.item_id AND i.version = t.item_version)",
+    ),
 }
 # Anonymising keeps what aggregates need (programme, location, dates, status, codes) and
 # clears names and free text. Tables not listed here lose the student's rows altogether.
@@ -66,6 +77,8 @@ _ANONYMISE = {
     "consents": "note = NULL",
     "absences": None,
     "acknowledgements": "reason = '-'",
+    "checklists": None,
+    "checklist_answers": "note = NULL",
 }
 # Ids of a student's placements, contacts and agreements may embed the student number;
 # anonymising gives them new ones, in every table that refers to them.
@@ -131,8 +144,13 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
         counts = {}
         for table in _student_tables(tx):
             columns = [c for c in _columns(tx, table) if c != "student_id"]
+            select, params = "t.*", {"s": student_id}
+            if table in _INZAGE_EXTRA:
+                name, expression = _INZAGE_EXTRA[table]
+                columns.append(name)
+                select, params = f"t.*, {expression} AS {name}", {**params, "lang": lang}
             rows = tx.rows(
-                f'SELECT * FROM "{table}" WHERE student_id = $s ORDER BY ALL', {"s": student_id}
+                f'SELECT {select} FROM "{table}" t WHERE student_id = $s ORDER BY ALL', params
             )
             counts[table] = len(rows)
             lines += ["", f"## {_heading('table', table, lang)}", ""]

@@ -161,7 +161,8 @@ def test_an_invalid_contact_shows_messages_under_the_fields_and_writes_nothing(w
 def test_workplace_supervisor_logs_a_contact_but_cannot_change_the_file(world):
     at = open_page(user=w.SUPERVISOR)
     labels = {b.label for b in at.button}
-    assert labels == {"Contact opslaan", "Terug naar Leerlingen"}
+    # Logging a contact and filling in their part of a checklist (issue 19), nothing else.
+    assert labels == {"Contact opslaan", "Checklist opslaan", "Terug naar Leerlingen"}
     assert "Woonsituatie" not in str([d.value for d in at.dataframe])  # the care contact
     assert at.radio(key="contact.visibility.0").options == ["alle begeleiders"]
     at.selectbox(key="contact.channel.0").set_value("phone")

@@ -126,15 +126,21 @@ def agreement_columns() -> dict:
     }
 
 
-def agreement_form(f: file_model.StudentFile, form: str, old: file_model.Agreement | None) -> None:
-    """A new agreement (old is None) or a new version of `old` from a chosen date."""
+def agreement_form(
+    f: file_model.StudentFile,
+    form: str,
+    old: file_model.Agreement | None,
+    preset_topic: str | None = None,
+) -> None:
+    """A new agreement (old is None; on `preset_topic` when given) or a new version of `old`
+    from a chosen date."""
     slots = Slots(form)
     suffix = old.agreement_id if old else ""
     guides = [p.person_id for p in f.guides]
     people = people_options(f)
     placements = [None, *(p.placement_id for p in f.placements)]
     with st.form(key(form, f"form{suffix}"), border=False, enter_to_submit=False):
-        if old is None:
+        if old is None and preset_topic is None:
             topic = slots.choose(
                 tr("student.field.topic"),
                 "topic",
@@ -142,7 +148,7 @@ def agreement_form(f: file_model.StudentFile, form: str, old: file_model.Agreeme
                 lambda t: label("topic", t),
             )
         else:
-            topic = old.topic
+            topic = old.topic if old else preset_topic
             st.markdown(f"{tr('student.field.topic')}: **{render.plain(label('topic', topic))}**")
         holder = st.selectbox(
             tr("student.field.holder_id"),

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.app import render, runtime, session, student_charts
 from dashboard.app.session import label, tr
+from dashboard.app.student_page.checklists import moment_views
 from dashboard.app.student_page.common import (
     STOP_NOTICE,
     Slots,
@@ -24,6 +25,7 @@ from dashboard.app.student_page.common import (
     submit,
     yes_no,
 )
+from dashboard.checklists import filling
 from dashboard.codes import CHANNELS, CONTACT_KINDS, REASONS
 from dashboard.students import file_model, records
 from validation import forms
@@ -242,6 +244,8 @@ def contact_form(
             key=key(form, "visibility"),
         )
         slots.below("visibility")
+        # The collaboration checklist of a fixed moment (not in the stop notice's contact).
+        views = [] if prefill else moment_views(form)
         sent = st.form_submit_button(tr("student.contacts.log_button"), type="primary")
         slots.below("_form")
     if sent:
@@ -260,8 +264,13 @@ def contact_form(
         submit(
             form,
             slots,
-            lambda: records.log_contact(
-                runtime.store(), session.user(), f.student.student_id, values, session.today()
+            lambda: filling.log_contact_with_checklists(
+                runtime.store(),
+                session.user(),
+                f.student.student_id,
+                values,
+                views,
+                session.today(),
             ),
             tr("student.done.contact"),
             after=(lambda _: st.session_state.pop(STOP_NOTICE, None)) if prefill else None,
