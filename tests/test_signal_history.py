@@ -123,7 +123,9 @@ def test_history_with_other_thresholds_and_restricted_to_students(store):
     full = [r for day, rows in _history(store, evaluation_days).items() for r in rows]
     assert len(part) > 0
     assert sorted(map(tuple, part)) == sorted(
-        (day, *r) for day, rows in _history(store, evaluation_days).items() for r in rows
+        (day, *r)
+        for day, rows in _history(store, evaluation_days).items()
+        for r in rows
         if r[2] in some
     )
     assert len(full) > len(part)
