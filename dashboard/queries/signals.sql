@@ -26,8 +26,9 @@
 --    on as_of in the join (`r.start_date <= a.as_of`), or for a fact that does not depend on
 --    the day at all (`moments_held`: the first date of each moment; held by T is first <= T).
 -- 4. Bound a scan of a large table by $last_day / $first_day so that one day reads no more
---    than before, and compare a per-day fact by ASOF JOIN (the latest row on or before as_of)
---    rather than by joining every row to every day.
+--    than before; for "the latest row on or before T" group the rows per evaluation day they
+--    first count on (`day_of`) and join the spans between those days (`contact_span`), rather
+--    than joining every row to every day.
 -- A rule that can find several cases for one (code, student, placement) groups them itself
 -- (per as_of), keeping the earliest since; every other rule yields at most one row per
 -- placement or per student and day.
@@ -37,7 +38,7 @@
 -- (student_rule): cheaper than joining the big tables first. Contacts, the largest table, are
 -- read for only what the rules need, each as facts that hold for every day at once (the first
 -- date of each fixed moment, the incomplete fixed contacts, the dates of contacts with an
--- agreement holder or a supervisor after a stop) or by ASOF JOIN (the last contact on or
+-- agreement holder or a supervisor after a stop) or as spans of days (the last contact on or
 -- before the day); see docs/performance.md.
 -- Fixed moments are selected with kind <> 'incidental': DuckDB pushes that into the scan, but
 -- turns kind IN ('start', 'mid', 'final') into an optional filter that reads every row.
@@ -352,11 +353,10 @@ placement_rule AS (
     SELECT 'NO_RECENT_CONTACT', a.as_of, a.student_id, NULL,
            a.enrolment_date + $no_contact_days, NULL
     FROM act a
+    LEFT JOIN (SELECT student_id, min(from_day) AS from_day FROM contact_span GROUP BY ALL) l
+           ON l.student_id = a.student_id
     WHERE a.enrolment_date <= a.as_of - $no_contact_days
-      AND NOT EXISTS (
-          SELECT 1 FROM contact_span l
-          WHERE l.student_id = a.student_id AND l.from_day <= a.as_of
-      )
+      AND (l.from_day IS NULL OR l.from_day > a.as_of)
 
     -- Roles -----------------------------------------------------------------------------
     UNION ALL
