@@ -22,6 +22,7 @@ from dashboard.security.access import User
 from dashboard.signals.catalogue import CODES, SEVERITY_ORDER
 from dashboard.signals.rules import evaluation_days, signal_query
 from dashboard.store import Store
+from dashboard.store.tx import aggregate_row
 from dashboard.trends import MIN_STUDENTS, TrendFilters
 
 MIN_BASE = 10  # a median rests on at least this many ended signals (the rule for rates)
@@ -104,9 +105,9 @@ def signal_history(
     students = _students(store, user, filters or TrendFilters())
     sql, params = signal_query(store, weeks, students)
     with store.read() as cur:
-        open_rows, duration_rows = cur.execute(
-            f"WITH signal AS MATERIALIZED ({sql}) {_AGGREGATES}", {**params, "weeks": weeks}
-        ).fetchone()
+        open_rows, duration_rows = aggregate_row(
+            cur, f"WITH signal AS MATERIALIZED ({sql}) {_AGGREGATES}", {**params, "weeks": weeks}
+        )
     return _result(pd.DataFrame(open_rows or []), pd.DataFrame(duration_rows or []), weeks)
 
 
