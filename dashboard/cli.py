@@ -82,14 +82,48 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _flag_days(args, parser: argparse.ArgumentParser) -> list[dt.date] | None:
+    """The evaluation days of `regiebord flags` (docs/flags.md): None for the list of one day,
+    else the days to count. Wrong combinations are usage errors (exit code 2)."""
+    from dashboard.signals.rules import evaluation_days
+
+    ranged = args.first is not None or args.last is not None
+    if ranged and args.as_of is not None:
+        parser.error(tr("cli.flags.as_of_with_range"))
+    if ranged and (args.first is None or args.last is None):
+        parser.error(tr("cli.flags.range_incomplete"))
+    if args.every is not None and not ranged:
+        parser.error(tr("cli.flags.every_without_range"))
+    if ranged and not args.counts:
+        parser.error(tr("cli.flags.counts_missing"))
+    if not ranged:
+        as_of = args.as_of or dt.date.today()
+        return [as_of] if args.counts else None
+    every = 7 if args.every is None else args.every
+    if every < 1:
+        parser.error(tr("cli.flags.every_too_small", every=every))
+    if args.last < args.first:
+        parser.error(tr("cli.flags.to_before_from", first=args.first, last=args.last))
+    days = evaluation_days(args.first, args.last, every)
+    if len(days) > MAX_FLAG_DAYS:
+        parser.error(tr("cli.flags.too_many_days", days=len(days), most=MAX_FLAG_DAYS))
+    return days
+
+
+MAX_FLAG_DAYS = 400  # evaluation days of one `flags --counts` (a year of days, 7 of weeks)
+
+
 def cmd_flags(args) -> int:
     from dashboard import signals
     from dashboard.security.access import CLI_USER
     from dashboard.store import open_store
 
+    days = _flag_days(args, args.parser)
     store = open_store(args.db)
-    as_of = args.as_of or dt.date.today()
-    text = signals.flags_report(store, CLI_USER, as_of, args.format)
+    if days is None:
+        text = signals.flags_report(store, CLI_USER, args.as_of or dt.date.today(), args.format)
+    else:
+        text = signals.counts_report(store, CLI_USER, days, args.format)
     sys.stdout.write(text)
     return 0
 
@@ -204,10 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("flags", help=tr("cli.help.flags"))
     _add_db(p)
     p.add_argument("--as-of", type=_date, default=None, help=tr("cli.help.flags_as_of"))
+    p.add_argument("--from", dest="first", metavar="D1", type=_date, help=tr("cli.help.flags_from"))
+    p.add_argument("--to", dest="last", metavar="D2", type=_date, help=tr("cli.help.flags_to"))
+    p.add_argument("--every", metavar="N", type=int, help=tr("cli.help.flags_every"))
+    p.add_argument("--counts", action="store_true", help=tr("cli.help.flags_counts"))
     p.add_argument(
         "--format", choices=("csv", "json"), default="csv", help=tr("cli.help.flags_format")
     )
-    p.set_defaults(func=cmd_flags)
+    p.set_defaults(func=cmd_flags, parser=p)
 
     p = sub.add_parser(
         "backup", help=tr("cli.help.backup"), description=tr("cli.help.backup_description")

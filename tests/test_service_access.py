@@ -36,6 +36,7 @@ from dashboard.security.access import CLI_USER, KINDS, User
 from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
 from dashboard.students import agreements, listing, records, rights, student_file
+from dashboard.trends import signal_history
 from validation.checklists import ChecklistForm, ItemText
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
@@ -116,6 +117,13 @@ def _empty_store(cell: Cell) -> Store:
 
 def _uploads(cell: Cell) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(cell.files.iterdir())}
+
+
+def _no_student_in(history: signal_history.SignalHistory) -> bool:
+    """Aggregates only: no student id in any cell of the result."""
+    frames = (history.open, history.open_by_severity, history.duration)
+    cells = {str(v) for frame in frames for v in frame.to_numpy().ravel()}
+    return not any(t.student_id in cell for t in (OWN, OTHER) for cell in cells)
 
 
 def _audited(cell: Cell, action: str) -> bool:
@@ -421,12 +429,24 @@ SERVICES = [
         trends.trends,
         lambda c: trends.trends(c.store, c.user, T, trends.TrendFilters()),
         lambda r, c: len(r.contacts) == trends.MONTHS,
-        "AAXXXX",
+        "AAAXXX",
+    ),
+    Service(
+        signal_history.signal_history,
+        lambda c: signal_history.signal_history(c.store, c.user, T - days(70), T),
+        lambda r, c: len(r.weeks) == 10 and _no_student_in(r),
+        "AAAXXX",
     ),
     Service(
         signals.flags_report,
         lambda c: signals.flags_report(c.store, c.user, T),
         lambda r, c: r.startswith("code,severity,student_id"),
+        "AXXXXX",
+    ),
+    Service(
+        signals.counts_report,
+        lambda c: signals.counts_report(c.store, c.user, [T - days(7), T]),
+        lambda r, c: r.startswith("day,code,severity,open,acknowledged\n"),
         "AXXXXX",
     ),
     # -- the student's rights (admins) ------------------------------------------------------

@@ -247,11 +247,21 @@ def test_location_and_programme_filters(school_store):
     assert outside.contacts["active_students"].sum() == 0
 
 
-@pytest.mark.parametrize("kind", ["care_coordinator", "care_worker", "guide", "workplace"])
-def test_only_managers_and_admins_may_see_trends(school_store, kind):
+@pytest.mark.parametrize("kind", ["care_worker", "guide", "workplace"])
+def test_only_managers_care_coordinators_and_admins_may_see_trends(school_store, kind):
     user = access.User("u", kind, person_id="M-A1", locations=("Noord",))
     with pytest.raises(NotAllowed):
         trends.trends(school_store, user, T, TrendFilters())
+
+
+def test_a_care_coordinator_sees_the_figures_of_their_locations(school_store):
+    """Issue 17: care coordinators get the trends of their own locations, as a manager of
+    those locations does (not of the students they hold a role for elsewhere)."""
+    coordinator = access.User("zc", "care_coordinator", person_id="M-A1", locations=("Zuid",))
+    mine = trends.trends(school_store, coordinator, T, TrendFilters())
+    zuid = trends.trends(school_store, ZUID, T, TrendFilters())
+    pd.testing.assert_frame_equal(mine.contacts, zuid.contacts)
+    pd.testing.assert_frame_equal(mine.dropout, zuid.dropout)
 
 
 def test_a_manager_account_may_have_locations(store):

@@ -21,7 +21,7 @@ from dashboard.errors import Invalid
 from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
-from dashboard.signals.report import flags_report
+from dashboard.signals.report import counts_report, flags_report
 from dashboard.signals.rules import signal_query
 from dashboard.store import Store
 
@@ -33,6 +33,7 @@ __all__ = [
     "COLUMNS",
     "SEVERITY_ORDER",
     "acknowledge",
+    "counts_report",
     "describe",
     "evaluate",
     "flags_report",
@@ -57,7 +58,8 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     """Every signal on day `as_of`, one row per (code, student, placement).
 
     Columns: code, severity, student_id, placement_id (None when none), since (date),
-    acknowledged (bool), ack_reason, ack_until, ack_by (set only while acknowledged), and
+    acknowledged (bool: the latest acknowledgement made on or before `as_of` of this since
+    runs up to `as_of` or later), ack_reason, ack_until, ack_by (set only while acknowledged), and
     person_id: the agreement holder the signal is about (FREQUENCY_NOT_MET,
     DIRECTION_HOLDER_GONE, DIRECTION_NOT_DISCUSSED, REVIEW_OVERDUE), else None.
     Sorted by severity (high, medium, low), since, student_id, then code (in CODES order)
@@ -67,7 +69,7 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     which keeps a caseload of a few hundred students fast. This is a computation over the
     whole store: callers that show it to a user restrict `student_ids` to the user's scope.
     """
-    sql, params = signal_query(store, as_of, student_ids)
+    sql, params = signal_query(store, [as_of], student_ids)
     with store.read() as cur:
         table = cur.execute(sql, params).to_arrow_table()
     # Arrow gives dates as datetime.date and keeps NULL apart from strings; missing optional
@@ -103,8 +105,8 @@ def acknowledge(
 ) -> None:
     """Mark a signal as a deliberate exception until `until` ("bewust afgeweken tot ...").
 
-    It stays acknowledged on every day up to and including `until` while its since stays the
-    same; a later acknowledgement of the same signal replaces an earlier one. The user must
+    It stays acknowledged on every day from `today` up to and including `until` while its
+    since stays the same; a later acknowledgement of the same signal replaces an earlier one. The user must
     be allowed to acknowledge and to see the student (else NotAllowed / NotFound).
     `today` is the day the check `until >= today` uses (default: the real today).
     """
@@ -130,7 +132,9 @@ def acknowledge(
         "reason": reason,
         "until": until,
         "acknowledged_by": user.username,
-        "acknowledged_at": dt.datetime.now(),
+        # Made on `today` (the app's day; the real one unless a test fixed it): the signal
+        # counts as acknowledged from that day on, also in a history (docs/flags.md).
+        "acknowledged_at": dt.datetime.combine(today, dt.datetime.now().time()),
     }
     with store.write() as tx:
         access.require_student(tx.duckdb, user, student_id, today)

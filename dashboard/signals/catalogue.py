@@ -11,8 +11,9 @@ To add a signal (ACTION_OVERDUE of docs/flags.md is the first that will):
 1. Add its entry to catalogue.toml, in the order of docs/flags.md: severity, needs, settings
    (thresholds with default, minimum, maximum) and the nl and en texts.
 2. Add its rule to queries/signals.sql as a section marked `-- signal: CODE` that yields
-   (code, student_id, placement_id, since, person_id) in `placement_rule`, `student_rule` or
-   `signal`; it reads its thresholds as `$key`.
+   (code, as_of, student_id, placement_id, since, person_id) in `placement_rule`,
+   `student_rule` or `signal`, for every evaluation day at once (the header of signals.sql
+   and docs/architecture.md say how); it reads its thresholds as `$key`.
 tests/test_signal_catalogue.py checks that the two name the same codes and that docs/flags.md
 does too. A new threshold also wants a label on the settings page
 (settings_page.labels.<key> in i18n/{nl,en}/core.toml).

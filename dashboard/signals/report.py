@@ -1,4 +1,5 @@
-"""The report of `regiebord flags` (docs/flags.md), made by DuckDB.
+"""The reports of `regiebord flags` (docs/flags.md), made by DuckDB: the signals of one day,
+and the counts per day and code over many days (`--counts`).
 
 A whole school's report runs at the command line as a process of its own, so its cost is
 start-up plus one query: this module imports no pandas, and DuckDB orders the rows of the
@@ -25,6 +26,7 @@ from dashboard.signals.rules import signal_query
 from dashboard.store import Store
 
 REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "acknowledged")
+COUNT_COLUMNS = ("day", "code", "severity", "open", "acknowledged")
 
 # Over `signal` (the signal query's rows): the report's values as text, in its order.
 _REPORT = """
@@ -33,6 +35,18 @@ SELECT code, severity, student_id, coalesce(placement_id, '') AS placement_id,
        CASE WHEN acknowledged THEN 'yes' ELSE 'no' END AS acknowledged
 FROM signal
 ORDER BY student_id, code, placement_id
+"""
+
+
+# Over `signal` (the signal query's rows for many days): per day and code with a signal, the
+# signals not acknowledged on that day and those that were, sorted by day, then code.
+_COUNTS = """
+SELECT CAST(as_of AS VARCHAR) AS day, code, severity,
+       count(*) FILTER (WHERE NOT acknowledged) AS open,
+       count(*) FILTER (WHERE acknowledged) AS acknowledged
+FROM signal
+GROUP BY as_of, code, severity
+ORDER BY as_of, code
 """
 
 
@@ -90,7 +104,7 @@ def flags_report(store: Store, user: User, as_of: dt.date, fmt: str = "csv") -> 
         raise Invalid([Problem("cli.unknown_format", {"format": fmt})])
     # One statement: DuckDB plans the large signal query once (a relation per step would
     # bind it again for each).
-    signal = f"WITH signal AS ({_with_values(*signal_query(store, as_of))})"
+    signal = f"WITH signal AS ({_with_values(*signal_query(store, [as_of]))})"
     with store.read() as cur:
         if fmt == "csv":
             sql = f"{signal}, report AS ({_REPORT}) {_CSV_LINES}"
@@ -98,4 +112,28 @@ def flags_report(store: Store, user: User, as_of: dt.date, fmt: str = "csv") -> 
             return ",".join(REPORT_COLUMNS) + "\n" + (lines or "")
         rows = cur.execute(f"{signal} {_REPORT}").fetchall()
     objects = [dict(zip(REPORT_COLUMNS, row, strict=True)) for row in rows]
+    return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
+
+
+def counts_report(store: Store, user: User, days: list[dt.date], fmt: str = "csv") -> str:
+    """The output of `regiebord flags --counts` (docs/flags.md, "Counts over time"): columns
+    day, code, severity, open, acknowledged, one row per evaluation day and code that has at
+    least one signal that day, sorted by day, then code.
+
+    All `days` are evaluated in one pass of the signal query (the same query `flags_report`
+    runs for one day, so a day's counts always equal that day's list). An acknowledgement
+    counts on day d when it was made on or before d, its end date is on or after d and its
+    since is the signal's since on d. CSV has a header row and `\\n` line ends; JSON is a list
+    of objects with those keys, day as an ISO date and the two counts as numbers. Admins only.
+    """
+    access.ensure(user, "report_signals")
+    if fmt not in ("csv", "json"):
+        raise Invalid([Problem("cli.unknown_format", {"format": fmt})])
+    signal = f"WITH signal AS ({_with_values(*signal_query(store, days))})"
+    with store.read() as cur:
+        rows = cur.execute(f"{signal} {_COUNTS}").fetchall()
+    if fmt == "csv":  # codes, severities, ISO dates and numbers: nothing to quote
+        lines = [",".join(COUNT_COLUMNS), *(",".join(map(str, row)) for row in rows)]
+        return "\n".join(lines) + "\n"
+    objects = [dict(zip(COUNT_COLUMNS, row, strict=True)) for row in rows]
     return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"

@@ -1,7 +1,9 @@
 """The rules of docs/flags.md as one set-based DuckDB query (queries/signals.sql), ready to run.
 
-Shared by signals.evaluate (a frame for the app) and signals.report (`regiebord flags`, which
-wraps it to let DuckDB order and format the rows). Imports no pandas: the command line must
+The query takes its evaluation days as a list: one day for the app and `regiebord flags
+--as-of`, many for a history (`regiebord flags --from --to --counts`, the trends page), in one
+pass. Shared by signals.evaluate (a frame for the app), signals.report (which wraps it to let
+DuckDB order and format the rows) and signals.history. Imports no pandas: the command line must
 start fast.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from dashboard import queries, settings
 from dashboard.signals.catalogue import CODES, SEVERITY_ORDER
@@ -26,19 +29,32 @@ _SWITCHES = {
 }
 
 
+def evaluation_days(first: dt.date, last: dt.date, every: int = 7) -> list[dt.date]:
+    """The days first, first + every, first + 2 * every, ... up to last (docs/flags.md, "Counts
+    over time"); callers check that last is not before first and every is at least 1."""
+    if every < 1 or last < first:
+        raise ValueError(f"no evaluation days from {first} to {last} every {every}")
+    return [first + dt.timedelta(days=i) for i in range(0, (last - first).days + 1, every)]
+
+
 def signal_query(
-    store: Store, as_of: dt.date, student_ids: list[str] | None = None
+    store: Store, days: Sequence[dt.date], student_ids: list[str] | None = None
 ) -> tuple[str, dict]:
-    """The signal query for day `as_of` and its parameters: the settings' thresholds and the
-    catalogue (code, severity and their ranks, for the order of signals.evaluate).
+    """The signal query for the evaluation `days` (at least one) and its parameters: the
+    settings' thresholds and the catalogue (code, severity and their ranks, for the order of
+    signals.evaluate). Its rows carry their day in the column as_of.
 
     With `student_ids` only those students are evaluated (the filter runs before the rules).
     """
+    if not days:
+        raise ValueError("the signal query needs at least one day")
     restricted = student_ids is not None
     sql = queries.load("signals", **_SWITCHES[restricted])  # without comments: they name $s too
     values = {
         **settings.current(store),
-        "as_of": as_of,
+        "days": sorted(set(days)),
+        "first_day": min(days),
+        "last_day": max(days),
         "codes": list(CODES),
         "severities": list(CODES.values()),
         "ranks": [SEVERITY_ORDER.index(s) for s in CODES.values()],
