@@ -404,7 +404,7 @@ SERVICES = [
         shares.improvement_shares,
         lambda c: shares.improvement_shares(c.store, c.user, T, trends.TrendFilters()),
         lambda r, c: r.empty and "share_improve" in r.columns,
-        "AAXXXX",
+        "AAAXXX",
     ),
     # -- the caseload and the trends -----------------------------------------------------------
     Service(
