@@ -125,6 +125,10 @@ def test_filters_and_who_sees_which_figures(school):
     assert set(shares.improvement_shares(store, manager, T, TrendFilters())["location"]) == {
         "Noord"
     }
-    for kind in ("guide", "workplace", "care_coordinator"):
+    coordinator = access.User("c", "care_coordinator", "P-CO", locations=("Zuid",))
+    assert set(shares.improvement_shares(store, coordinator, T, TrendFilters())["location"]) == {
+        "Zuid"
+    }
+    for kind in ("guide", "workplace", "care_worker"):
         with pytest.raises(NotAllowed):
             shares.improvement_shares(store, access.User("u", kind, "P"), T, TrendFilters())
