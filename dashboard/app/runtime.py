@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from pathlib import Path
 
 import streamlit as st
 
@@ -25,11 +24,12 @@ WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day ca
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Store:
-    """Open the store once per process. On the very first start (no store file yet) fill it
-    with demo data and accounts, so the app shows something at once."""
-    first_start = not Path(path).exists()
+    """Open the store once per process. On the very first start (the store was created just
+    now) fill it with demo data and accounts, so the app shows something at once. When a
+    PostgreSQL store cannot be reached this raises StoreUnavailable and caches nothing, so the
+    next run tries again."""
     store = open_store(path)
-    if first_start:
+    if store.created:
         demo.generate(store, access.CLI_USER, students=300, seed=1)
         ensure_demo_accounts(store)
     # The day's signals and plan are computed in the background, not when a page asks: at
@@ -53,7 +53,8 @@ def _warm_day_cache(store: Store) -> None:
 
 
 def db_path() -> str:
-    """The store file: $REGIEBORD_DB, else the project's data/regiebord.duckdb."""
+    """The store: $REGIEBORD_DB (a file, or a postgresql:// URL), else the project's
+    data/regiebord.duckdb."""
     return str(os.environ.get("REGIEBORD_DB") or default_db_path())
 
 

@@ -77,7 +77,7 @@ agreement_now AS MATERIALIZED (
 ),
 -- Contacts count only when dated on or before T. Every rule reads contacts through here.
 contact_upto AS /*:scoped*/ (
-    SELECT rowid AS contact_key, student_id, placement_id, date, kind, participants,
+    SELECT contact_id AS contact_key, student_id, placement_id, date, kind, participants,
            student_present
     FROM contacts
     WHERE date <= $as_of AND /*:scope*/

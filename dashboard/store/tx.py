@@ -65,17 +65,21 @@ class Tx:
 
     def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
         """The first row as a dict, or None when there is none."""
-        self._cur.execute(sql, params)
-        row = self._cur.fetchone()
-        return None if row is None else dict(zip([d[0] for d in self._cur.description], row))
+        rows = self.rows(sql, params)
+        return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None when there is no row."""
-        return scalar(self._cur, sql, params)
+        rows = self.tuples(sql, params)
+        return rows[0][0] if rows else None
 
     def column(self, sql: str, params: Params = None) -> list[Any]:
         """The first column of every row."""
-        return [row[0] for row in self._cur.execute(sql, params).fetchall()]
+        return [row[0] for row in self.tuples(sql, params)]
+
+    def tuples(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Every row, as a tuple."""
+        return self._cur.execute(sql, params).fetchall()
 
     # -- writing -----------------------------------------------------------------------------
     def execute(self, sql: str, params: Params = None) -> int:
@@ -89,6 +93,21 @@ class Tx:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._cur.executemany(sql, list(rows))
+
+    # -- bulk writes from DuckDB work (the import's staged tables) ---------------------------
+    def insert_from(self, table: str, columns: Sequence[str], query: str) -> None:
+        """Insert the rows of `query`, a DuckDB query on `self.duckdb` (its temp tables), into
+        the store's `table`."""
+        self._cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) {query}")
+
+    def update_from(
+        self, table: str, key: Sequence[str], columns: Sequence[str], query: str
+    ) -> None:
+        """Update the rows of `table` whose `key` matches a row of `query` (a DuckDB query on
+        `self.duckdb` giving `columns`, the key among them) to that row's values."""
+        sets = ", ".join(f"{c} = n.{c}" for c in columns if c not in key)
+        on_key = " AND ".join(f"{table}.{k} = n.{k}" for k in key)
+        self._cur.execute(f"UPDATE {table} SET {sets} FROM ({query}) n WHERE {on_key}")
 
     # -- what the write changed --------------------------------------------------------------
     def touch(self, student_ids: Iterable[str]) -> None:
