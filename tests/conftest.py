@@ -9,10 +9,10 @@ reason.
 
 from __future__ import annotations
 
+import pg_server
 import pytest
 
 from dashboard.store import open_store
-import pg_server
 
 BACKENDS = ["file", "postgres"]
 

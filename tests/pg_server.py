@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
 import shutil
+import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -61,13 +61,17 @@ class Server:
         open_store(_with_database(self.admin_url, TEMPLATE)).close()
 
     def fresh_database(self, label: str = "t") -> str:
-        name = f"t{next(self._counter)}_{re.sub(r'[^a-z0-9]', '', label.lower())[:40]}_{os.getpid()}"
+        name = (
+            f"t{next(self._counter)}_{re.sub(r'[^a-z0-9]', '', label.lower())[:40]}_{os.getpid()}"
+        )
         self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return _with_database(self.admin_url, name)
 
     def copy_database(self, source_url: str, label: str = "copy") -> str:
         """A new database cloned from `source_url`'s (nobody may be connected to it)."""
-        name = f"c{next(self._counter)}_{re.sub(r'[^a-z0-9]', '', label.lower())[:40]}_{os.getpid()}"
+        name = (
+            f"c{next(self._counter)}_{re.sub(r'[^a-z0-9]', '', label.lower())[:40]}_{os.getpid()}"
+        )
         source = urlsplit(source_url).path.lstrip("/")
         self._admin(f"CREATE DATABASE {name} TEMPLATE {source}")
         return _with_database(self.admin_url, name)
@@ -75,6 +79,21 @@ class Server:
     def drop_database(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def pause(self) -> None:
+        """Stop the server (as for a restart); `resume` starts it again on the same port."""
+        if self.folder is None:
+            pytest.skip("a server this session did not start cannot be restarted")
+        subprocess.run(["bash", str(SCRIPT), "stop", str(self.folder / "data")], check=True)
+
+    def resume(self) -> None:
+        assert self.folder is not None
+        port = str(urlsplit(self.admin_url).port)
+        subprocess.run(
+            ["bash", str(SCRIPT), "start", str(self.folder / "data"), port],
+            check=True,
+            capture_output=True,
+        )
 
     def stop(self) -> None:
         if self.folder is not None:

@@ -46,7 +46,7 @@ from dashboard.problem import Problem, Where
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
-from dashboard.store.tx import Tx
+from dashboard.store.tx import Tx, aggregate_row
 from validation.tables import SPECS
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # per uploaded file
@@ -124,10 +124,11 @@ def _write_table(tx: Tx, table: str, source: Where) -> TableCount:
     changed ones."""
     spec = SPECS[table]
     cols = ", ".join(spec.names)
-    rows, new, changed = tx.duckdb.execute(
+    rows, new, changed = aggregate_row(
+        tx.duckdb,
         "SELECT count(*), count(*) FILTER (rb_state = 'new'),"
-        f" count(*) FILTER (rb_state = 'changed') FROM clean_{table}"
-    ).fetchone()
+        f" count(*) FILTER (rb_state = 'changed') FROM clean_{table}",
+    )
     if new:
         tx.insert_from(
             table,

@@ -134,6 +134,8 @@ class Store:
 class FileStore(Store):
     """One DuckDB file: the embedded default."""
 
+    path: Path
+
     def __init__(self, path: Path | str, con: duckdb.DuckDBPyConnection):
         super().__init__()
         self.path = Path(path)

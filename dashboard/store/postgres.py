@@ -39,7 +39,7 @@ import psycopg_pool
 from dashboard import i18n
 from dashboard.errors import StoreUnavailable
 from dashboard.store import FIRST_MIGRATION, Store, _config, changes, migration_files
-from dashboard.store.tx import Params, Tx
+from dashboard.store.tx import Cursor, Params, Tx
 
 # Keys of PostgreSQL advisory locks (any fixed numbers; "RBWR", "RBMG").
 WRITE_LOCK = 0x52425752
@@ -63,7 +63,9 @@ def public_url(url: str) -> str:
 def unavailable(url: str, exc: BaseException) -> StoreUnavailable:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StoreUnavailable(
-        i18n.t("cli.store_unavailable", i18n.message_language(), path=public_url(url), reason=reason)
+        i18n.t(
+            "cli.store_unavailable", i18n.message_language(), path=public_url(url), reason=reason
+        )
     )
 
 
@@ -71,7 +73,7 @@ def postgres_extension() -> str:
     """The path of DuckDB's postgres extension, shipped by the pip package
     `duckdb-extension-postgres-scanner` (same version as duckdb): loaded by path because
     `INSTALL` cannot reach DuckDB's extension server here. Its signature is checked."""
-    import duckdb_extension_postgres_scanner as package
+    import duckdb_extension_postgres_scanner as package  # type: ignore[import-untyped]
 
     version = duckdb.__version__
     path = Path(package.__file__).parent / "extensions" / f"v{version}"
@@ -203,7 +205,7 @@ class PgTx(Tx):
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with _translated_errors(self._store.url):
-            self._pg.executemany(pg_sql(sql), [_params(list(r)) for r in rows])
+            self._pg.executemany(pg_sql(sql), [list(_params(list(r)) or ()) for r in rows])
 
     def _copy(self, target: str, columns: Sequence[str], query: str) -> None:
         """COPY the rows of a DuckDB query into PostgreSQL's `target`, in batches."""
@@ -217,12 +219,21 @@ class PgTx(Tx):
     def insert_from(self, table: str, columns: Sequence[str], query: str) -> None:
         self._copy(table, columns, query)
 
+    @contextmanager
+    def bulk(self, tables: Iterable[str]) -> Iterator[Cursor]:
+        cur = self.duckdb
+        for table in tables:  # temporary tables come first in DuckDB's name lookup
+            cur.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {ALIAS}.{table} LIMIT 0")
+        yield cur
+        for table in tables:
+            columns = [r[0] for r in cur.execute(f"DESCRIBE temp.{table}").fetchall()]
+            self._copy(table, columns, f"SELECT * FROM temp.{table}")
+            cur.execute(f"DROP TABLE temp.{table}")
+
     def update_from(
         self, table: str, key: Sequence[str], columns: Sequence[str], query: str
     ) -> None:
-        self._run(
-            f"CREATE TEMP TABLE rb_update (LIKE {table}) ON COMMIT DROP", None
-        )
+        self._run(f"CREATE TEMP TABLE rb_update (LIKE {table}) ON COMMIT DROP", None)
         self._copy("rb_update", columns, query)
         sets = ", ".join(f"{c} = n.{c}" for c in columns if c not in key)
         on_key = " AND ".join(f"{table}.{k} = n.{k}" for k in key)
@@ -285,18 +296,26 @@ class PgStore(Store):
                 self._duck = None
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh DuckDB cursor over the attached database, for reads by this thread."""
-        cur = self._cursor()
+    def _server_lost_as_unavailable(self) -> Iterator[None]:
+        """A DuckDB error that says the server went away: StoreUnavailable, and the next read
+        attaches afresh (the attachment does not reconnect by itself)."""
         try:
-            yield cur
+            yield
         except duckdb.Error as exc:
             if _lost_server(exc):
                 self._forget_engine()
                 raise unavailable(self.url, exc) from exc
             raise
-        finally:
-            cur.close()
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh DuckDB cursor over the attached database, for reads by this thread."""
+        with self._server_lost_as_unavailable():
+            cur = self._cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
 
     # -- writes: psycopg -------------------------------------------------------------------------
     @contextmanager
@@ -378,7 +397,8 @@ class PgStore(Store):
 
 def _lost_server(exc: duckdb.Error) -> bool:
     text = str(exc).lower()
-    return any(w in text for w in ("connection", "server closed", "terminating", "could not"))
+    words = ("connect", "server closed", "terminating", "could not receive", "could not send")
+    return any(w in text for w in words)
 
 
 def open_pg_store(url: str, *, read_only: bool = False) -> PgStore:

@@ -7,12 +7,15 @@ are named (`$sid` with a dict) or positional (`?` with a list), as DuckDB takes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 
 Params = dict[str, Any] | Sequence[Any] | None
+# A DuckDB cursor (named here because `Tx.duckdb` hides the module's name inside the class).
+Cursor = duckdb.DuckDBPyConnection
 
 
 def scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> Any:
@@ -94,7 +97,14 @@ class Tx:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._cur.executemany(sql, list(rows))
 
-    # -- bulk writes from DuckDB work (the import's staged tables) ---------------------------
+    # -- bulk writes from DuckDB work (the import's staged tables, the demo generator) -------
+    @contextmanager
+    def bulk(self, tables: Iterable[str]) -> Iterator[Cursor]:
+        """A DuckDB cursor on which SQL may fill `tables` (empty so far) in bulk. On the file
+        that is the transaction's own cursor; on PostgreSQL (PgTx) the rows go to temporary
+        twins of the tables and are copied in when the block ends."""
+        yield self._cur
+
     def insert_from(self, table: str, columns: Sequence[str], query: str) -> None:
         """Insert the rows of `query`, a DuckDB query on `self.duckdb` (its temp tables), into
         the store's `table`."""
