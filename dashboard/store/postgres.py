@@ -50,6 +50,17 @@ COPY_BATCH = 10_000  # rows fetched from DuckDB at a time while copying into Pos
 CONNECT_TIMEOUT = 5  # seconds to wait for the server (or a pooled connection) before giving up
 
 
+# Indexes only PostgreSQL gets: the reads by student (a file, a form's checks) and the change
+# feed. The DuckDB file scans its columns instead (an index there would only slow the import).
+PG_INDEXES = (
+    *(
+        f"CREATE INDEX IF NOT EXISTS rb_{t}_student ON {t} (student_id)"
+        for t in ("roles", "placements", "contacts", "agreements", "consents", "audit")
+    ),
+    "CREATE INDEX IF NOT EXISTS rb_changes_version ON changes (version)",
+)
+
+
 def public_url(url: str) -> str:
     """The URL without its password: for messages, logs and cache keys."""
     parts = urlsplit(url)
@@ -261,6 +272,7 @@ class PgStore(Store):
         )
         self._duck: duckdb.DuckDBPyConnection | None = None
         self._duck_lock = threading.Lock()
+        self._closed = False
 
     def open(self) -> None:
         with _translated_errors(self.url):
@@ -271,6 +283,8 @@ class PgStore(Store):
         """This process's DuckDB with the database attached read-only (made on first use, and
         again after the server was lost)."""
         with self._duck_lock:
+            if self._closed:
+                raise duckdb.ConnectionException("Connection Error: the store is closed")
             if self._duck is None:
                 con = duckdb.connect(":memory:", config=_config())
                 try:
@@ -357,6 +371,7 @@ class PgStore(Store):
 
     def close(self) -> None:
         self._forget_engine()
+        self._closed = True
         self._pool.close()
 
     # -- schema ----------------------------------------------------------------------------------
@@ -389,6 +404,8 @@ class PgStore(Store):
                         "INSERT INTO store_info SELECT false, localtimestamp"
                         " WHERE NOT EXISTS (SELECT 1 FROM store_info)"
                     )
+                    for statement in PG_INDEXES:
+                        conn.execute(statement)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK])
                 conn.autocommit = False
