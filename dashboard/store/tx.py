@@ -1,8 +1,10 @@
 """A write transaction as services see it: a few verbs, and which students the write changed.
 
 Services get a `Tx` from `Store.write()` and speak to the store only through it, so they need
-not know that DuckDB sits underneath (a second backend can offer the same verbs). Parameters
-are named (`$sid` with a dict) or positional (`?` with a list), as DuckDB takes them.
+not know which backend sits underneath: this class runs the verbs on the DuckDB file, `PgTx`
+(dashboard/store/postgres.py) on PostgreSQL. Parameters are named (`$sid` with a dict) or
+positional (`?` with a list), as DuckDB takes them; the SQL keeps to what both databases
+accept (docs/architecture.md, "One SQL for both backends").
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ class Tx:
     commits (dashboard/store/changes.py); see `Store.write` for what an undeclared write counts
     as. An audit-only transaction may not touch anything.
 
-    `duckdb` is the one escape hatch: the transaction's DuckDB cursor, for code that speaks
-    DuckDB itself — the read-side helpers shared with `Store.read()` (the access checks in
-    dashboard.security.access take a cursor), the import's staging of files with read_csv, and
-    the demo generator's bulk SQL. Everything else goes through the verbs.
+    `duckdb` is the one escape hatch: a DuckDB cursor (the transaction's own on the file; one
+    over the attached database on PostgreSQL, see PgTx), for code that speaks DuckDB itself —
+    the read-side helpers shared with `Store.read()` (the access checks in
+    dashboard.security.access take a cursor), the import's staging of files with read_csv
+    (written with `insert_from` / `update_from`), and the demo generator's bulk SQL (inside
+    `bulk`). Everything else goes through the verbs.
     """
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection, *, audit_only: bool):
