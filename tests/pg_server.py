@@ -29,6 +29,7 @@ SCRIPT = ROOT / "scripts" / "pg_cluster.sh"
 # Ports to try for the cluster (this machine's helpers each have their own range).
 PORTS = os.environ.get("REGIEBORD_TEST_PG_PORTS", "55432-55439")
 TEMPLATE = "regiebord_template"
+PREFIX = "regiebord-pg-"  # the folders of clusters started by test sessions
 
 
 def _with_database(url: str, name: str) -> str:
@@ -118,6 +119,18 @@ class Unavailable:
         pass
 
 
+def _stop_orphans() -> None:
+    """Stop the clusters of earlier test sessions that were killed before their end."""
+    for owner in Path(tempfile.gettempdir()).glob(PREFIX + "*/owner.pid"):
+        try:
+            os.kill(int(owner.read_text()), 0)
+            continue  # that session still runs
+        except (OSError, ValueError):
+            pass
+        subprocess.run(["bash", str(SCRIPT), "stop", str(owner.parent / "data")], check=False)
+        shutil.rmtree(owner.parent, ignore_errors=True)
+
+
 def start() -> Server | Unavailable:
     """The session's server: $REGIEBORD_TEST_PG, or a cluster started in a new folder (in
     /tmp, open to the `postgres` user that owns the cluster when we are root)."""
@@ -126,8 +139,10 @@ def start() -> Server | Unavailable:
         if external:
             server = Server(external, None)
         else:
-            folder = Path(tempfile.mkdtemp(prefix="regiebord-pg-"))
+            _stop_orphans()
+            folder = Path(tempfile.mkdtemp(prefix=PREFIX))
             folder.chmod(0o755)
+            (folder / "owner.pid").write_text(str(os.getpid()))
             out = subprocess.run(
                 ["bash", str(SCRIPT), "start", str(folder / "data"), str(_free_port())],
                 capture_output=True,
