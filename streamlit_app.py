@@ -15,11 +15,22 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import nav, runtime, session, sign_in
+from dashboard.errors import StoreUnavailable
 
 st.set_page_config(page_title="Regiebord", page_icon=":material/explore:", layout="wide")
 
 
 def main() -> None:
+    """The app, or, while a PostgreSQL store cannot be reached (down, restarting), a plain
+    "try again": every later run tries again, so the app recovers by itself."""
+    try:
+        app()
+    except StoreUnavailable:
+        st.error(session.tr("app.store_unavailable"), icon=":material/cloud_off:")
+        st.button(session.tr("app.try_again"))
+
+
+def app() -> None:
     store = runtime.store()
     session.language_switch()
     if store.is_demo():

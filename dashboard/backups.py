@@ -27,7 +27,7 @@ from dashboard.errors import Invalid
 from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.security.access import User
-from dashboard.store import Store, open_store
+from dashboard.store import FileStore, Store, open_store
 from dashboard.store import backup as copying
 
 REFUSED = Problem("cli.backup.refused")
@@ -67,6 +67,11 @@ def backup(store: Store, user: User, out: Path | str, *, force: bool = False) ->
     should the copy then fail, the trail shows an attempt that left no file.
     """
     access.ensure(user, "import_export")
+    if not isinstance(store, FileStore):
+        raise Invalid(
+            [Problem("cli.backup.on_server", {"path": str(store.path)})],
+            summary=Problem("cli.backup.refused"),
+        )
     out = Path(out)
     if out.resolve() == store.path.resolve():
         raise _refuse("cli.backup.same_file", out)

@@ -42,3 +42,8 @@ class Invalid(RegiebordError):
 
 class StoreLocked(RegiebordError):
     """Another process (usually the running app) holds the DuckDB file."""
+
+
+class StoreUnavailable(RegiebordError):
+    """The PostgreSQL server of the store cannot be reached (down, restarting, or the URL is
+    wrong). Nothing was written; trying again later is safe."""

@@ -81,8 +81,10 @@ def save(store: Store, user: access.User, values: Mapping[str, int | str]) -> di
         tx.touch_all()  # thresholds apply to every student
         for key, number in changed.items():
             tx.execute(
-                "INSERT OR REPLACE INTO settings (key, value, changed_by, changed_at) "
-                "VALUES ($key, $value, $by, current_timestamp::TIMESTAMP)",
+                "INSERT INTO settings (key, value, changed_by, changed_at) "
+                "VALUES ($key, $value, $by, current_timestamp::TIMESTAMP) ON CONFLICT (key) "
+                "DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by, "
+                "changed_at = excluded.changed_at",
                 {"key": key, "value": str(number), "by": user.username},
             )
             audit.record(

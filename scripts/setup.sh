@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv (if needed) and install Regiebord into it; with "test", also the test tools and
-# Debian's chromium for the browser journeys. Safe to run again: it only adds what is missing.
+# Create .venv (if needed) and install Regiebord into it; with "test", also the test tools,
+# Debian's chromium for the browser journeys and Debian's postgresql for the tests on the
+# server backend (tests/pg_server.py starts a throw-away cluster of its own). Safe to run
+# again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -17,10 +19,21 @@ if [ ! -f "$stamp" ]; then
   fi
   touch "$stamp"
 fi
-if [ "${1:-app}" = "test" ] && [ ! -x /usr/bin/chromium ]; then
+missing=""
+if [ "${1:-app}" = "test" ]; then
   # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  # The tests run every store, service and page test on PostgreSQL too.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+fi
+if [ -n "$missing" ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  # The tests start their own cluster: the package need not create and start one.
+  $SUDO mkdir -p /etc/postgresql-common
+  [ -f /etc/postgresql-common/createcluster.conf ] \
+    || echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi

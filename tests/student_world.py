@@ -58,13 +58,13 @@ def build(store) -> None:
         cur.executemany("INSERT INTO placements VALUES (?, ?, ?, ?, ?, ?, NULL)", PLACEMENTS)
         cur.execute(
             "INSERT INTO contacts VALUES "
-            "('K1', 'S1', NULL, '2025-09-20', 'incidental', 'phone', ['P-MEN', 'P-SUP'], false,"
+            "('K1', 'S1', NULL, '2025-09-20', 'incidental', 'phone', ARRAY['P-MEN', 'P-SUP'], false,"
             " 'P-SUP', 'absence', 'Twee dagen te laat', 'guides'),"
-            "('K2', 'S1', NULL, '2025-09-25', 'incidental', 'in_person', ['P-CARE'], true,"
+            "('K2', 'S1', NULL, '2025-09-25', 'incidental', 'in_person', ARRAY['P-CARE'], true,"
             " 'student', 'care', 'Woonsituatie besproken', 'care')"
         )
         cur.execute(
             "INSERT INTO agreements VALUES "
-            "('AG1', 'S1', NULL, 'direction', 'P-MEN', ['P-BPV'], 'Mentor houdt regie', NULL,"
+            "('AG1', 'S1', NULL, 'direction', 'P-MEN', ARRAY['P-BPV'], 'Mentor houdt regie', NULL,"
             " true, '2025-09-01', '2026-01-15', NULL)"
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import psycopg
 import pytest
 from factories import World, days, healthy_student
 
@@ -14,6 +15,7 @@ from dashboard import settings, signals
 from dashboard.security import access
 from dashboard.signals import caseload, day_cache
 from dashboard.signals.caseload import CaseloadFilters
+from dashboard.store.postgres import PgStore
 from dashboard.students import records, student_file
 from validation.forms import ContactForm
 
@@ -143,7 +145,17 @@ def _write_around_the_store(store, sql: str, touched: str | None) -> None:
     would, but over this store's connection and around its Store.write: no listener runs and
     nothing of this process's memory learns of it. DuckDB lets only one process write a
     file, so this stands in for that other process; it proves the cache follows the feed in
-    the database, not that two processes can share the file."""
+    the database, not that two processes can share the file. On PostgreSQL it is a
+    connection of its own, as another process's would be."""
+    if isinstance(store, PgStore):
+        with psycopg.connect(store.url) as con:
+            con.execute(sql)
+            con.execute("UPDATE change_counter SET version = version + 1")
+            con.execute(
+                "INSERT INTO changes SELECT version, %(sid)s FROM change_counter",
+                {"sid": touched},
+            )
+        return
     with store.read() as cur:
         cur.execute("BEGIN TRANSACTION")
         cur.execute(sql)

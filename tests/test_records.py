@@ -127,7 +127,7 @@ def test_new_ids_skip_ids_that_are_already_stored(world, monkeypatch):
     with world.write() as cur:
         cur.execute(
             "INSERT INTO contacts VALUES ('C-aaaaaaaaaaaa', 'S1', NULL, '2025-09-10', 'incidental',"
-            " 'phone', ['P-MEN'], false, NULL, 'question', NULL, NULL)"
+            " 'phone', ARRAY['P-MEN'], false, NULL, 'question', NULL, NULL)"
         )
     fresh = iter([uuid.UUID("a" * 32), uuid.UUID("b" * 32)])
     monkeypatch.setattr(uuid, "uuid4", lambda: next(fresh))
@@ -252,7 +252,7 @@ def test_end_agreement_once(world):
 def test_agreement_of_an_invisible_student_is_not_found(world):
     with world.write() as cur:
         cur.execute(
-            "INSERT INTO agreements VALUES ('AG2', 'S2', NULL, 'pedagogy', 'P-SUP2', [], NULL,"
+            "INSERT INTO agreements VALUES ('AG2', 'S2', NULL, 'pedagogy', 'P-SUP2', ARRAY[]::VARCHAR[], NULL,"
             " NULL, false, '2025-09-01', NULL, NULL)"
         )
     with pytest.raises(NotFound):

@@ -118,7 +118,8 @@ def everything_but_audit(store) -> str:
         tables = [
             r[0]
             for r in cur.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND schema_name = current_schema()"
             ).fetchall()
         ]
         return "\n".join(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from pathlib import Path
 
 import streamlit as st
 
@@ -18,7 +17,7 @@ from dashboard import backups, demo
 from dashboard.demo.accounts import ensure_demo_accounts
 from dashboard.security import access
 from dashboard.signals import caseload, day_cache
-from dashboard.store import Store, default_db_path, open_store
+from dashboard.store import FileStore, Store, default_db_path, open_store
 
 WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day cache
 BACKUP_THREAD = "regiebord-scheduled-backup"  # the thread that makes the daily backups
@@ -26,11 +25,12 @@ BACKUP_THREAD = "regiebord-scheduled-backup"  # the thread that makes the daily 
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> Store:
-    """Open the store once per process. On the very first start (no store file yet) fill it
-    with demo data and accounts, so the app shows something at once."""
-    first_start = not Path(path).exists()
+    """Open the store once per process. On the very first start (the store was created just
+    now) fill it with demo data and accounts, so the app shows something at once. When a
+    PostgreSQL store cannot be reached this raises StoreUnavailable and caches nothing, so the
+    next run tries again."""
     store = open_store(path)
-    if first_start:
+    if store.created:
         demo.generate(store, access.CLI_USER, students=300, seed=1)
         ensure_demo_accounts(store)
     # The day's signals and plan are computed in the background, not when a page asks: at
@@ -40,12 +40,14 @@ def _open(path: str) -> Store:
     store.on_change(lambda: _warm_day_cache(store))
     # The command line cannot back up a store the app holds, so the app does it itself (at
     # the hour set by the admin; the thread ends when the store is closed).
-    threading.Thread(
-        target=backups.keep_backing_up,
-        args=(store, threading.Event()),
-        name=BACKUP_THREAD,
-        daemon=True,
-    ).start()
+    # (PostgreSQL has its own backups: pg_dump, see docs/deployment.md.)
+    if isinstance(store, FileStore):
+        threading.Thread(
+            target=backups.keep_backing_up,
+            args=(store, threading.Event()),
+            name=BACKUP_THREAD,
+            daemon=True,
+        ).start()
     return store
 
 
@@ -62,7 +64,8 @@ def _warm_day_cache(store: Store) -> None:
 
 
 def db_path() -> str:
-    """The store file: $REGIEBORD_DB, else the project's data/regiebord.duckdb."""
+    """The store: $REGIEBORD_DB (a file, or a postgresql:// URL), else the project's
+    data/regiebord.duckdb."""
     return str(os.environ.get("REGIEBORD_DB") or default_db_path())
 
 

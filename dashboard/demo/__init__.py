@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import duckdb
 from faker import Faker
 
 from dashboard import queries
@@ -329,12 +330,12 @@ def name_pools(seed: int) -> dict[str, list[str]]:
     }
 
 
-def _load_pools(tx: Tx, pools: dict[str, list[str]]) -> None:
+def _load_pools(cur: duckdb.DuckDBPyConnection, pools: dict[str, list[str]]) -> None:
     rows = [(pool, k, text) for pool, values in pools.items() for k, text in enumerate(values)]
     rows += [(pool, k, text) for pool, values in TEXTS.items() for k, text in enumerate(values)]
     pool, k, text = (list(column) for column in zip(*rows))
     # one statement with three lists: executemany would prepare a statement per row
-    tx.execute(
+    cur.execute(
         "CREATE OR REPLACE TEMP TABLE demo_pool AS "
         "SELECT unnest($pool) AS pool, unnest($k)::INTEGER AS k, unnest($text) AS text",
         {"pool": pool, "k": k, "text": text},
@@ -354,16 +355,16 @@ def _refuse_filled(tx: Tx) -> None:
 
 
 @contextmanager
-def _bulk_settings(tx: Tx) -> Iterator[None]:
+def _bulk_settings(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Not preserving insertion order halves the cost of the big inserts (rows are sets:
     exports sort by key). The setting is global, so it is put back afterwards. Memory stays
     within the store's memory_limit (store.py), spilling to disk for very large demos."""
-    previous = tx.scalar("SELECT current_setting('preserve_insertion_order')")
-    tx.execute("SET preserve_insertion_order = false")
+    row = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    cur.execute("SET preserve_insertion_order = false")
     try:
         yield
     finally:
-        tx.execute(f"SET preserve_insertion_order = {bool(previous)}")
+        cur.execute(f"SET preserve_insertion_order = {bool(row and row[0])}")
 
 
 def generate(
@@ -384,31 +385,45 @@ def generate(
     pools = name_pools(seed)
     if {len(pools[k]) for k in ("first", "first_f", "first_m")} != {POOL_FIRST}:
         raise RuntimeError("Faker gave too few distinct first names for the demo pools")
-    with store.write() as tx, _bulk_settings(tx):
+    with store.write() as tx:
         tx.touch_all()
         _refuse_filled(tx)
-        variables = {
-            "demo_seed": seed,
-            "demo_today": today.isoformat(),
-            "demo_n": students,
-            "demo_nfirst": POOL_FIRST,
-            "demo_nlast": len(pools["last"]),
-            "demo_ncompany": len(pools["company"]),
-            "demo_nstreet": len(pools["street"]),
-        }
-        for name, value in variables.items():
-            tx.execute(f"SET VARIABLE {name} = ?", [value])
-        _load_pools(tx, pools)
-        for name in QUERIES:
-            started = time.perf_counter()
-            tx.execute(queries.load(name))
-            log.info("demo: %s took %.2f s", name, time.perf_counter() - started)
-        for name in (*variables, "demo_noffer", "demo_today_d", "demo_pwidth"):
-            tx.execute(f"RESET VARIABLE {name}")
+        # The generator is DuckDB SQL on a DuckDB cursor (on PostgreSQL its rows are copied
+        # in when the bulk block ends: Tx.bulk).
+        with tx.bulk(TABLES) as cur, _bulk_settings(cur):
+            _fill(cur, pools, seed, students, today)
         counts = {t: tx.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
         tx.execute("UPDATE store_info SET is_demo = true")
         audit.record(tx, audit.DemoGenerated("demo", students, seed, today, counts))
     return counts
+
+
+def _fill(
+    cur: duckdb.DuckDBPyConnection,
+    pools: dict[str, list[str]],
+    seed: int,
+    students: int,
+    today: dt.date,
+) -> None:
+    """Run the generator's queries (dashboard/queries/demo_*.sql) on `cur`."""
+    variables = {
+        "demo_seed": seed,
+        "demo_today": today.isoformat(),
+        "demo_n": students,
+        "demo_nfirst": POOL_FIRST,
+        "demo_nlast": len(pools["last"]),
+        "demo_ncompany": len(pools["company"]),
+        "demo_nstreet": len(pools["street"]),
+    }
+    for name, value in variables.items():
+        cur.execute(f"SET VARIABLE {name} = ?", [value])
+    _load_pools(cur, pools)
+    for name in QUERIES:
+        started = time.perf_counter()
+        cur.execute(queries.load(name))
+        log.info("demo: %s took %.2f s", name, time.perf_counter() - started)
+    for name in (*variables, "demo_noffer", "demo_today_d", "demo_pwidth"):
+        cur.execute(f"RESET VARIABLE {name}")
 
 
 def demo_people(store: Store, today: dt.date | None = None) -> dict[str, str]:

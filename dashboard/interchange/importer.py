@@ -46,6 +46,7 @@ from dashboard.problem import Problem, Where
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import Tx, aggregate_row
 from validation.tables import SPECS
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # per uploaded file
@@ -118,25 +119,30 @@ def _check(cur, files: list[tuple[Path, str]], with_store: bool, write=None) -> 
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _write_table(cur, table: str, source: Where) -> TableCount:
-    """Insert the new rows of clean_<table> and update the changed ones."""
+def _write_table(tx: Tx, table: str, source: Where) -> TableCount:
+    """Insert the new rows of clean_<table> (a staged table on `tx.duckdb`) and update the
+    changed ones."""
     spec = SPECS[table]
     cols = ", ".join(spec.names)
-    rows, new, changed = cur.execute(
+    rows, new, changed = aggregate_row(
+        tx.duckdb,
         "SELECT count(*), count(*) FILTER (rb_state = 'new'),"
-        f" count(*) FILTER (rb_state = 'changed') FROM clean_{table}"
-    ).fetchone()
+        f" count(*) FILTER (rb_state = 'changed') FROM clean_{table}",
+    )
     if new:
-        cur.execute(
+        tx.insert_from(
+            table,
+            spec.names,
             # in key order: filling the key's index that way is faster
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM clean_{table}"
-            f" WHERE rb_state = 'new' ORDER BY {', '.join(spec.key)}"
+            f"SELECT {cols} FROM clean_{table} WHERE rb_state = 'new'"
+            f" ORDER BY {', '.join(spec.key)}",
         )
     if changed:
-        sets = ", ".join(f"{c} = n.{c}" for c in spec.names if c not in spec.key)
-        on_key = " AND ".join(f"{table}.{k} = n.{k}" for k in spec.key)
-        cur.execute(
-            f"UPDATE {table} SET {sets} FROM clean_{table} n WHERE n.rb_state = 'changed' AND {on_key}"
+        tx.update_from(
+            table,
+            spec.key,
+            spec.names,
+            f"SELECT {cols} FROM clean_{table} WHERE rb_state = 'changed'",
         )
     return TableCount(source.file or "", source.sheet, rows, new, changed)  # sources have a file
 
@@ -167,10 +173,11 @@ def _expand(paths: Iterable[Path | str]) -> list[Path]:
 def _import(store: Store, files: list[tuple[Path, str]], actor: str, refused=()) -> ImportResult:
     """Check and write `files` in one transaction; `refused` are problems found before."""
 
-    def write(cur, labels: dict[str, Where]) -> dict[str, TableCount]:
-        return {t: _write_table(cur, t, source) for t, source in labels.items()}
-
     with store.write() as tx:
+
+        def write(cur, labels: dict[str, Where]) -> dict[str, TableCount]:
+            return {t: _write_table(tx, t, source) for t, source in labels.items()}
+
         tx.touch_all()
         # Staging and merging files is DuckDB work (read_csv, temp tables): the Tx's escape hatch.
         checked = _check(tx.duckdb, files, with_store=True, write=None if refused else write)

@@ -114,7 +114,7 @@ agreement_now AS MATERIALIZED (
 -- Contacts count only when dated on or before T: every rule reads contacts through here (up
 -- to the last day) and compares their dates with its own day.
 contact_upto AS /*:scoped*/ (
-    SELECT rowid AS contact_key, student_id, placement_id, date, kind, participants,
+    SELECT contact_id AS contact_key, student_id, placement_id, date, kind, participants,
            student_present
     FROM contacts
     WHERE date <= $last_day AND /*:scope*/

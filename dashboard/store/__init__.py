@@ -1,14 +1,18 @@
-"""The DuckDB store: one file, one read-write connection per process, a cursor per use.
+"""The store: where Regiebord keeps its data, behind one seam whichever backend holds it.
 
-Streamlit serves every browser session from one process, each in its own thread. DuckDB
-allows one read-write process; inside it we keep one connection and hand out a fresh
-`cursor()` per read or write (cursors are not shared between threads). Writes run under one
-process-wide lock, each as a single transaction, which avoids DuckDB's write-write conflicts
-between cursors. Services write through a `Tx` (dashboard/store/tx.py) and declare which
-students they changed; every committed data write bumps `version`, a counter kept in the
-database with those students (dashboard/store/changes.py), so page caches and the day cache
-follow writes made by any process. Reads get a plain DuckDB cursor from `read()`: DuckDB is
-the query engine of the reads, whichever backend holds the data.
+Two backends. The default is one DuckDB file (`FileStore`, this module): one read-write
+connection per process and a fresh `cursor()` per read or write (cursors are not shared
+between threads); writes run under one process-wide lock, each as a single transaction,
+which avoids DuckDB's write-write conflicts between cursors. For several app servers and the
+nightly import beside them, PostgreSQL (`PgStore`, dashboard/store/postgres.py), chosen by a
+`postgresql://` URL instead of a path: writes go through psycopg, reads through DuckDB over
+the attached database, so the same query files serve both.
+
+Services write through a `Tx` (dashboard/store/tx.py) and declare which students they
+changed; every committed data write bumps `version`, a counter kept in the database with
+those students (dashboard/store/changes.py), so page caches and the day cache follow writes
+made by any process. Reads get a plain DuckDB cursor from `read()`: DuckDB is the query
+engine of the reads, whichever backend holds the data.
 
 DuckDB's memory use is capped (REGIEBORD_MEMORY_LIMIT, default 3GB; it spills to a temp
 directory beyond that) so a large import or evaluation stays within a small server's memory;
@@ -20,7 +24,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -33,11 +37,26 @@ from dashboard.store.tx import Tx, scalar
 
 DEFAULT_DB = Path("data/regiebord.duckdb")
 DEFAULT_MEMORY_LIMIT = "3GB"
+FIRST_MIGRATION = "001_initial"
 
 
-def default_db_path() -> Path:
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(target: object) -> bool:
+    """Whether `target` (a --db value) names a PostgreSQL database rather than a file."""
+    return isinstance(target, str) and target.startswith(SERVER_SCHEMES)
+
+
+def db_target(text: str) -> Path | str:
+    """A --db or REGIEBORD_DB value: a `postgresql://` URL stays text, anything else is the
+    path of a DuckDB file."""
+    return text if is_server_url(text) else Path(text)
+
+
+def default_db_path() -> Path | str:
     """`REGIEBORD_DB` if set, else data/regiebord.duckdb (relative to the working directory)."""
-    return Path(os.environ.get("REGIEBORD_DB") or DEFAULT_DB)
+    return db_target(os.environ.get("REGIEBORD_DB") or str(DEFAULT_DB))
 
 
 def migration_files() -> list[tuple[int, str, str]]:
@@ -51,13 +70,77 @@ def migration_files() -> list[tuple[int, str, str]]:
 
 
 class Store:
-    """One DuckDB file. Create with `open_store`; share one instance per process."""
+    """What services see of a store, whichever backend: `read()` (a DuckDB cursor),
+    `write()` (a `Tx` in one transaction), the change feed and a few facts. Create one with
+    `open_store`; share one instance per process."""
+
+    # The file (FileStore) or the URL without its password (PgStore): for messages and
+    # cache keys.
+    path: Path | str
+    # Whether this opening created the store (its first migration ran now).
+    created: bool = False
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        raise NotImplementedError
+
+    def write(self, *, audit_only: bool = False) -> AbstractContextManager[Tx]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every committed data write of this process (not after a
+        rollback, nor after an audit-only write), in the writing thread: it should only
+        start work elsewhere."""
+        self._listeners.append(listener)
+
+    # -- the change feed -------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """The store's change counter: every committed data write, by any process, bumps it
+        (a one-row read). Page caches key on it."""
+        with self.read() as cur:
+            return changes.current(Tx(cur, audit_only=True))
+
+    def changes_since(self, version: int) -> changes.Changes:
+        """Which students were changed after `version` (see dashboard/store/changes.py)."""
+        with self.read() as cur:
+            return changes.since(Tx(cur, audit_only=True), version)
+
+    # -- facts ---------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.read() as cur:
+            return int(scalar(cur, "SELECT max(version) FROM schema_version") or 0)
+
+    def is_demo(self) -> bool:
+        with self.read() as cur:
+            row = cur.execute("SELECT is_demo FROM store_info").fetchone()
+        return bool(row and row[0])
+
+    def set_demo(self, is_demo: bool) -> None:
+        with self.write() as tx:
+            tx.execute("UPDATE store_info SET is_demo = ?", [is_demo])
+            tx.touch_all()
+
+
+class FileStore(Store):
+    """One DuckDB file: the embedded default."""
+
+    path: Path
 
     def __init__(self, path: Path | str, con: duckdb.DuckDBPyConnection):
+        super().__init__()
         self.path = Path(path)
         self._con = con
         self._write_lock = threading.RLock()
-        self._listeners: list[Callable[[], None]] = []
         self._open = True
 
     # -- reads ---------------------------------------------------------------
@@ -94,7 +177,7 @@ class Store:
                     tx = Tx(cur, audit_only=audit_only)
                     yield tx
                     if not audit_only:
-                        changes.record(cur, tx.touched())
+                        changes.record(tx, tx.touched())
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
@@ -102,27 +185,7 @@ class Store:
             finally:
                 cur.close()
         if not audit_only:
-            for listener in self._listeners:
-                listener()
-
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call `listener()` after every committed data write of this process (not after a
-        rollback, nor after an audit-only write), in the writing thread: it should only
-        start work elsewhere."""
-        self._listeners.append(listener)
-
-    # -- the change feed -------------------------------------------------------
-    @property
-    def version(self) -> int:
-        """The store's change counter: every committed data write, by any process, bumps it
-        (a one-row read). Page caches key on it."""
-        with self.read() as cur:
-            return changes.current(cur)
-
-    def changes_since(self, version: int) -> changes.Changes:
-        """Which students were changed after `version` (see dashboard/store/changes.py)."""
-        with self.read() as cur:
-            return changes.since(cur, version)
+            self._notify()
 
     def copy_to(self, path: Path) -> None:
         """Copy the whole store (tables, constraints, sequences) into a new DuckDB file at
@@ -145,21 +208,6 @@ class Store:
     def is_open(self) -> bool:
         """False once closed: background threads (the scheduled backup) stop then."""
         return self._open
-
-    # -- facts ---------------------------------------------------------------
-    def schema_version(self) -> int:
-        with self.read() as cur:
-            return int(scalar(cur, "SELECT max(version) FROM schema_version") or 0)
-
-    def is_demo(self) -> bool:
-        with self.read() as cur:
-            row = cur.execute("SELECT is_demo FROM store_info").fetchone()
-        return bool(row and row[0])
-
-    def set_demo(self, is_demo: bool) -> None:
-        with self.write() as tx:
-            tx.execute("UPDATE store_info SET is_demo = ?", [is_demo])
-            tx.touch_all()
 
 
 # The value types duckdb.connect's `config` takes (its stubs want exactly this dict type).
@@ -215,21 +263,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
-    """Open (creating and migrating when needed) the store at `path`.
+    """Open (creating and migrating when needed) the store at `path`: a DuckDB file, or a
+    PostgreSQL database when it is a `postgresql://` URL (dashboard/store/postgres.py).
 
-    Raises StoreLocked when another process holds the file.
+    Raises StoreLocked when another process holds the file, StoreUnavailable when the
+    PostgreSQL server cannot be reached.
     """
-    path = Path(path) if path is not None else default_db_path()
+    target = db_target(str(path)) if path is not None else default_db_path()
+    if isinstance(target, str):
+        from dashboard.store.postgres import open_pg_store
+
+        return open_pg_store(target, read_only=read_only)
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(target, read_only)
+    store = FileStore(target, con)
     if not read_only:
         # On its own cursor, closed after: a result the migration check leaves half-read on
         # the connection would hold a transaction open for good, and DuckDB cannot checkpoint
         # past an open transaction (the write-ahead log would only grow).
         cur = con.cursor()
         try:
-            migrate(cur)
+            store.created = FIRST_MIGRATION in migrate(cur)
         finally:
             cur.close()
-    return Store(path, con)
+    return store

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import duckdb
-
-from dashboard.store.tx import scalar
+from dashboard.store.tx import Tx
 
 # Versions whose touched students are kept. A cache further behind than this starts afresh,
 # as after a store-wide change. Writes come one at a time (forms, imports), so this is days
@@ -31,32 +29,32 @@ class Changes:
     student_ids: frozenset[str] | None
 
 
-def current(cur: duckdb.DuckDBPyConnection) -> int:
-    return int(scalar(cur, "SELECT version FROM change_counter"))
+def current(tx: Tx) -> int:
+    return int(tx.scalar("SELECT version FROM change_counter"))
 
 
-def record(cur: duckdb.DuckDBPyConnection, student_ids: Collection[str] | None) -> int:
+def record(tx: Tx, student_ids: Collection[str] | None) -> int:
     """Bump the counter and note the touched students (None: everything), inside the write's
     transaction; returns the new version. Prunes versions older than KEPT_VERSIONS."""
-    version = int(scalar(cur, "UPDATE change_counter SET version = version + 1 RETURNING version"))
+    version = int(tx.scalar("UPDATE change_counter SET version = version + 1 RETURNING version"))
     if student_ids is None:
-        cur.execute("INSERT INTO changes VALUES ($v, NULL)", {"v": version})
+        tx.execute("INSERT INTO changes VALUES ($v, NULL)", {"v": version})
     else:
-        cur.execute(
-            "INSERT INTO changes SELECT $v, unnest($ids)",
+        tx.execute(
+            "INSERT INTO changes SELECT $v, unnest($ids::VARCHAR[])",
             {"v": version, "ids": sorted(student_ids)},
         )
-    cur.execute("DELETE FROM changes WHERE version <= $v", {"v": version - KEPT_VERSIONS})
+    tx.execute("DELETE FROM changes WHERE version <= $v", {"v": version - KEPT_VERSIONS})
     return version
 
 
-def since(cur: duckdb.DuckDBPyConnection, version: int) -> Changes:
+def since(tx: Tx, version: int) -> Changes:
     """The changes after `version`, read in one statement (one snapshot of counter and feed)."""
-    rows = cur.execute(
+    rows = tx.tuples(
         "SELECT c.version, ch.version, ch.student_id FROM change_counter c "
         "LEFT JOIN changes ch ON ch.version > $since AND ch.version <= c.version",
         {"since": version},
-    ).fetchall()
+    )
     now = rows[0][0]
     if now == version:
         return Changes(now, frozenset())

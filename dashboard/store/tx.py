@@ -1,18 +1,23 @@
 """A write transaction as services see it: a few verbs, and which students the write changed.
 
 Services get a `Tx` from `Store.write()` and speak to the store only through it, so they need
-not know that DuckDB sits underneath (a second backend can offer the same verbs). Parameters
-are named (`$sid` with a dict) or positional (`?` with a list), as DuckDB takes them.
+not know which backend sits underneath: this class runs the verbs on the DuckDB file, `PgTx`
+(dashboard/store/postgres.py) on PostgreSQL. Parameters are named (`$sid` with a dict) or
+positional (`?` with a list), as DuckDB takes them; the SQL keeps to what both databases
+accept (docs/architecture.md, "One SQL for both backends").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 
 Params = dict[str, Any] | Sequence[Any] | None
+# A DuckDB cursor (named here because `Tx.duckdb` hides the module's name inside the class).
+Cursor = duckdb.DuckDBPyConnection
 
 
 def scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> Any:
@@ -40,10 +45,12 @@ class Tx:
     commits (dashboard/store/changes.py); see `Store.write` for what an undeclared write counts
     as. An audit-only transaction may not touch anything.
 
-    `duckdb` is the one escape hatch: the transaction's DuckDB cursor, for code that speaks
-    DuckDB itself — the read-side helpers shared with `Store.read()` (the access checks in
-    dashboard.security.access take a cursor), the import's staging of files with read_csv, and
-    the demo generator's bulk SQL. Everything else goes through the verbs.
+    `duckdb` is the one escape hatch: a DuckDB cursor (the transaction's own on the file; one
+    over the attached database on PostgreSQL, see PgTx), for code that speaks DuckDB itself —
+    the read-side helpers shared with `Store.read()` (the access checks in
+    dashboard.security.access take a cursor), the import's staging of files with read_csv
+    (written with `insert_from` / `update_from`), and the demo generator's bulk SQL (inside
+    `bulk`). Everything else goes through the verbs.
     """
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection, *, audit_only: bool):
@@ -65,17 +72,21 @@ class Tx:
 
     def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
         """The first row as a dict, or None when there is none."""
-        self._cur.execute(sql, params)
-        row = self._cur.fetchone()
-        return None if row is None else dict(zip([d[0] for d in self._cur.description], row))
+        rows = self.rows(sql, params)
+        return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row, or None when there is no row."""
-        return scalar(self._cur, sql, params)
+        rows = self.tuples(sql, params)
+        return rows[0][0] if rows else None
 
     def column(self, sql: str, params: Params = None) -> list[Any]:
         """The first column of every row."""
-        return [row[0] for row in self._cur.execute(sql, params).fetchall()]
+        return [row[0] for row in self.tuples(sql, params)]
+
+    def tuples(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Every row, as a tuple."""
+        return self._cur.execute(sql, params).fetchall()
 
     # -- writing -----------------------------------------------------------------------------
     def execute(self, sql: str, params: Params = None) -> int:
@@ -89,6 +100,28 @@ class Tx:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._cur.executemany(sql, list(rows))
+
+    # -- bulk writes from DuckDB work (the import's staged tables, the demo generator) -------
+    @contextmanager
+    def bulk(self, tables: Iterable[str]) -> Iterator[Cursor]:
+        """A DuckDB cursor on which SQL may fill `tables` (empty so far) in bulk. On the file
+        that is the transaction's own cursor; on PostgreSQL (PgTx) the rows go to temporary
+        twins of the tables and are copied in when the block ends."""
+        yield self._cur
+
+    def insert_from(self, table: str, columns: Sequence[str], query: str) -> None:
+        """Insert the rows of `query`, a DuckDB query on `self.duckdb` (its temp tables), into
+        the store's `table`."""
+        self._cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) {query}")
+
+    def update_from(
+        self, table: str, key: Sequence[str], columns: Sequence[str], query: str
+    ) -> None:
+        """Update the rows of `table` whose `key` matches a row of `query` (a DuckDB query on
+        `self.duckdb` giving `columns`, the key among them) to that row's values."""
+        sets = ", ".join(f"{c} = n.{c}" for c in columns if c not in key)
+        on_key = " AND ".join(f"{table}.{k} = n.{k}" for k in key)
+        self._cur.execute(f"UPDATE {table} SET {sets} FROM ({query}) n WHERE {on_key}")
 
     # -- what the write changed --------------------------------------------------------------
     def touch(self, student_ids: Iterable[str]) -> None:

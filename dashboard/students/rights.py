@@ -25,6 +25,16 @@ from dashboard.security.access import User
 from dashboard.store import Store
 from dashboard.store.tx import Tx
 
+
+def _without_family(column: str) -> str:
+    """SQL (DuckDB and PostgreSQL alike): the list in `column` without the ids in $family,
+    in order; NULL stays NULL."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE ARRAY(SELECT u.x FROM unnest({column}) "
+        "AS u(x) WHERE u.x NOT IN (SELECT unnest($family))) END"
+    )
+
+
 MODES = ("erase", "anonymise")
 # Values of these fields never go into the audit trail, which outlives an erasure.
 PERSONAL_FIELDS = ("first_name", "last_name", "birth_date", "class_code", "status_reason")
@@ -66,14 +76,14 @@ _INZAGE_EXTRA = {
 # clears names and free text. Tables not listed here lose the student's rows altogether.
 _ANONYMISE = {
     "students": "first_name = 'Anoniem', last_name = '', "
-    "birth_date = make_date(year(birth_date), 1, 1), class_code = NULL, status_reason = NULL",
+    "birth_date = CAST(date_trunc('year', birth_date) AS DATE), class_code = NULL, "
+    "status_reason = NULL",
     "roles": "note = NULL",
     "placements": None,
-    "contacts": "summary = NULL, participants = list_filter(participants, x -> "
-    "NOT list_contains($family, x)), initiated_by = CASE WHEN list_contains($family, "
-    "initiated_by) THEN NULL ELSE initiated_by END",
-    "agreements": "details = NULL, counterpart_ids = list_filter(counterpart_ids, x -> "
-    "NOT list_contains($family, x))",
+    "contacts": f"summary = NULL, participants = {_without_family('participants')}, "
+    "initiated_by = CASE WHEN initiated_by IN (SELECT unnest($family)) THEN NULL "
+    "ELSE initiated_by END",
+    "agreements": f"details = NULL, counterpart_ids = {_without_family('counterpart_ids')}",
     "consents": "note = NULL",
     "absences": None,
     "acknowledgements": "reason = '-'",
@@ -92,19 +102,19 @@ _OWN_IDS = (
 def _student_tables(tx: Tx) -> list[str]:
     """Every base table with a student_id column, bar the audit trail and the change feed;
     interchange ones first."""
-    names = set(
-        tx.column(
-            "SELECT c.table_name FROM information_schema.columns c "
-            "JOIN information_schema.tables t USING (table_catalog, table_schema, table_name) "
-            "WHERE c.column_name = 'student_id' AND t.table_type = 'BASE TABLE' "
-            "AND t.table_schema = 'main' AND c.table_name NOT IN ('audit', 'changes')"
-        )
-    )
+    # DuckDB's catalogue, on the Tx's DuckDB cursor: the same on both backends.
+    rows = tx.duckdb.execute(
+        "SELECT c.table_name FROM duckdb_columns() c "
+        "JOIN duckdb_tables() t USING (database_name, schema_name, table_name) "
+        "WHERE c.column_name = 'student_id' AND c.database_name = current_database() "
+        "AND c.schema_name = current_schema() AND c.table_name NOT IN ('audit', 'changes')"
+    ).fetchall()
+    names = {r[0] for r in rows}
     return [t for t in TABLES if t in names] + sorted(names - set(TABLES))
 
 
 def _columns(tx: Tx, table: str) -> list[str]:
-    return tx.column(f'DESCRIBE "{table}"')
+    return [r[0] for r in tx.duckdb.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
 def _student(tx: Tx, student_id: str) -> dict:
@@ -150,7 +160,9 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
                 columns.append(name)
                 select, params = f"t.*, {expression} AS {name}", {**params, "lang": lang}
             rows = tx.rows(
-                f'SELECT {select} FROM "{table}" t WHERE student_id = $s ORDER BY ALL', params
+                f'SELECT {select} FROM "{table}" t WHERE student_id = $s '
+                f"ORDER BY {', '.join(columns)}",
+                params,
             )
             counts[table] = len(rows)
             lines += ["", f"## {_heading('table', table, lang)}", ""]
@@ -354,10 +366,12 @@ def _anonymise(tx: Tx, student_id: str, family: list[str]) -> dict[str, int]:
     new_id = _new_student_id(tx)
     params = {"s": student_id, "family": family}
     tx.execute(
-        "DELETE FROM roles WHERE student_id = $s AND list_contains($family, person_id)", params
+        "DELETE FROM roles WHERE student_id = $s AND person_id IN (SELECT unnest($family))",
+        params,
     )
     tx.execute(
-        "DELETE FROM agreements WHERE student_id = $s AND list_contains($family, holder_id)", params
+        "DELETE FROM agreements WHERE student_id = $s AND holder_id IN (SELECT unnest($family))",
+        params,
     )
     for table in tables:
         if table not in _ANONYMISE:
@@ -401,7 +415,7 @@ def _remove_unlinked(tx: Tx, family: list[str]) -> int:
     if not family:
         return 0
     return tx.execute(
-        "DELETE FROM staff WHERE list_contains($family, person_id) AND person_id NOT IN ("
+        "DELETE FROM staff WHERE person_id IN (SELECT unnest($family)) AND person_id NOT IN ("
         " SELECT person_id FROM roles"
         " UNION ALL SELECT supervisor_id FROM placements WHERE supervisor_id IS NOT NULL"
         " UNION ALL SELECT unnest(participants) FROM contacts"

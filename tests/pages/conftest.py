@@ -58,14 +58,34 @@ def demo_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_template_pg(pg_cluster) -> str:
+    """The same demo store in a PostgreSQL database, cloned for each test."""
+    url = pg_cluster.fresh_database("demo_template")
+    store = open_store(url)
+    demo.generate(store, CLI_USER, students=DEMO_STUDENTS, seed=1, today=TODAY)
+    ensure_demo_accounts(store, today=TODAY)
+    store.close()
+    return url
+
+
 @pytest.fixture
-def db(demo_template, tmp_path, monkeypatch) -> Path:
-    """A fresh copy of the demo store; the app finds it through REGIEBORD_DB."""
-    path = tmp_path / "regiebord.duckdb"
-    shutil.copy(demo_template, path)
-    monkeypatch.setenv("REGIEBORD_DB", str(path))
-    yield path
+def db(request, backend, demo_template, tmp_path, monkeypatch):
+    """A fresh copy of the demo store, on each backend; the app finds it through
+    REGIEBORD_DB."""
+    if backend == "file":
+        path = tmp_path / "regiebord.duckdb"
+        shutil.copy(demo_template, path)
+        monkeypatch.setenv("REGIEBORD_DB", str(path))
+        yield path
+        close_app_store()
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.copy_database(request.getfixturevalue("demo_template_pg"), "page")
+    monkeypatch.setenv("REGIEBORD_DB", url)
+    yield url
     close_app_store()
+    cluster.drop_database(url)
 
 
 def close_app_store() -> None:

@@ -23,8 +23,8 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "admin.duckdb"
+def db(store_target, monkeypatch):
+    path = store_target
     store = open_store(path)
     with store.write() as cur:
         cur.execute(

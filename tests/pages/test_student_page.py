@@ -379,14 +379,14 @@ def test_workplace_supervisor_without_open_signals_reads_what_that_means(world):
     insert(
         world,
         "INSERT INTO contacts VALUES ('K3', 'S1', 'PL1', '2025-09-29', 'start', 'workplace_visit',"
-        " ['P-MEN', 'P-SUP'], true, NULL, NULL, NULL, 'guides')",
+        " ARRAY['P-MEN', 'P-SUP'], true, NULL, NULL, NULL, 'guides')",
     )
     insert(
         world,
         "INSERT INTO agreements VALUES "
-        "('AG2', 'S1', 'PL1', 'information', 'P-MEN', ['P-SUP'], NULL, NULL, true,"
+        "('AG2', 'S1', 'PL1', 'information', 'P-MEN', ARRAY['P-SUP'], NULL, NULL, true,"
         " '2025-09-01', NULL, NULL),"
-        "('AG3', 'S1', 'PL1', 'pedagogy', 'P-MEN', ['P-SUP'], NULL, NULL, true,"
+        "('AG3', 'S1', 'PL1', 'pedagogy', 'P-MEN', ARRAY['P-SUP'], NULL, NULL, true,"
         " '2025-09-01', NULL, NULL)",
     )
     insert(

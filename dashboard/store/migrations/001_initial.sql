@@ -88,7 +88,7 @@ CREATE TABLE consents (
 CREATE TABLE absences (
     student_id  VARCHAR NOT NULL,
     date        DATE NOT NULL,
-    hours       DOUBLE NOT NULL,
+    hours       DOUBLE PRECISION NOT NULL,
     excused     BOOLEAN NOT NULL,
     PRIMARY KEY (student_id, date)
 );

@@ -3,4 +3,5 @@
 -- (which grows with every view of a student file). Updated in the same transaction as the
 -- append, so a rolled-back write leaves both as they were.
 CREATE TABLE audit_head (hash VARCHAR NOT NULL);
-INSERT INTO audit_head SELECT coalesce(arg_max(hash, id), repeat('0', 64)) FROM audit;
+INSERT INTO audit_head
+    SELECT coalesce((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), repeat('0', 64));

@@ -1,0 +1,205 @@
+"""Server mode (issue 20): PostgreSQL as the store of several processes, beside the file.
+
+The rest of the suite runs every store, service and page test on both backends (the `store`
+fixture); these tests hold what only several processes over one PostgreSQL can show: the
+same signals as the file, the command line beside a running app, imports at once, a reader
+beside an import, a write seen by another process, the server down or restarting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from command_line import ROOT, run
+
+from dashboard import demo, interchange, signals
+from dashboard.codes import TABLES
+from dashboard.errors import StoreUnavailable
+from dashboard.security import audit
+from dashboard.security.access import CLI_USER
+from dashboard.store import migration_files, open_store
+
+TODAY = dt.date(2025, 3, 3)
+DATA = Path(__file__).parent / "data" / "interchange"
+
+
+def counts(store) -> dict[str, int]:
+    with store.read() as cur:
+        return {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def demo_export(tmp_path_factory) -> Path:
+    """A 300-student demo school as interchange files (made on the file backend)."""
+    folder = tmp_path_factory.mktemp("demo_export")
+    store = open_store(folder / "demo.duckdb")
+    demo.generate(store, CLI_USER, students=300, seed=1, today=TODAY)
+    interchange.export_all(store, CLI_USER, folder / "csv")
+    store.close()
+    return folder
+
+
+def test_signals_on_postgres_equal_the_files_row_for_row(pg_url, demo_export):
+    file_store = open_store(demo_export / "demo.duckdb", read_only=True)
+    server = open_store(pg_url)
+    try:
+        interchange.import_files(server, CLI_USER, [demo_export / "csv"])
+        assert counts(server) == counts(file_store)
+        for day in (TODAY, TODAY + dt.timedelta(days=45)):
+            expected = signals.flags_report(file_store, CLI_USER, day, "csv")
+            assert expected.count("\n") > 50  # a real school's worth of signals
+            assert signals.flags_report(server, CLI_USER, day, "csv") == expected
+    finally:
+        server.close()
+        file_store.close()
+
+
+def test_the_demo_on_postgres_equals_the_file(pg_url, tmp_path):
+    on_file = open_store(tmp_path / "demo.duckdb")
+    server = open_store(pg_url)
+    try:
+        expected = demo.generate(on_file, CLI_USER, students=40, seed=3, today=TODAY)
+        assert demo.generate(server, CLI_USER, students=40, seed=3, today=TODAY) == expected
+        for table in TABLES:
+            order = "ORDER BY ALL"
+            with on_file.read() as a, server.read() as b:
+                rows = f"SELECT * FROM {table} {order}"
+                assert b.execute(rows).fetchall() == a.execute(rows).fetchall(), table
+        assert server.is_demo()
+    finally:
+        server.close()
+        on_file.close()
+
+
+def test_init_creates_and_upgrades_the_schema_at_a_url(pg_cluster):
+    url = pg_cluster.copy_database(pg_cluster.admin_url.rsplit("/", 1)[0] + "/template1")
+    try:
+        done = run("init", "--db", url, lang="en")
+        assert done.returncode == 0, done.stderr
+        latest = migration_files()[-1][0]
+        assert f"schema version {latest}" in done.stdout or str(latest) in done.stdout
+        again = run("init", "--db", url, lang="en")  # nothing left to apply
+        assert again.returncode == 0, again.stderr
+        store = open_store(url)
+        assert store.schema_version() == latest and not store.created
+        store.close()
+    finally:
+        pg_cluster.drop_database(url)
+
+
+@pytest.mark.parametrize("lang, words", [("nl", "niet bereikbaar"), ("en", "cannot be reached")])
+def test_server_down_at_start_is_a_plain_message(lang, words):
+    done = run("init", "--db", "postgresql://regiebord:secret@127.0.0.1:1/regiebord", lang=lang)
+    assert done.returncode == 1
+    assert words in done.stderr and "Traceback" not in done.stderr
+    assert "secret" not in done.stderr  # the password never shows
+
+
+def test_the_command_line_imports_while_the_app_runs(pg_url):
+    app = open_store(pg_url)  # the running app holds its store open
+    try:
+        before = app.version
+        done = run("import", "--db", pg_url, *map(str, sorted(DATA.glob("*.csv"))))
+        assert done.returncode == 0, done.stderr
+        assert app.version > before  # the app's caches see the import
+        assert counts(app)["contacts"] == 3
+    finally:
+        app.close()
+
+
+def test_two_imports_at_once_both_end_correctly(pg_url, demo_export):
+    files = [str(p) for p in sorted((demo_export / "csv").glob("*.csv"))]
+    command = [sys.executable, "-m", "dashboard", "import", "--db", pg_url, *files]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    both = [subprocess.Popen(command, cwd=ROOT, **pipes) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in both]
+    assert [p.returncode for p in both] == [0, 0], outputs
+    file_store = open_store(demo_export / "demo.duckdb", read_only=True)
+    store = open_store(pg_url)
+    try:
+        assert counts(store) == counts(file_store)
+        with store.read() as cur:
+            assert audit.verify_chain(cur) is None
+            imports = cur.execute("SELECT count(*) FROM audit WHERE action = 'import'").fetchone()
+        assert imports[0] == 2 * len(TABLES)  # one event per table, for each import
+    finally:
+        store.close()
+        file_store.close()
+
+
+def test_a_reader_never_sees_half_an_import(pg_url, demo_export):
+    store = open_store(pg_url)
+    seen: set[tuple[int, int]] = set()
+    done = threading.Event()
+
+    def read_while_importing() -> None:
+        while not done.is_set():
+            with store.read() as cur:
+                seen.add(
+                    cur.execute(
+                        "SELECT (SELECT count(*) FROM students), (SELECT count(*) FROM contacts)"
+                    ).fetchone()
+                )
+
+    reader = threading.Thread(target=read_while_importing)
+    reader.start()
+    try:
+        interchange.import_files(store, CLI_USER, [demo_export / "csv"])
+    finally:
+        done.set()
+        reader.join()
+    whole = (counts(store)["students"], counts(store)["contacts"])
+    store.close()
+    assert seen <= {(0, 0), whole}, seen
+
+
+def test_a_write_in_one_process_appears_in_the_other(pg_url):
+    here = open_store(pg_url)
+    try:
+        before = here.version
+        code = (
+            "from dashboard.store import open_store\n"
+            f"s = open_store({pg_url!r})\n"
+            "with s.write() as tx:\n"
+            "    tx.execute(\"INSERT INTO staff VALUES ('P9', 'Nina', 'School', 'school', NULL, NULL)\")\n"
+            "    tx.touch(['S1'])\n"
+            "s.close()\n"
+        )
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+        changes = here.changes_since(before)
+        assert (changes.version, changes.student_ids) == (before + 1, frozenset({"S1"}))
+        with here.read() as cur:
+            assert cur.execute("SELECT name FROM staff").fetchall() == [("Nina",)]
+    finally:
+        here.close()
+
+
+def test_a_restart_is_unavailable_meanwhile_then_recovers_and_keeps_what_was_committed(
+    pg_cluster, pg_url
+):
+    store = open_store(pg_url)
+    try:
+        with store.write() as tx:
+            tx.execute("INSERT INTO staff VALUES ('P1', 'Jan', 'School', 'school', NULL, NULL)")
+        pg_cluster.pause()
+        try:
+            with pytest.raises(StoreUnavailable):
+                with store.read() as cur:
+                    cur.execute("SELECT count(*) FROM staff").fetchall()
+            with pytest.raises(StoreUnavailable):
+                with store.write() as tx:
+                    tx.execute("INSERT INTO staff VALUES ('P2', 'X', 'S', 'school', NULL, NULL)")
+        finally:
+            pg_cluster.resume()
+        with store.write() as tx:  # the same store object recovers by itself
+            tx.execute("INSERT INTO staff VALUES ('P3', 'Els', 'School', 'school', NULL, NULL)")
+        with store.read() as cur:
+            names = cur.execute("SELECT person_id FROM staff ORDER BY 1").fetchall()
+        assert names == [("P1",), ("P3",)]
+    finally:
+        store.close()
