@@ -21,6 +21,8 @@ DEFAULTS: dict[str, tuple[int, int, int]] = {
     "session_max_hours": (12, 1, 24 * 7),  # sign-in: absolute session lifetime
     "lockout_attempts": (5, 2, 100),  # sign-in: failures before a lock
     "lockout_minutes": (15, 1, 24 * 60),  # sign-in: how long the lock lasts
+    # trends: a count resting on fewer students (but more than none) is hidden; never below 5
+    "trends_min_students": (5, 5, 100),
 }
 
 

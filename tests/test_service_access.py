@@ -342,7 +342,7 @@ SERVICES = [
         trends.trends,
         lambda c: trends.trends(c.store, c.user, T, trends.TrendFilters()),
         lambda r, c: len(r.contacts) == trends.MONTHS,
-        "AAXXXX",
+        "AAAXXX",
     ),
     Service(
         signals.flags_report,

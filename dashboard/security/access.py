@@ -4,7 +4,8 @@ Kinds of account (users.kind):
 - admin: users, settings, import/export, the student's rights (inzage, erase); sees all records.
 - manager: the trends page (aggregates only), no student records; a manager with locations
   (users.locations) sees the figures of those locations, one without sees the whole school.
-- care_coordinator: the students of their location(s) (users.locations), all visibilities.
+- care_coordinator: the students of their location(s) (users.locations), all visibilities;
+  the trends page over those locations (none without locations).
 - care_worker: the students for whom they hold an active role; all visibilities.
 - guide: school guides (mentor, BPV coordinator, class counsellor): the students for whom they
   hold an active role; `care` contacts only where that role is a care role (class counsellor).
@@ -88,7 +89,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     ),
     "manager": frozenset({"view_trends"}),
     "care_coordinator": frozenset(
-        {"view_students", "view_caseload", "write_student", "log_contact", "acknowledge"}
+        {
+            "view_students",
+            "view_caseload",
+            "write_student",
+            "log_contact",
+            "acknowledge",
+            "view_trends",
+        }
     ),
     "care_worker": frozenset(
         {"view_students", "view_caseload", "write_student", "log_contact", "acknowledge"}
@@ -168,13 +176,15 @@ def scope_sql(user: User) -> tuple[str, dict]:
 def aggregate_scope_sql(user: User) -> tuple[str, dict]:
     """A query returning the student_ids whose figures count in the aggregates `user` may see
     (the trends page): every student for an admin; for a manager the students of their
-    locations, or every student when they have none; nobody for anyone else.
+    locations, or every student when they have none; for a care coordinator the students of
+    their locations (nobody without locations: their own caseload is not a whole location);
+    nobody for anyone else.
 
     Kept apart from scope_sql: a manager sees figures over these students, never a student.
     """
     if user.kind == "admin" or (user.kind == "manager" and not user.locations):
         return "SELECT student_id FROM students", {}
-    if user.kind == "manager":
+    if user.kind in ("manager", "care_coordinator"):
         return (
             "SELECT student_id FROM students WHERE list_contains($scope_locations, location)",
             {"scope_locations": list(user.locations)},
