@@ -23,6 +23,7 @@ GROUPS = {
         "lockout_attempts",
         "lockout_minutes",
     ),
+    "group_trends": ("trends_min_students",),
 }
 
 

@@ -1,0 +1,500 @@
+"""The sections of the trends page (pages/trends.py): from the Overview's frames to figures a
+manager reads, each a translated table (hidden counts as "< 5"), an Altair chart and its CSV,
+and all of them together as one workbook.
+
+SECTIONS is the page's order. Section 3 (signals over time) is built elsewhere and joins the
+list between direction and contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard.app import render, session, trend_charts
+from dashboard.app.trend_charts import OUTCOME_COLOURS
+from dashboard.trends import sheets
+from dashboard.trends.overview import COORDINATION_FACTORS, DESTINATIONS, Overview
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # file and sheet name
+    title: str
+    table: pd.DataFrame  # translated, hidden counts as "< N"
+    chart: alt.TopLevelMixin | dict | None
+    has_gaps: bool  # a figure behind the chart is hidden
+
+    def built(self) -> Figure:
+        """The figure with its chart as a validated Vega-Lite spec (about 100 ms a chart: the
+        page caches built figures)."""
+        spec = self.chart.to_dict() if self.chart is not None else None
+        return Figure(self.key, self.title, self.table, spec, self.has_gaps)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # i18n group: trends.<key>.title / .caption
+    figures: Callable[[Overview], list[Figure]]
+    note: str | None = None  # an i18n key shown under the section's caption
+
+
+def tr(key: str, **kwargs) -> str:
+    return session.tr(f"trends.{key}", **kwargs)
+
+
+def _shown(frame: pd.DataFrame, counts: list[str], threshold: int) -> pd.DataFrame:
+    """The table as people read it: hidden counts as "< N", shares as percentages."""
+    out = frame.copy()
+    hidden = f"< {threshold}"
+    for column in out.columns:
+        if column in counts:
+            out[column] = [hidden if pd.isna(v) else int(v) for v in out[column]]
+        elif pd.api.types.is_float_dtype(out[column]):
+            out[column] = [None if pd.isna(v) else round(float(v), 3) for v in out[column]]
+    return out
+
+
+def _nulls(frame: pd.DataFrame) -> pd.DataFrame:
+    """For a chart: NA as null (a gap), numbers as floats."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(
+            out[column]
+        ):
+            out[column] = out[column].astype("Float64").astype(object).where(out[column].notna())
+    return out
+
+
+def _gaps(frame: pd.DataFrame, column: str) -> bool:
+    return bool(frame[column].isna().any())
+
+
+def _share(count: pd.Series, base: pd.Series) -> pd.Series:
+    b = base.astype("Float64")
+    return (count.astype("Float64") / b.mask(b < 10)).astype("Float64")
+
+
+# -- 1. fixed moments ---------------------------------------------------------------------------
+
+
+def moments(ov: Overview) -> list[Figure]:
+    m = ov.moments
+    month, kind, outcome = tr("month"), tr("moments.kind"), tr("moments.outcome")
+    share, count, due = tr("share"), tr("count"), tr("moments.due")
+    outcomes = ("on_time", "late", "not_held")
+    long = pd.DataFrame(
+        [
+            {
+                month: r.month,
+                kind: session.label("kind", r.kind),
+                outcome: tr(f"moments.{o}"),
+                "order": i,
+                share: _share(pd.Series([getattr(r, o)]), pd.Series([r.due]))[0],
+                count: getattr(r, o),
+                due: r.due,
+            }
+            for r in m.itertuples()
+            for i, o in enumerate(outcomes)
+        ]
+    )
+    colours = {tr(f"moments.{o}"): OUTCOME_COLOURS[o] for o in outcomes}
+    chart = trend_charts.stacked_shares(
+        _nulls(long),
+        x=month,
+        y=share,
+        colour=outcome,
+        colours=colours,
+        title=tr("moments.chart"),
+        tooltip=[kind, outcome, share, count, due],
+        column=kind,
+    )
+    three = tr("moments.all_three_share")
+    by_kind = pd.DataFrame(
+        {
+            month: m["month"],
+            kind: [session.label("kind", k) for k in m["kind"]],
+            three: _share(m["all_three"], m["due"] - m["not_held"].astype("Float64")),
+            tr("moments.all_three"): m["all_three"],
+            due: m["due"],
+        }
+    )
+    kinds = [session.label("kind", k) for k in ("start", "mid", "final")]
+    three_chart = trend_charts.lines(
+        _nulls(by_kind),
+        x=month,
+        y=three,
+        series=kind,
+        colours=trend_charts.series_colours(kinds),
+        title=tr("moments.three_chart"),
+        percent=True,
+        tooltip=[month, kind, three, tr("moments.all_three"), due],
+    )
+    names = {c: tr(f"moments.{c}") for c in ("due", "on_time", "late", "not_held")}
+    names |= {"all_three": tr("moments.all_three"), "partial": tr("moments.partial")}
+    table = m.rename(columns={"month": month, "kind": kind, **names})
+    table[kind] = [session.label("kind", k) for k in m["kind"]]
+    groups = ov.moment_groups.rename(
+        columns={"by": tr("moments.by"), "group": tr("moments.group"), **names}
+    )
+    groups[tr("moments.by")] = [tr(b) for b in ov.moment_groups["by"]]
+    counts = list(names.values())
+    return [
+        Figure("vaste-momenten", tr("moments.chart"), _shown(table, counts, ov.threshold), chart,
+               _gaps(long, share)),  # fmt: skip
+        Figure("met-alle-drie", tr("moments.three_chart"), _shown(by_kind, counts, ov.threshold),
+               three_chart, _gaps(by_kind, three)),  # fmt: skip
+        Figure("momenten-per-groep", tr("moments.groups_title"),
+               _shown(groups, counts, ov.threshold), None, False),  # fmt: skip
+    ]
+
+
+# -- 2. direction and information ---------------------------------------------------------------
+
+
+def direction(ov: Overview) -> list[Figure]:
+    w = ov.weekly
+    week, measure, share = tr("week"), tr("direction.measure"), tr("share")
+    count, base = tr("count"), tr("base")
+    parts = (
+        ("direction", "with_direction", "active_students", "direction_share"),
+        ("final_responsibility", "with_final_responsibility", "active_students",
+         "final_responsibility_share"),  # fmt: skip
+        ("information", "informed", "placements", "information_share"),
+    )
+    long = pd.DataFrame(
+        [
+            {
+                week: r["day"],
+                measure: tr(f"direction.{name}"),
+                share: r[ratio],
+                count: r[numerator],
+                base: r[denominator],
+            }
+            for r in w.to_dict("records")
+            for name, numerator, denominator, ratio in parts
+        ],
+        columns=[week, measure, share, count, base],
+    )
+    labels = [tr(f"direction.{p[0]}") for p in parts]
+    chart = trend_charts.lines(
+        _nulls(long),
+        x=week,
+        y=share,
+        series=measure,
+        colours=trend_charts.series_colours(labels),
+        title=tr("direction.chart"),
+        percent=True,
+        tooltip=[week, measure, share, count, base],
+    )
+    table = pd.DataFrame({week: w["day"], tr("direction.active_students"): w["active_students"]})
+    for name, numerator, denominator, ratio in parts:
+        label = tr(f"direction.{name}")
+        table[label] = w[numerator]
+        table[f"{label} ({share.lower()})"] = w[ratio]
+    table.insert(len(table.columns) - 2, tr("direction.placements"), w["placements"])
+    counts = [
+        tr("direction.active_students"),
+        tr("direction.placements"),
+        *labels,
+    ]
+    return [
+        Figure("regie-en-informatie", tr("direction.chart"), _shown(table, counts, ov.threshold),
+               chart, _gaps(long, share))  # fmt: skip
+    ]
+
+
+# -- 4. contact -----------------------------------------------------------------------------------
+
+
+def contact(ov: Overview) -> list[Figure]:
+    c = ov.contacts
+    month, series, per = tr("month"), tr("contact.series"), tr("contact.per_student")
+    contacts, active = tr("contact.contacts"), tr("direction.active_students")
+    parts = (
+        ("all", "contacts", "contacts_per_active_student"),
+        ("fixed", "fixed_contacts", "fixed_per_active_student"),
+        ("incidental", "incidental_contacts", "incidental_per_active_student"),
+    )
+    long = pd.DataFrame(
+        [
+            {month: r["month"], series: tr(f"contact.{name}"), per: r[ratio],
+             contacts: r[count], active: r["active_students"]}  # fmt: skip
+            for r in c.to_dict("records")
+            for name, count, ratio in parts
+        ],
+        columns=[month, series, per, contacts, active],
+    )
+    labels = [tr(f"contact.{p[0]}") for p in parts]
+    figures = [
+        Figure(
+            "contact-per-leerling",
+            tr("contact.chart"),
+            _shown(long, [contacts, active], ov.threshold),
+            trend_charts.lines(_nulls(long), x=month, y=per, series=series,
+                               colours=trend_charts.series_colours(labels),
+                               title=tr("contact.chart"), percent=False,
+                               tooltip=[month, series, per, contacts, active]),  # fmt: skip
+            _gaps(long, per),
+        )
+    ]
+    split = ov.contact_split
+    for by in ("kind", "channel", "initiator"):
+        part = split[split["by"] == by]
+        group = tr(f"contact.by_{by}")
+        names = [_group_label(by, g) for g in part["group"]]
+        frame = pd.DataFrame(
+            {month: part["month"], group: names, per: part["per_active_student"],
+             contacts: part["contacts"]}  # fmt: skip
+        )
+        title = tr("contact.split_chart", by=group)
+        chart = trend_charts.lines(
+            _nulls(frame), x=month, y=per, series=group,
+            colours=trend_charts.series_colours(sorted(set(names))), title=title,
+            percent=False, tooltip=[month, group, per, contacts],
+        )  # fmt: skip
+        figures.append(
+            Figure(f"contact-naar-{by}", title, _shown(frame, [contacts], ov.threshold), chart,
+                   _gaps(frame, per))  # fmt: skip
+        )
+    f = ov.frequency
+    share = tr("contact.met_share")
+    frame = pd.DataFrame(
+        {
+            month: f["month"],
+            share: f["met_share"],
+            tr("contact.met"): f["met"],
+            tr("contact.not_met"): f["not_met"],
+            tr("contact.agreements"): f["agreements"],
+        }
+    )
+    frame[series] = tr("contact.met")
+    chart = trend_charts.lines(
+        _nulls(frame), x=month, y=share, series=series,
+        colours={tr("contact.met"): OUTCOME_COLOURS["on_time"]},
+        title=tr("contact.frequency_chart"), percent=True,
+        tooltip=[month, share, tr("contact.met"), tr("contact.agreements")],
+    )  # fmt: skip
+    counts = [tr("contact.met"), tr("contact.not_met"), tr("contact.agreements")]
+    figures.append(
+        Figure("contactfrequentie", tr("contact.frequency_chart"),
+               _shown(frame.drop(columns=[series]), counts, ov.threshold), chart,
+               _gaps(frame, share))  # fmt: skip
+    )
+    return figures
+
+
+def _group_label(by: str, group: str) -> str:
+    if by == "initiator":
+        return tr(f"contact.initiator.{group}")
+    return session.label(by, group)
+
+
+# -- 5. dropout and outflow -----------------------------------------------------------------------
+
+
+def dropout(ov: Overview) -> list[Figure]:
+    d = ov.dropout
+    month, rate = tr("month"), tr("dropout.rate")
+    students, dropouts = tr("dropout.students"), tr("dropout.dropouts")
+    monthly = pd.DataFrame(
+        {month: d["month"], rate: d["dropout_rate"], dropouts: d["dropouts"], students: d["students"]}
+    )
+    monthly["_"] = rate
+    figures = [
+        Figure(
+            "uitval-per-maand",
+            tr("dropout.chart"),
+            _shown(monthly.drop(columns=["_"]), [dropouts, students], ov.threshold),
+            trend_charts.lines(_nulls(monthly), x=month, y=rate, series="_",
+                               colours={rate: OUTCOME_COLOURS["dropped_out"]},
+                               title=tr("dropout.chart"), percent=True,
+                               tooltip=[month, rate, dropouts, students]),  # fmt: skip
+            _gaps(monthly, rate),
+        )
+    ]
+    y = ov.school_years
+    year, start = tr("dropout.school_year"), tr("dropout.start_population")
+    group = tr("moments.group")
+    for by in ("location", "programme"):
+        part = y[y["by"].isin([by, "school"])]
+        frame = pd.DataFrame(
+            {
+                year: [f"{v}-{v + 1}" for v in part["school_year"]],
+                group: [g or tr("dropout.whole_school") for g in part["group"]],
+                rate: part["dropout_rate"],
+                dropouts: part["dropouts"],
+                start: part["start_population"],
+            }
+        )
+        title = tr("dropout.years_chart", by=tr(by).lower())
+        chart = trend_charts.bars(
+            _nulls(frame), x=group, y=rate, colour=year,
+            colours=trend_charts.series_colours(sorted(set(frame[year]))), title=title,
+            percent=True, tooltip=[year, group, rate, dropouts, start], row=year,
+        )  # fmt: skip
+        figures.append(
+            Figure(f"uitval-per-schooljaar-{by}", title,
+                   _shown(frame, [dropouts, start], ov.threshold), chart, _gaps(frame, rate))  # fmt: skip
+        )
+    o = ov.destinations
+    destination, count = tr("dropout.destination"), tr("count")
+    frame = pd.DataFrame(
+        {
+            month: o["month"],
+            destination: [session.label("status", s) for s in o["destination"]],
+            count: o["students"],
+        }
+    )
+    colours = {session.label("status", s): OUTCOME_COLOURS[s] for s in DESTINATIONS}
+    chart = (
+        alt.Chart(_nulls(frame), title=tr("dropout.destinations_chart"))
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{month}:T", timeUnit="yearmonth", title=month),
+            y=alt.Y(f"{count}:Q", title=count, stack=True),
+            color=alt.Color(f"{destination}:N", scale=trend_charts.scale(colours)),
+            tooltip=trend_charts.tooltips(frame, [month, destination, count]),
+        )
+        .properties(width=trend_charts.WIDTH, height=trend_charts.HEIGHT)
+    )
+    figures.append(
+        Figure("uitstroom", tr("dropout.destinations_chart"), _shown(frame, [count], ov.threshold),
+               chart, _gaps(frame, count))  # fmt: skip
+    )
+    k = ov.cohorts
+    cohort, after, share = tr("dropout.cohort"), tr("dropout.months_after"), tr("share")
+    names = {c: tr(f"dropout.{c}") for c in ("enrolled", "diploma", "left_without")}
+    frame = pd.DataFrame(
+        {
+            cohort: [f"{v}-{v + 1}" for v in k["cohort"]],
+            after: k["months"],
+            share: k["share"],
+            tr("dropout.students"): k["students"],
+            **{label: k[c] for c, label in names.items()},
+        }
+    )
+    chart = (
+        alt.Chart(_nulls(frame), title=tr("dropout.cohort_chart"))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{after}:O", title=after),
+            y=alt.Y(f"{share}:Q", title=share, axis=alt.Axis(format=".0%")),
+            color=alt.Color(
+                f"{cohort}:N",
+                scale=trend_charts.scale(trend_charts.series_colours(sorted(set(frame[cohort])))),
+            ),
+            tooltip=trend_charts.tooltips(frame, list(frame.columns)),
+        )
+        .properties(width=trend_charts.WIDTH, height=trend_charts.HEIGHT)
+    )
+    counts = [tr("dropout.students"), *names.values()]
+    figures.append(
+        Figure("cohortcurve", tr("dropout.cohort_chart"), _shown(frame, counts, ov.threshold),
+               chart, _gaps(frame, share))  # fmt: skip
+    )
+    return figures
+
+
+# -- 6. dropout beside coordination -------------------------------------------------------------
+
+
+def coordination(ov: Overview) -> list[Figure]:
+    c = ov.coordination
+    factor, group, rate = tr("coordination.factor"), tr("coordination.group"), tr("coordination.rate")
+    names = {n: tr(f"coordination.{n}") for n in ("students", "dropouts", "stayed")}
+    order = {f: i for i, f in enumerate(COORDINATION_FACTORS)}
+    c = c.assign(_order=c["factor"].map(order)).sort_values(["_order", "group"], kind="stable")
+    frame = pd.DataFrame(
+        {
+            factor: [tr(f"coordination.{f}") for f in c["factor"]],
+            group: [_coordination_group(g) for g in c["group"]],
+            rate: c["dropout_rate"],
+            **{label: c[n] for n, label in names.items()},
+        }
+    )
+    colours = {_coordination_group(g): OUTCOME_COLOURS[g] for g in ("with", "without")}
+    for g in ("0", "1-2", "3-4", "5-6", "7+"):
+        colours[g] = OUTCOME_COLOURS["with"]
+    chart = trend_charts.bars(
+        _nulls(frame), x=group, y=rate, colour=group, colours=colours,
+        title=tr("coordination.chart"), percent=True,
+        tooltip=[factor, group, rate, *names.values()], row=factor,
+    )  # fmt: skip
+    return [
+        Figure("uitval-naast-afstemming", tr("coordination.chart"),
+               _shown(frame, list(names.values()), ov.threshold), chart, _gaps(frame, rate))  # fmt: skip
+    ]
+
+
+def _coordination_group(group: str) -> str:
+    return tr(f"coordination.{group}") if group in ("with", "without") else group
+
+
+SECTIONS = (
+    Section("moments", moments),
+    Section("direction", direction),
+    # Section 3, signals over time, joins here.
+    Section("contact", contact),
+    Section("dropout", dropout),
+    Section("coordination", coordination, note="coordination.causes"),
+)
+
+
+def build(ov: Overview) -> list[tuple[Section, list[Figure]]]:
+    """Every section with its built figures, in the user's language."""
+    return [(section, [f.built() for f in section.figures(ov)]) for section in SECTIONS]
+
+
+def render_sections(built: list[tuple[Section, list[Figure]]]) -> None:
+    for section, figures in built:
+        st.subheader(tr(f"{section.key}.title"))
+        st.caption(tr(f"{section.key}.caption"))
+        if section.note:
+            st.info(tr(section.note))
+        for figure in figures:
+            render_figure(figure)
+
+
+def render_figure(figure: Figure) -> None:
+    if figure.chart is not None:
+        st.vega_lite_chart(figure.chart, width="stretch")
+        if figure.has_gaps:
+            st.caption(tr("gaps"))
+    else:
+        st.markdown(f"**{render.plain(figure.title)}**")
+    with st.expander(figure.title):
+        st.dataframe(_on_screen(figure.table), hide_index=True)
+        st.download_button(
+            tr("download_csv"),
+            sheets.csv_bytes(figure.table),
+            file_name=f"trends-{figure.key}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"trends_csv_{figure.key}",
+        )
+
+
+def _on_screen(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing numbers and "< 5" as text (a grid column has one type)."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = ["" if v is None else str(v) for v in out[column]]
+    return out
+
+
+def workbook_button(figures: list[Figure]) -> None:
+    st.download_button(
+        tr("download_xlsx"),
+        sheets.workbook_bytes({f.title: f.table for f in figures}),
+        file_name="trends.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        key="trends_xlsx",
+        type="primary",
+    )

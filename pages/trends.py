@@ -1,0 +1,77 @@
+"""Trends: the page managers open on Monday morning (care coordinators for their locations,
+admins for the school). Figures only, never a student (dashboard/trends/).
+
+Filters (whole scopes and periods) -> one trends.overview call -> the sections of
+dashboard/app/trend_page.py (built once per store version, user, day, filters, period and
+language) -> a CSV per chart and one workbook of them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.app import render, runtime, session, trend_page
+from dashboard.app.trend_page import tr
+from dashboard.security.access import User
+from dashboard.trends import TrendFilters
+from dashboard.trends import overview as trends_overview
+from dashboard.trends.period import Period
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_options(store_key: tuple, user: User, as_of: dt.date) -> trends_overview.Options:
+    return trends_overview.filter_options(runtime.store(), user, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_sections(
+    store_key: tuple, user: User, as_of: dt.date, filters: TrendFilters, period: Period, lang: str
+) -> tuple[dt.date, int, list]:
+    found = trends_overview.overview(runtime.store(), user, as_of, filters, period)
+    return found.as_of, found.threshold, trend_page.build(found)
+
+
+def school_year_text(year: int | None) -> str:
+    return tr("last_12_months") if year is None else tr("school_year", year=year, next=year + 1)
+
+
+def filter_widgets(options: trends_overview.Options) -> tuple[TrendFilters, Period]:
+    with st.expander(tr("filters"), expanded=True):
+        row = st.columns(4)
+        locations = row[0].multiselect(
+            tr("location"), options.locations, placeholder=tr("all"), key="trends_locations"
+        )
+        programmes = row[1].multiselect(
+            tr("programme"), options.programmes, placeholder=tr("all"), key="trends_programmes"
+        )
+        cohort = row[2].selectbox(
+            tr("cohort"),
+            options.school_years,
+            index=None,
+            format_func=lambda y: f"{y}-{y + 1}",
+            placeholder=tr("all"),
+            key="trends_cohort",
+        )
+        period = row[3].selectbox(
+            tr("period"),
+            [None, *options.school_years],
+            format_func=school_year_text,
+            key=session.translated("trends_period"),
+        )
+    return TrendFilters(tuple(locations), tuple(programmes), cohort), Period(period)
+
+
+user = session.user()
+st.title(tr("title"))
+st.caption(tr("intro"))
+today = session.today()
+options = load_options(runtime.store_key(), user, today)
+filters, period = filter_widgets(options)
+last_day, threshold, sections = load_sections(
+    runtime.store_key(), user, today, filters, period, session.lang()
+)
+st.caption(tr("as_of", day=render.date_text(last_day)) + " · " + tr("privacy", threshold=threshold))
+trend_page.render_sections(sections)
+trend_page.workbook_button([f for _, figures in sections for f in figures])
