@@ -13,7 +13,6 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.app import render, runtime, session, trend_page
-from dashboard.app.trend_page import tr
 from dashboard.security.access import User
 from dashboard.trends import TrendFilters
 from dashboard.trends import overview as trends_overview
@@ -34,28 +33,38 @@ def load_sections(
 
 
 def school_year_text(year: int | None) -> str:
-    return tr("last_12_months") if year is None else tr("school_year", year=year, next=year + 1)
+    return (
+        session.tr("trends.last_12_months")
+        if year is None
+        else session.tr("trends.school_year", year=year, next=year + 1)
+    )
 
 
 def filter_widgets(options: trends_overview.Options) -> tuple[TrendFilters, Period]:
-    with st.expander(tr("filters"), expanded=True):
+    with st.expander(session.tr("trends.filters"), expanded=True):
         row = st.columns(4)
         locations = row[0].multiselect(
-            tr("location"), options.locations, placeholder=tr("all"), key="trends_locations"
+            session.tr("trends.location"),
+            options.locations,
+            placeholder=session.tr("trends.all"),
+            key="trends_locations",
         )
         programmes = row[1].multiselect(
-            tr("programme"), options.programmes, placeholder=tr("all"), key="trends_programmes"
+            session.tr("trends.programme"),
+            options.programmes,
+            placeholder=session.tr("trends.all"),
+            key="trends_programmes",
         )
         cohort = row[2].selectbox(
-            tr("cohort"),
+            session.tr("trends.cohort"),
             options.school_years,
             index=None,
             format_func=lambda y: f"{y}-{y + 1}",
-            placeholder=tr("all"),
+            placeholder=session.tr("trends.all"),
             key="trends_cohort",
         )
         period = row[3].selectbox(
-            tr("period"),
+            session.tr("trends.period"),
             [None, *options.school_years],
             format_func=school_year_text,
             key=session.translated("trends_period"),
@@ -64,14 +73,18 @@ def filter_widgets(options: trends_overview.Options) -> tuple[TrendFilters, Peri
 
 
 user = session.user()
-st.title(tr("title"))
-st.caption(tr("intro"))
+st.title(session.tr("trends.title"))
+st.caption(session.tr("trends.intro"))
 today = session.today()
 options = load_options(runtime.store_key(), user, today)
 filters, period = filter_widgets(options)
 last_day, threshold, sections = load_sections(
     runtime.store_key(), user, today, filters, period, session.lang()
 )
-st.caption(tr("as_of", day=render.date_text(last_day)) + " · " + tr("privacy", threshold=threshold))
+st.caption(
+    session.tr("trends.as_of", day=render.date_text(last_day))
+    + " · "
+    + session.tr("trends.privacy", threshold=threshold)
+)
 trend_page.render_sections(sections)
 trend_page.workbook_button([f for _, figures in sections for f in figures])

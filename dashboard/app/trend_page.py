@@ -43,10 +43,6 @@ class Section:
     note: str | None = None  # an i18n key shown under the section's caption
 
 
-def tr(key: str, **kwargs) -> str:
-    return session.tr(f"trends.{key}", **kwargs)
-
-
 def _shown(frame: pd.DataFrame, counts: list[str], threshold: int) -> pd.DataFrame:
     """The table as people read it: hidden counts as "< N", shares as percentages."""
     out = frame.copy()
@@ -84,15 +80,23 @@ def _share(count: pd.Series, base: pd.Series) -> pd.Series:
 
 def moments(ov: Overview) -> list[Figure]:
     m = ov.moments
-    month, kind, outcome = tr("month"), tr("moments.kind"), tr("moments.outcome")
-    share, count, due = tr("share"), tr("count"), tr("moments.due")
+    month, kind, outcome = (
+        session.tr("trends.month"),
+        session.tr("trends.moments.kind"),
+        session.tr("trends.moments.outcome"),
+    )
+    share, count, due = (
+        session.tr("trends.share"),
+        session.tr("trends.count"),
+        session.tr("trends.moments.due"),
+    )
     outcomes = ("on_time", "late", "not_held")
     long = pd.DataFrame(
         [
             {
                 month: r.month,
                 kind: session.label("kind", r.kind),
-                outcome: tr(f"moments.{o}"),
+                outcome: session.tr(f"trends.moments.{o}"),
                 "order": i,
                 share: _share(pd.Series([getattr(r, o)]), pd.Series([r.due]))[0],
                 count: getattr(r, o),
@@ -102,24 +106,24 @@ def moments(ov: Overview) -> list[Figure]:
             for i, o in enumerate(outcomes)
         ]
     )
-    colours = {tr(f"moments.{o}"): OUTCOME_COLOURS[o] for o in outcomes}
+    colours = {session.tr(f"trends.moments.{o}"): OUTCOME_COLOURS[o] for o in outcomes}
     chart = trend_charts.stacked_shares(
         _nulls(long),
         x=month,
         y=share,
         colour=outcome,
         colours=colours,
-        title=tr("moments.chart"),
+        title=session.tr("trends.moments.chart"),
         tooltip=[kind, outcome, share, count, due],
         column=kind,
     )
-    three = tr("moments.all_three_share")
+    three = session.tr("trends.moments.all_three_share")
     by_kind = pd.DataFrame(
         {
             month: m["month"],
             kind: [session.label("kind", k) for k in m["kind"]],
             three: _share(m["all_three"], m["due"] - m["not_held"].astype("Float64")),
-            tr("moments.all_three"): m["all_three"],
+            session.tr("trends.moments.all_three"): m["all_three"],
             due: m["due"],
         }
     )
@@ -130,26 +134,50 @@ def moments(ov: Overview) -> list[Figure]:
         y=three,
         series=kind,
         colours=trend_charts.series_colours(kinds),
-        title=tr("moments.three_chart"),
+        title=session.tr("trends.moments.three_chart"),
         percent=True,
-        tooltip=[month, kind, three, tr("moments.all_three"), due],
+        tooltip=[month, kind, three, session.tr("trends.moments.all_three"), due],
     )
-    names = {c: tr(f"moments.{c}") for c in ("due", "on_time", "late", "not_held")}
-    names |= {"all_three": tr("moments.all_three"), "partial": tr("moments.partial")}
+    names = {c: session.tr(f"trends.moments.{c}") for c in ("due", "on_time", "late", "not_held")}
+    names |= {
+        "all_three": session.tr("trends.moments.all_three"),
+        "partial": session.tr("trends.moments.partial"),
+    }
     table = m.rename(columns={"month": month, "kind": kind, **names})
     table[kind] = [session.label("kind", k) for k in m["kind"]]
     groups = ov.moment_groups.rename(
-        columns={"by": tr("moments.by"), "group": tr("moments.group"), **names}
+        columns={
+            "by": session.tr("trends.moments.by"),
+            "group": session.tr("trends.moments.group"),
+            **names,
+        }
     )
-    groups[tr("moments.by")] = [tr(b) for b in ov.moment_groups["by"]]
+    groups[session.tr("trends.moments.by")] = [
+        session.tr(f"trends.{b}") for b in ov.moment_groups["by"]
+    ]
     counts = list(names.values())
     return [
-        Figure("vaste-momenten", tr("moments.chart"), _shown(table, counts, ov.threshold), chart,
-               _gaps(long, share)),  # fmt: skip
-        Figure("met-alle-drie", tr("moments.three_chart"), _shown(by_kind, counts, ov.threshold),
-               three_chart, _gaps(by_kind, three)),  # fmt: skip
-        Figure("momenten-per-groep", tr("moments.groups_title"),
-               _shown(groups, counts, ov.threshold), None, False),  # fmt: skip
+        Figure(
+            "vaste-momenten",
+            session.tr("trends.moments.chart"),
+            _shown(table, counts, ov.threshold),
+            chart,
+            _gaps(long, share),
+        ),  # fmt: skip
+        Figure(
+            "met-alle-drie",
+            session.tr("trends.moments.three_chart"),
+            _shown(by_kind, counts, ov.threshold),
+            three_chart,
+            _gaps(by_kind, three),
+        ),  # fmt: skip
+        Figure(
+            "momenten-per-groep",
+            session.tr("trends.moments.groups_title"),
+            _shown(groups, counts, ov.threshold),
+            None,
+            False,
+        ),  # fmt: skip
     ]
 
 
@@ -158,19 +186,27 @@ def moments(ov: Overview) -> list[Figure]:
 
 def direction(ov: Overview) -> list[Figure]:
     w = ov.weekly
-    week, measure, share = tr("week"), tr("direction.measure"), tr("share")
-    count, base = tr("count"), tr("base")
+    week, measure, share = (
+        session.tr("trends.week"),
+        session.tr("trends.direction.measure"),
+        session.tr("trends.share"),
+    )
+    count, base = session.tr("trends.count"), session.tr("trends.base")
     parts = (
         ("direction", "with_direction", "active_students", "direction_share"),
-        ("final_responsibility", "with_final_responsibility", "active_students",
-         "final_responsibility_share"),  # fmt: skip
+        (
+            "final_responsibility",
+            "with_final_responsibility",
+            "active_students",
+            "final_responsibility_share",
+        ),  # fmt: skip
         ("information", "informed", "placements", "information_share"),
     )
     long = pd.DataFrame(
         [
             {
                 week: r["day"],
-                measure: tr(f"direction.{name}"),
+                measure: session.tr(f"trends.direction.{name}"),
                 share: r[ratio],
                 count: r[numerator],
                 base: r[denominator],
@@ -180,31 +216,38 @@ def direction(ov: Overview) -> list[Figure]:
         ],
         columns=[week, measure, share, count, base],
     )
-    labels = [tr(f"direction.{p[0]}") for p in parts]
+    labels = [session.tr(f"trends.direction.{p[0]}") for p in parts]
     chart = trend_charts.lines(
         _nulls(long),
         x=week,
         y=share,
         series=measure,
         colours=trend_charts.series_colours(labels),
-        title=tr("direction.chart"),
+        title=session.tr("trends.direction.chart"),
         percent=True,
         tooltip=[week, measure, share, count, base],
     )
-    table = pd.DataFrame({week: w["day"], tr("direction.active_students"): w["active_students"]})
-    for name, numerator, denominator, ratio in parts:
-        label = tr(f"direction.{name}")
+    table = pd.DataFrame(
+        {week: w["day"], session.tr("trends.direction.active_students"): w["active_students"]}
+    )
+    for name, numerator, _, ratio in parts:
+        label = session.tr(f"trends.direction.{name}")
         table[label] = w[numerator]
         table[f"{label} ({share.lower()})"] = w[ratio]
-    table.insert(len(table.columns) - 2, tr("direction.placements"), w["placements"])
+    table.insert(len(table.columns) - 2, session.tr("trends.direction.placements"), w["placements"])
     counts = [
-        tr("direction.active_students"),
-        tr("direction.placements"),
+        session.tr("trends.direction.active_students"),
+        session.tr("trends.direction.placements"),
         *labels,
     ]
     return [
-        Figure("regie-en-informatie", tr("direction.chart"), _shown(table, counts, ov.threshold),
-               chart, _gaps(long, share))  # fmt: skip
+        Figure(
+            "regie-en-informatie",
+            session.tr("trends.direction.chart"),
+            _shown(table, counts, ov.threshold),
+            chart,
+            _gaps(long, share),
+        )  # fmt: skip
     ]
 
 
@@ -213,8 +256,15 @@ def direction(ov: Overview) -> list[Figure]:
 
 def contact(ov: Overview) -> list[Figure]:
     c = ov.contacts
-    month, series, per = tr("month"), tr("contact.series"), tr("contact.per_student")
-    contacts, active = tr("contact.contacts"), tr("direction.active_students")
+    month, series, per = (
+        session.tr("trends.month"),
+        session.tr("trends.contact.series"),
+        session.tr("trends.contact.per_student"),
+    )
+    contacts, active = (
+        session.tr("trends.contact.contacts"),
+        session.tr("trends.direction.active_students"),
+    )
     parts = (
         ("all", "contacts", "contacts_per_active_student"),
         ("fixed", "fixed_contacts", "fixed_per_active_student"),
@@ -222,75 +272,103 @@ def contact(ov: Overview) -> list[Figure]:
     )
     long = pd.DataFrame(
         [
-            {month: r["month"], series: tr(f"contact.{name}"), per: r[ratio],
-             contacts: r[count], active: r["active_students"]}  # fmt: skip
+            {
+                month: r["month"],
+                series: session.tr(f"trends.contact.{name}"),
+                per: r[ratio],
+                contacts: r[count],
+                active: r["active_students"],
+            }  # fmt: skip
             for r in c.to_dict("records")
             for name, count, ratio in parts
         ],
         columns=[month, series, per, contacts, active],
     )
-    labels = [tr(f"contact.{p[0]}") for p in parts]
+    labels = [session.tr(f"trends.contact.{p[0]}") for p in parts]
     figures = [
         Figure(
             "contact-per-leerling",
-            tr("contact.chart"),
+            session.tr("trends.contact.chart"),
             _shown(long, [contacts, active], ov.threshold),
-            trend_charts.lines(_nulls(long), x=month, y=per, series=series,
-                               colours=trend_charts.series_colours(labels),
-                               title=tr("contact.chart"), percent=False,
-                               tooltip=[month, series, per, contacts, active]),  # fmt: skip
+            trend_charts.lines(
+                _nulls(long),
+                x=month,
+                y=per,
+                series=series,
+                colours=trend_charts.series_colours(labels),
+                title=session.tr("trends.contact.chart"),
+                percent=False,
+                tooltip=[month, series, per, contacts, active],
+            ),  # fmt: skip
             _gaps(long, per),
         )
     ]
     split = ov.contact_split
     for by in ("kind", "channel", "initiator"):
         part = split[split["by"] == by]
-        group = tr(f"contact.by_{by}")
+        group = session.tr(f"trends.contact.by_{by}")
         names = [_group_label(by, g) for g in part["group"]]
         frame = pd.DataFrame(
-            {month: part["month"], group: names, per: part["per_active_student"],
-             contacts: part["contacts"]}  # fmt: skip
+            {
+                month: part["month"],
+                group: names,
+                per: part["per_active_student"],
+                contacts: part["contacts"],
+            }  # fmt: skip
         )
-        title = tr("contact.split_chart", by=group)
+        title = session.tr("trends.contact.split_chart", by=group)
         chart = trend_charts.lines(
             _nulls(frame), x=month, y=per, series=group,
             colours=trend_charts.series_colours(sorted(set(names))), title=title,
             percent=False, tooltip=[month, group, per, contacts],
         )  # fmt: skip
         figures.append(
-            Figure(f"contact-naar-{by}", title, _shown(frame, [contacts], ov.threshold), chart,
-                   _gaps(frame, per))  # fmt: skip
+            Figure(
+                f"contact-naar-{by}",
+                title,
+                _shown(frame, [contacts], ov.threshold),
+                chart,
+                _gaps(frame, per),
+            )  # fmt: skip
         )
     f = ov.frequency
-    share = tr("contact.met_share")
+    share = session.tr("trends.contact.met_share")
     frame = pd.DataFrame(
         {
             month: f["month"],
             share: f["met_share"],
-            tr("contact.met"): f["met"],
-            tr("contact.not_met"): f["not_met"],
-            tr("contact.agreements"): f["agreements"],
+            session.tr("trends.contact.met"): f["met"],
+            session.tr("trends.contact.not_met"): f["not_met"],
+            session.tr("trends.contact.agreements"): f["agreements"],
         }
     )
-    frame[series] = tr("contact.met")
+    frame[series] = session.tr("trends.contact.met")
     chart = trend_charts.lines(
         _nulls(frame), x=month, y=share, series=series,
-        colours={tr("contact.met"): OUTCOME_COLOURS["on_time"]},
-        title=tr("contact.frequency_chart"), percent=True,
-        tooltip=[month, share, tr("contact.met"), tr("contact.agreements")],
+        colours={session.tr("trends.contact.met"): OUTCOME_COLOURS["on_time"]},
+        title=session.tr("trends.contact.frequency_chart"), percent=True,
+        tooltip=[month, share, session.tr("trends.contact.met"), session.tr("trends.contact.agreements")],
     )  # fmt: skip
-    counts = [tr("contact.met"), tr("contact.not_met"), tr("contact.agreements")]
+    counts = [
+        session.tr("trends.contact.met"),
+        session.tr("trends.contact.not_met"),
+        session.tr("trends.contact.agreements"),
+    ]
     figures.append(
-        Figure("contactfrequentie", tr("contact.frequency_chart"),
-               _shown(frame.drop(columns=[series]), counts, ov.threshold), chart,
-               _gaps(frame, share))  # fmt: skip
+        Figure(
+            "contactfrequentie",
+            session.tr("trends.contact.frequency_chart"),
+            _shown(frame.drop(columns=[series]), counts, ov.threshold),
+            chart,
+            _gaps(frame, share),
+        )  # fmt: skip
     )
     return figures
 
 
 def _group_label(by: str, group: str) -> str:
     if by == "initiator":
-        return tr(f"contact.initiator.{group}")
+        return session.tr(f"trends.contact.initiator.{group}")
     return session.label(by, group)
 
 
@@ -299,50 +377,72 @@ def _group_label(by: str, group: str) -> str:
 
 def dropout(ov: Overview) -> list[Figure]:
     d = ov.dropout
-    month, rate = tr("month"), tr("dropout.rate")
-    students, dropouts = tr("dropout.students"), tr("dropout.dropouts")
+    month, rate = session.tr("trends.month"), session.tr("trends.dropout.rate")
+    students, dropouts = (
+        session.tr("trends.dropout.students"),
+        session.tr("trends.dropout.dropouts"),
+    )
     monthly = pd.DataFrame(
-        {month: d["month"], rate: d["dropout_rate"], dropouts: d["dropouts"], students: d["students"]}
+        {
+            month: d["month"],
+            rate: d["dropout_rate"],
+            dropouts: d["dropouts"],
+            students: d["students"],
+        }
     )
     monthly["_"] = rate
     figures = [
         Figure(
             "uitval-per-maand",
-            tr("dropout.chart"),
+            session.tr("trends.dropout.chart"),
             _shown(monthly.drop(columns=["_"]), [dropouts, students], ov.threshold),
-            trend_charts.lines(_nulls(monthly), x=month, y=rate, series="_",
-                               colours={rate: OUTCOME_COLOURS["dropped_out"]},
-                               title=tr("dropout.chart"), percent=True,
-                               tooltip=[month, rate, dropouts, students]),  # fmt: skip
+            trend_charts.lines(
+                _nulls(monthly),
+                x=month,
+                y=rate,
+                series="_",
+                colours={rate: OUTCOME_COLOURS["dropped_out"]},
+                title=session.tr("trends.dropout.chart"),
+                percent=True,
+                tooltip=[month, rate, dropouts, students],
+            ),  # fmt: skip
             _gaps(monthly, rate),
         )
     ]
     y = ov.school_years
-    year, start = tr("dropout.school_year"), tr("dropout.start_population")
-    group = tr("moments.group")
+    year, start = (
+        session.tr("trends.dropout.school_year"),
+        session.tr("trends.dropout.start_population"),
+    )
+    group = session.tr("trends.moments.group")
     for by in ("location", "programme"):
         part = y[y["by"].isin([by, "school"])]
         frame = pd.DataFrame(
             {
                 year: [f"{v}-{v + 1}" for v in part["school_year"]],
-                group: [g or tr("dropout.whole_school") for g in part["group"]],
+                group: [g or session.tr("trends.dropout.whole_school") for g in part["group"]],
                 rate: part["dropout_rate"],
                 dropouts: part["dropouts"],
                 start: part["start_population"],
             }
         )
-        title = tr("dropout.years_chart", by=tr(by).lower())
+        title = session.tr("trends.dropout.years_chart", by=session.tr(f"trends.{by}").lower())
         chart = trend_charts.bars(
             _nulls(frame), x=group, y=rate, colour=year,
             colours=trend_charts.series_colours(sorted(set(frame[year]))), title=title,
             percent=True, tooltip=[year, group, rate, dropouts, start], row=year,
         )  # fmt: skip
         figures.append(
-            Figure(f"uitval-per-schooljaar-{by}", title,
-                   _shown(frame, [dropouts, start], ov.threshold), chart, _gaps(frame, rate))  # fmt: skip
+            Figure(
+                f"uitval-per-schooljaar-{by}",
+                title,
+                _shown(frame, [dropouts, start], ov.threshold),
+                chart,
+                _gaps(frame, rate),
+            )  # fmt: skip
         )
     o = ov.destinations
-    destination, count = tr("dropout.destination"), tr("count")
+    destination, count = session.tr("trends.dropout.destination"), session.tr("trends.count")
     frame = pd.DataFrame(
         {
             month: o["month"],
@@ -352,7 +452,7 @@ def dropout(ov: Overview) -> list[Figure]:
     )
     colours = {session.label("status", s): OUTCOME_COLOURS[s] for s in DESTINATIONS}
     chart = (
-        alt.Chart(_nulls(frame), title=tr("dropout.destinations_chart"))
+        alt.Chart(_nulls(frame), title=session.tr("trends.dropout.destinations_chart"))
         .mark_bar()
         .encode(
             x=alt.X(f"{month}:T", timeUnit="yearmonth", title=month),
@@ -363,23 +463,32 @@ def dropout(ov: Overview) -> list[Figure]:
         .properties(width=trend_charts.WIDTH, height=trend_charts.HEIGHT)
     )
     figures.append(
-        Figure("uitstroom", tr("dropout.destinations_chart"), _shown(frame, [count], ov.threshold),
-               chart, _gaps(frame, count))  # fmt: skip
+        Figure(
+            "uitstroom",
+            session.tr("trends.dropout.destinations_chart"),
+            _shown(frame, [count], ov.threshold),
+            chart,
+            _gaps(frame, count),
+        )  # fmt: skip
     )
     k = ov.cohorts
-    cohort, after, share = tr("dropout.cohort"), tr("dropout.months_after"), tr("share")
-    names = {c: tr(f"dropout.{c}") for c in ("enrolled", "diploma", "left_without")}
+    cohort, after, share = (
+        session.tr("trends.dropout.cohort"),
+        session.tr("trends.dropout.months_after"),
+        session.tr("trends.share"),
+    )
+    names = {c: session.tr(f"trends.dropout.{c}") for c in ("enrolled", "diploma", "left_without")}
     frame = pd.DataFrame(
         {
             cohort: [f"{v}-{v + 1}" for v in k["cohort"]],
             after: k["months"],
             share: k["share"],
-            tr("dropout.students"): k["students"],
+            session.tr("trends.dropout.students"): k["students"],
             **{label: k[c] for c, label in names.items()},
         }
     )
     chart = (
-        alt.Chart(_nulls(frame), title=tr("dropout.cohort_chart"))
+        alt.Chart(_nulls(frame), title=session.tr("trends.dropout.cohort_chart"))
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{after}:O", title=after),
@@ -392,10 +501,15 @@ def dropout(ov: Overview) -> list[Figure]:
         )
         .properties(width=trend_charts.WIDTH, height=trend_charts.HEIGHT)
     )
-    counts = [tr("dropout.students"), *names.values()]
+    counts = [session.tr("trends.dropout.students"), *names.values()]
     figures.append(
-        Figure("cohortcurve", tr("dropout.cohort_chart"), _shown(frame, counts, ov.threshold),
-               chart, _gaps(frame, share))  # fmt: skip
+        Figure(
+            "cohortcurve",
+            session.tr("trends.dropout.cohort_chart"),
+            _shown(frame, counts, ov.threshold),
+            chart,
+            _gaps(frame, share),
+        )  # fmt: skip
     )
     return figures
 
@@ -405,13 +519,17 @@ def dropout(ov: Overview) -> list[Figure]:
 
 def coordination(ov: Overview) -> list[Figure]:
     c = ov.coordination
-    factor, group, rate = tr("coordination.factor"), tr("coordination.group"), tr("coordination.rate")
-    names = {n: tr(f"coordination.{n}") for n in ("students", "dropouts", "stayed")}
+    factor, group, rate = (
+        session.tr("trends.coordination.factor"),
+        session.tr("trends.coordination.group"),
+        session.tr("trends.coordination.rate"),
+    )
+    names = {n: session.tr(f"trends.coordination.{n}") for n in ("students", "dropouts", "stayed")}
     order = {f: i for i, f in enumerate(COORDINATION_FACTORS)}
     c = c.assign(_order=c["factor"].map(order)).sort_values(["_order", "group"], kind="stable")
     frame = pd.DataFrame(
         {
-            factor: [tr(f"coordination.{f}") for f in c["factor"]],
+            factor: [session.tr(f"trends.coordination.{f}") for f in c["factor"]],
             group: [_coordination_group(g) for g in c["group"]],
             rate: c["dropout_rate"],
             **{label: c[n] for n, label in names.items()},
@@ -422,17 +540,22 @@ def coordination(ov: Overview) -> list[Figure]:
         colours[g] = OUTCOME_COLOURS["with"]
     chart = trend_charts.bars(
         _nulls(frame), x=group, y=rate, colour=group, colours=colours,
-        title=tr("coordination.chart"), percent=True,
+        title=session.tr("trends.coordination.chart"), percent=True,
         tooltip=[factor, group, rate, *names.values()], row=factor,
     )  # fmt: skip
     return [
-        Figure("uitval-naast-afstemming", tr("coordination.chart"),
-               _shown(frame, list(names.values()), ov.threshold), chart, _gaps(frame, rate))  # fmt: skip
+        Figure(
+            "uitval-naast-afstemming",
+            session.tr("trends.coordination.chart"),
+            _shown(frame, list(names.values()), ov.threshold),
+            chart,
+            _gaps(frame, rate),
+        )  # fmt: skip
     ]
 
 
 def _coordination_group(group: str) -> str:
-    return tr(f"coordination.{group}") if group in ("with", "without") else group
+    return session.tr(f"trends.coordination.{group}") if group in ("with", "without") else group
 
 
 SECTIONS = (
@@ -452,10 +575,10 @@ def build(ov: Overview) -> list[tuple[Section, list[Figure]]]:
 
 def render_sections(built: list[tuple[Section, list[Figure]]]) -> None:
     for section, figures in built:
-        st.subheader(tr(f"{section.key}.title"))
-        st.caption(tr(f"{section.key}.caption"))
+        st.subheader(session.tr(f"trends.{section.key}.title"))
+        st.caption(session.tr(f"trends.{section.key}.caption"))
         if section.note:
-            st.info(tr(section.note))
+            st.info(session.tr(f"trends.{section.note}"))
         for figure in figures:
             render_figure(figure)
 
@@ -464,13 +587,13 @@ def render_figure(figure: Figure) -> None:
     if figure.chart is not None:
         st.vega_lite_chart(figure.chart, width="stretch")
         if figure.has_gaps:
-            st.caption(tr("gaps"))
+            st.caption(session.tr("trends.gaps"))
     else:
         st.markdown(f"**{render.plain(figure.title)}**")
     with st.expander(figure.title):
         st.dataframe(_on_screen(figure.table), hide_index=True)
         st.download_button(
-            tr("download_csv"),
+            session.tr("trends.download_csv"),
             sheets.csv_bytes(figure.table),
             file_name=f"trends-{figure.key}.csv",
             mime="text/csv",
@@ -490,7 +613,7 @@ def _on_screen(table: pd.DataFrame) -> pd.DataFrame:
 
 def workbook_button(figures: list[Figure]) -> None:
     st.download_button(
-        tr("download_xlsx"),
+        session.tr("trends.download_xlsx"),
         sheets.workbook_bytes({f.title: f.table for f in figures}),
         file_name="trends.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

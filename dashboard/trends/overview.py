@@ -56,7 +56,9 @@ class Overview:
     moment_groups: pd.DataFrame  # 1: by, group, the same counts over the period
     weekly: pd.DataFrame  # 2: day, counts and shares (see queries/trends_overview.sql)
     contacts: pd.DataFrame  # 4: month, active_students, contacts (fixed/incidental), per student
-    contact_split: pd.DataFrame  # 4: month, by (kind/channel/initiator), group, contacts, per_student
+    contact_split: (
+        pd.DataFrame
+    )  # 4: month, by (kind/channel/initiator), group, contacts, per_student
     frequency: pd.DataFrame  # 4: month, agreements, met, not_met, met_share
     dropout: pd.DataFrame  # 5: month, students, dropouts, dropout_rate (with/without direction)
     school_years: pd.DataFrame  # 5: school_year, by, group, start_population, dropouts, rate

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from .conftest import app_store, texts
 
+from .conftest import app_store, texts
 
 ID = re.compile(r"S\d{6}")
 
@@ -76,4 +76,3 @@ def test_the_page_without_the_permission_shows_nothing(signed_in):
     at = signed_in("mentor")
     with pytest.raises(ValueError):
         at.switch_page("pages/trends.py")
-
