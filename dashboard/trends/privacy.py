@@ -6,7 +6,9 @@ Where a total and its parts are shown together (moments due = on time + late + n
 students = with + without direction, dropouts of a school = those of its locations), a hidden
 part would follow from the total minus the shown parts, so the smallest shown part is hidden
 too until the hidden parts together (counted part by part) rest on no student or on
-`threshold` or more (complementary suppression).
+`threshold` or more, and never a single part alone (complementary suppression). Hiding a cell
+in one way (a row's parts) can leave it alone in another (the groups of a column), so
+`suppress` runs both until nothing changes.
 
 A rate or share is shown only when its numerator is shown and its base (denominator) is at
 least `min_base` (10 on the page): a share over very few students says little and tells much.
@@ -33,12 +35,16 @@ def small(students: pd.Series, threshold: int = MIN_STUDENTS) -> pd.Series:
 
 def _complete(students: np.ndarray, hide: np.ndarray, threshold: int) -> np.ndarray:
     """`hide` (rows x parts) grown until, in every row, the hidden parts together rest on no
-    student or on `threshold` or more: the smallest shown part is hidden, again and again."""
+    student or on `threshold` or more, and no part is the only one hidden (it would follow
+    from the total minus the others): the smallest shown part is hidden, again and again."""
     hide = hide.copy()
     for _ in range(students.shape[1]):
-        given_away = np.where(hide, students, 0).sum(axis=1)
+        hidden_parts = hide & (students > 0)
+        given_away = np.where(hidden_parts, students, 0).sum(axis=1)
+        alone = hidden_parts.sum(axis=1) == 1
         shown = np.where(~hide & (students > 0), students, np.inf)
-        more = (given_away > 0) & (given_away < threshold) & np.isfinite(shown.min(axis=1))
+        too_few = (given_away > 0) & (given_away < threshold)
+        more = (too_few | alone) & np.isfinite(shown.min(axis=1))
         if not more.any():
             break
         hide[more, shown[more].argmin(axis=1)] = True
