@@ -34,6 +34,8 @@ OUTCOME_COLOURS = {
 # Series that are not outcomes (measures, contact kinds): a fixed palette in order.
 SERIES_PALETTE = ["#2e6fd1", "#e67e22", "#2e8b57", "#9970ab", "#8c564b", "#17becf", "#7f7f7f"]
 WIDTH = "container"
+MONTH = "%m-%Y"  # axis labels: numbers, the same in Dutch and English
+DAY = "%d-%m-%Y"
 HEIGHT = 240
 
 
@@ -79,7 +81,9 @@ def lines(
         alt.Chart(frame, title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{x}:{x_type}", title=x),
+            x=alt.X(
+                f"{x}:{x_type}", title=x, axis=alt.Axis(format=DAY) if temporal else alt.Axis()
+            ),
             y=alt.Y(f"{y}:Q", title=y, axis=alt.Axis(format=".0%" if percent else ",.2~f")),
             color=alt.Color(f"{series}:N", title=series, scale=scale(colours)),
             tooltip=tooltips(frame, tooltip),
@@ -97,25 +101,20 @@ def stacked_shares(
     colours: dict[str, str],
     title: str,
     tooltip: list[str],
-    column: str | None = None,
-) -> alt.Chart | alt.FacetChart:
-    """Bars of shares stacked per `x` (a missing share leaves its part of the bar empty),
-    one small chart per `column` when given."""
-    chart = (
-        alt.Chart(frame)
+) -> alt.Chart:
+    """Bars of shares stacked per month `x` (a missing share leaves its part empty)."""
+    return (
+        alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(f"{x}:T", title=x, timeUnit="yearmonth"),
+            x=alt.X(f"{x}:O", title=x, timeUnit="yearmonth", axis=alt.Axis(format=MONTH)),
             y=alt.Y(f"{y}:Q", title=y, axis=alt.Axis(format=".0%"), stack=True),
             color=alt.Color(f"{colour}:N", title=colour, scale=scale(colours)),
             order=alt.Order("order:Q"),
             tooltip=tooltips(frame, tooltip),
         )
-        .properties(height=HEIGHT, width=260 if column else WIDTH)
+        .properties(height=HEIGHT, width=WIDTH)
     )
-    if column:
-        return chart.facet(column=alt.Column(f"{column}:N", title=None), title=title)
-    return chart.properties(title=title)
 
 
 def bars(
@@ -128,11 +127,10 @@ def bars(
     title: str,
     percent: bool,
     tooltip: list[str],
-    row: str | None = None,
-) -> alt.Chart | alt.FacetChart:
-    """Horizontal bars of `y` per `x`, coloured by `colour`; one small chart per `row`."""
-    chart = (
-        alt.Chart(frame)
+) -> alt.Chart:
+    """Horizontal bars of `y` per `x` (labels in the frame's order), coloured by `colour`."""
+    return (
+        alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
             y=alt.Y(f"{x}:N", title=None, sort=None),
@@ -140,11 +138,5 @@ def bars(
             color=alt.Color(f"{colour}:N", title=colour, scale=scale(colours)),
             tooltip=tooltips(frame, tooltip),
         )
-        .properties(width=WIDTH if row is None else 520)
+        .properties(width=WIDTH)
     )
-    if row:
-        return chart.facet(
-            row=alt.Row(f"{row}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
-            title=title,
-        ).resolve_scale(y="independent")
-    return chart.properties(title=title)

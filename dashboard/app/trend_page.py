@@ -79,32 +79,25 @@ def _share(count: pd.Series, base: pd.Series) -> pd.Series:
 
 
 def moments(ov: Overview) -> list[Figure]:
-    m = ov.moments
-    month, kind, outcome = (
-        session.tr("trends.month"),
-        session.tr("trends.moments.kind"),
-        session.tr("trends.moments.outcome"),
-    )
-    share, count, due = (
-        session.tr("trends.share"),
-        session.tr("trends.count"),
-        session.tr("trends.moments.due"),
-    )
+    m, every = ov.moments, ov.moments_all
+    month, kind = session.tr("trends.month"), session.tr("trends.moments.kind")
+    outcome, share = session.tr("trends.moments.outcome"), session.tr("trends.share")
+    count, due = session.tr("trends.count"), session.tr("trends.moments.due")
     outcomes = ("on_time", "late", "not_held")
     long = pd.DataFrame(
         [
             {
-                month: r.month,
-                kind: session.label("kind", r.kind),
+                month: r["month"],
                 outcome: session.tr(f"trends.moments.{o}"),
                 "order": i,
-                share: _share(pd.Series([getattr(r, o)]), pd.Series([r.due]))[0],
-                count: getattr(r, o),
-                due: r.due,
+                share: _share(pd.Series([r[o]]), pd.Series([r["due"]]))[0],
+                count: r[o],
+                due: r["due"],
             }
-            for r in m.itertuples()
+            for r in every.to_dict("records")
             for i, o in enumerate(outcomes)
-        ]
+        ],
+        columns=[month, outcome, "order", share, count, due],
     )
     colours = {session.tr(f"trends.moments.{o}"): OUTCOME_COLOURS[o] for o in outcomes}
     chart = trend_charts.stacked_shares(
@@ -114,29 +107,29 @@ def moments(ov: Overview) -> list[Figure]:
         colour=outcome,
         colours=colours,
         title=session.tr("trends.moments.chart"),
-        tooltip=[kind, outcome, share, count, due],
-        column=kind,
+        tooltip=[month, outcome, share, count, due],
     )
     three = session.tr("trends.moments.all_three_share")
-    by_kind = pd.DataFrame(
+    held = every["due"].astype("Float64") - every["not_held"].astype("Float64")
+    by_month = pd.DataFrame(
         {
-            month: m["month"],
-            kind: [session.label("kind", k) for k in m["kind"]],
-            three: _share(m["all_three"], m["due"] - m["not_held"].astype("Float64")),
-            session.tr("trends.moments.all_three"): m["all_three"],
-            due: m["due"],
+            month: every["month"],
+            three: _share(every["all_three"], held),
+            session.tr("trends.moments.all_three"): every["all_three"],
+            session.tr("trends.moments.partial"): every["partial"],
+            due: every["due"],
         }
     )
-    kinds = [session.label("kind", k) for k in ("start", "mid", "final")]
+    by_month[outcome] = session.tr("trends.moments.all_three")
     three_chart = trend_charts.lines(
-        _nulls(by_kind),
+        _nulls(by_month),
         x=month,
         y=three,
-        series=kind,
-        colours=trend_charts.series_colours(kinds),
+        series=outcome,
+        colours={session.tr("trends.moments.all_three"): OUTCOME_COLOURS["all_three"]},
         title=session.tr("trends.moments.three_chart"),
         percent=True,
-        tooltip=[month, kind, three, session.tr("trends.moments.all_three"), due],
+        tooltip=[month, three, session.tr("trends.moments.all_three"), due],
     )
     names = {c: session.tr(f"trends.moments.{c}") for c in ("due", "on_time", "late", "not_held")}
     names |= {
@@ -167,9 +160,9 @@ def moments(ov: Overview) -> list[Figure]:
         Figure(
             "met-alle-drie",
             session.tr("trends.moments.three_chart"),
-            _shown(by_kind, counts, ov.threshold),
+            _shown(by_month.drop(columns=[outcome]), counts, ov.threshold),
             three_chart,
-            _gaps(by_kind, three),
+            _gaps(by_month, three),
         ),  # fmt: skip
         Figure(
             "momenten-per-groep",
@@ -427,10 +420,11 @@ def dropout(ov: Overview) -> list[Figure]:
             }
         )
         title = session.tr("trends.dropout.years_chart", by=session.tr(f"trends.{by}").lower())
+        bar = frame.assign(_label=[f"{y} · {g}" for y, g in zip(frame[year], frame[group])])
         chart = trend_charts.bars(
-            _nulls(frame), x=group, y=rate, colour=year,
+            _nulls(bar), x="_label", y=rate, colour=year,
             colours=trend_charts.series_colours(sorted(set(frame[year]))), title=title,
-            percent=True, tooltip=[year, group, rate, dropouts, start], row=year,
+            percent=True, tooltip=[year, group, rate, dropouts, start],
         )  # fmt: skip
         figures.append(
             Figure(
@@ -455,7 +449,12 @@ def dropout(ov: Overview) -> list[Figure]:
         alt.Chart(_nulls(frame), title=session.tr("trends.dropout.destinations_chart"))
         .mark_bar()
         .encode(
-            x=alt.X(f"{month}:T", timeUnit="yearmonth", title=month),
+            x=alt.X(
+                f"{month}:O",
+                timeUnit="yearmonth",
+                title=month,
+                axis=alt.Axis(format=trend_charts.MONTH),
+            ),
             y=alt.Y(f"{count}:Q", title=count, stack=True),
             color=alt.Color(f"{destination}:N", scale=trend_charts.scale(colours)),
             tooltip=trend_charts.tooltips(frame, [month, destination, count]),
@@ -538,10 +537,11 @@ def coordination(ov: Overview) -> list[Figure]:
     colours = {_coordination_group(g): OUTCOME_COLOURS[g] for g in ("with", "without")}
     for g in ("0", "1-2", "3-4", "5-6", "7+"):
         colours[g] = OUTCOME_COLOURS["with"]
+    bar = frame.assign(_label=[f"{f}: {g}" for f, g in zip(frame[factor], frame[group])])
     chart = trend_charts.bars(
-        _nulls(frame), x=group, y=rate, colour=group, colours=colours,
+        _nulls(bar), x="_label", y=rate, colour=group, colours=colours,
         title=session.tr("trends.coordination.chart"), percent=True,
-        tooltip=[factor, group, rate, *names.values()], row=factor,
+        tooltip=[factor, group, rate, *names.values()],
     )  # fmt: skip
     return [
         Figure(

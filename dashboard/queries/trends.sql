@@ -6,7 +6,7 @@
 -- held, and dropout beside direction.
 --
 -- One row of lists (contacts, moments, dropout: one struct per month and moment kind;
--- moment_groups: one per location and programme): only aggregates leave the query. Each count `x` of contacts or moments comes with
+-- moment_groups: one per location and programme; moments_all: per month, all kinds): only aggregates leave the query. Each count `x` of contacts or moments comes with
 -- `x_students`, the distinct students behind it, so trends.py can hide small cells. Month
 -- `idx` (0 = $window_start) runs from its first day `month` to `last_day`: its last day, or
 -- $as_of in the current month.
@@ -208,7 +208,7 @@ moment AS (
 ),
 -- Per student and cell first (a student may have two placements due in one month).
 moment_student AS (
-    SELECT date_trunc('month', mo.due)::DATE AS month, mo.rank,
+    SELECT date_trunc('month', mo.due)::DATE AS month, mo.rank, mo.student_id,
            count(*) AS due,
            count(*) FILTER (WHERE mo.held_on <= mo.due) AS on_time,
            count(*) FILTER (WHERE mo.held_on > mo.due) AS late,
@@ -228,6 +228,23 @@ moment_month AS (
            sum(partial) AS partial, count(*) FILTER (WHERE partial > 0) AS partial_students
     FROM moment_student
     GROUP BY month, rank
+),
+-- All kinds together per month (a student counted once a month).
+moment_all_month AS (
+    SELECT month,
+           sum(due) AS due, count(*) AS due_students,
+           sum(on_time) AS on_time, count(*) FILTER (WHERE on_time > 0) AS on_time_students,
+           sum(late) AS late, count(*) FILTER (WHERE late > 0) AS late_students,
+           sum(not_held) AS not_held, count(*) FILTER (WHERE not_held > 0) AS not_held_students,
+           sum(all_three) AS all_three, count(*) FILTER (WHERE all_three > 0) AS all_three_students,
+           sum(partial) AS partial, count(*) FILTER (WHERE partial > 0) AS partial_students
+    FROM (
+        SELECT month, student_id, sum(due) AS due, sum(on_time) AS on_time, sum(late) AS late,
+               sum(not_held) AS not_held, sum(all_three) AS all_three, sum(partial) AS partial
+        FROM moment_student
+        GROUP BY month, student_id
+    )
+    GROUP BY month
 ),
 -- The same over the whole window, per location and per programme (all kinds together).
 moment_group AS (
@@ -296,4 +313,21 @@ SELECT
             } ORDER BY m.month)
      FROM month m
      LEFT JOIN dropout_month d ON d.month = m.month) AS dropout,
-    (SELECT list(g ORDER BY g.by, g."group") FROM moment_group g) AS moment_groups
+    (SELECT list(g ORDER BY g.by, g."group") FROM moment_group g) AS moment_groups,
+    (SELECT list({
+                'month': m.month,
+                'due': coalesce(x.due, 0),
+                'due_students': coalesce(x.due_students, 0),
+                'on_time': coalesce(x.on_time, 0),
+                'on_time_students': coalesce(x.on_time_students, 0),
+                'late': coalesce(x.late, 0),
+                'late_students': coalesce(x.late_students, 0),
+                'not_held': coalesce(x.not_held, 0),
+                'not_held_students': coalesce(x.not_held_students, 0),
+                'all_three': coalesce(x.all_three, 0),
+                'all_three_students': coalesce(x.all_three_students, 0),
+                'partial': coalesce(x.partial, 0),
+                'partial_students': coalesce(x.partial_students, 0)
+            } ORDER BY m.month)
+     FROM month m
+     LEFT JOIN moment_all_month x ON x.month = m.month) AS moments_all

@@ -67,6 +67,8 @@ class Trends:
     # by (location, programme), group, due, on_time, late, not_held, all_three, partial: the
     # moments due in the whole period
     moment_groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # month and the counts of `moments`, all kinds together
+    moments_all: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def trends(
@@ -88,7 +90,7 @@ def trends(
     period = period or Period()
     sql, params = _query(store, user, as_of, filters, period)
     with store.read() as cur:
-        contacts, moments, dropout, groups = aggregate_row(cur, sql, params)
+        contacts, moments, dropout, groups, moments_all = aggregate_row(cur, sql, params)
     rule = (max(min_students, MIN_STUDENTS), min_rate_base)
     return Trends(
         _contacts(pd.DataFrame(contacts), *rule),
@@ -96,6 +98,7 @@ def trends(
         _dropout(pd.DataFrame(dropout), *rule),
         period.end(as_of),
         _moment_groups(pd.DataFrame(groups or []), rule[0]),
+        _moments_all(pd.DataFrame(moments_all), rule[0]),
     )
 
 
@@ -163,6 +166,13 @@ def _moments(raw: pd.DataFrame, threshold: int) -> pd.DataFrame:
         raw, columns=MOMENT_COUNTS, partitions=MOMENT_PARTITIONS, threshold=threshold
     )
     return out[["month", "kind", *MOMENT_COUNTS]]
+
+
+def _moments_all(raw: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    out = privacy.suppress(
+        raw, columns=MOMENT_COUNTS, partitions=MOMENT_PARTITIONS, threshold=threshold
+    )
+    return out[["month", *MOMENT_COUNTS]]
 
 
 def _moment_groups(raw: pd.DataFrame, threshold: int) -> pd.DataFrame:

@@ -53,6 +53,7 @@ class Overview:
     as_of: dt.date  # the last day counted
     threshold: int  # counts resting on fewer students (but more than none) are hidden
     moments: pd.DataFrame  # 1: month, kind, due, on_time, late, not_held, all_three, partial
+    moments_all: pd.DataFrame  # 1: month and the same counts, all kinds together
     moment_groups: pd.DataFrame  # 1: by, group, the same counts over the period
     weekly: pd.DataFrame  # 2: day, counts and shares (see queries/trends_overview.sql)
     contacts: pd.DataFrame  # 4: month, active_students, contacts (fixed/incidental), per student
@@ -142,6 +143,7 @@ def _compute(
         as_of=monthly.as_of,
         threshold=threshold,
         moments=monthly.moments,
+        moments_all=monthly.moments_all,
         moment_groups=monthly.moment_groups,
         weekly=_weekly(weekly, threshold),
         contacts=monthly.contacts,
