@@ -10,7 +10,7 @@ an empty store, so the import figure includes reading, every validation and the 
 The read steps then run on the imported store (data as a school would load it): all signals
 of one day, the caseload data of the guide with the largest caseload, the student file data of
 the student with the most contacts (opened by their mentor), the trends data of a manager of
-the whole school (no page yet), and the full server-side run of the caseload and student pages
+the whole school, and the full server-side run of the caseload, student and trends pages
 with Streamlit's AppTest, warm (one run first to fill caches). `regiebord flags --format csv`
 for the whole school is timed as a whole process (start-up, the query and the output), as a
 school's script runs it.
@@ -50,6 +50,7 @@ TARGETS_MS = {
     "trends": (1000, 10000),
     "caseload_page": (300, None),
     "student_page": (300, None),
+    "trends_page": (300, None),
 }
 SECTOR_STUDENTS = 500_000
 PEAK_TARGET_MIB = 4096
@@ -265,6 +266,17 @@ def _work_student_page(store, runs: int) -> dict:
     }
 
 
+def _work_trends_page(store, runs: int) -> dict:
+    """The trends page of a manager of the whole school, its default view (the 12 months up
+    to the day), warm: the server has warmed it after the import as it does the day cache."""
+    from dashboard.security import access
+
+    user = access.User(username="bench_manager", kind="manager")
+    path = store.path
+    store.close()
+    return {"samples": _page_runs(path, "trends.py", user, runs), "note": "whole school"}
+
+
 WORKERS = {
     "signals": _work_signals,
     "caseload": _work_caseload,
@@ -273,6 +285,7 @@ WORKERS = {
     "trends": _work_trends,
     "caseload_page": _work_caseload_page,
     "student_page": _work_student_page,
+    "trends_page": _work_trends_page,
 }
 
 
@@ -446,6 +459,7 @@ def run(args) -> int:
         reads += [
             ("caseload page, full server run (AppTest, warm)", "caseload_page"),
             ("student page, full server run (AppTest, warm)", "student_page"),
+            ("trends page, full server run (AppTest, warm)", "trends_page"),
         ]
     for step, key in reads:
         if key == "location" and args.skip_location:

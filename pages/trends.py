@@ -25,11 +25,11 @@ def load_options(store_key: tuple, user: User, as_of: dt.date) -> trends_overvie
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_sections(
+def load_page(
     store_key: tuple, user: User, as_of: dt.date, filters: TrendFilters, period: Period, lang: str
-) -> tuple[dt.date, int, list]:
+) -> trend_page.Page:
     found = trends_overview.overview(runtime.store(), user, as_of, filters, period)
-    return found.as_of, found.threshold, trend_page.build(found)
+    return trend_page.build(found)
 
 
 def school_year_text(year: int | None) -> str:
@@ -78,13 +78,11 @@ st.caption(session.tr("trends.intro"))
 today = session.today()
 options = load_options(runtime.store_key(), user, today)
 filters, period = filter_widgets(options)
-last_day, threshold, sections = load_sections(
-    runtime.store_key(), user, today, filters, period, session.lang()
-)
+page = load_page(runtime.store_key(), user, today, filters, period, session.lang())
 st.caption(
-    session.tr("trends.as_of", day=render.date_text(last_day))
+    session.tr("trends.as_of", day=render.date_text(page.as_of))
     + " · "
-    + session.tr("trends.privacy", threshold=threshold)
+    + session.tr("trends.privacy", threshold=page.threshold)
 )
-trend_page.render_sections(sections)
-trend_page.workbook_button([f for _, figures in sections for f in figures])
+trend_page.render_sections(page.sections)
+trend_page.workbook_button(page.workbook)

@@ -29,11 +29,20 @@ class Figure:
     chart: alt.TopLevelMixin | dict | None
     has_gaps: bool  # a figure behind the chart is hidden
 
+    csv: bytes = b""  # the table as a download
+
     def built(self) -> Figure:
-        """The figure with its chart as a validated Vega-Lite spec (about 100 ms a chart: the
-        page caches built figures)."""
+        """The figure with its chart as a validated Vega-Lite spec (about 100 ms a chart), its
+        table as on screen and as CSV: the page caches built figures."""
         spec = self.chart.to_dict() if self.chart is not None else None
-        return Figure(self.key, self.title, self.table, spec, self.has_gaps)
+        return Figure(
+            self.key,
+            self.title,
+            _on_screen(self.table),
+            spec,
+            self.has_gaps,
+            sheets.csv_bytes(self.table),
+        )
 
 
 @dataclass(frozen=True)
@@ -568,9 +577,22 @@ SECTIONS = (
 )
 
 
-def build(ov: Overview) -> list[tuple[Section, list[Figure]]]:
-    """Every section with its built figures, in the user's language."""
-    return [(section, [f.built() for f in section.figures(ov)]) for section in SECTIONS]
+@dataclass(frozen=True)
+class Page:
+    """What the page shows after its filters, built once (pages/trends.py caches it)."""
+
+    as_of: object  # the last day counted
+    threshold: int
+    sections: list[tuple[Section, list[Figure]]]
+    workbook: bytes  # every figure's table, a sheet each
+
+
+def build(ov: Overview) -> Page:
+    """Every section with its built figures, in the user's language, and the workbook."""
+    raw = [(section, section.figures(ov)) for section in SECTIONS]
+    workbook = sheets.workbook_bytes({f.title: f.table for _, figures in raw for f in figures})
+    built = [(section, [f.built() for f in figures]) for section, figures in raw]
+    return Page(ov.as_of, ov.threshold, built, workbook)
 
 
 def render_sections(built: list[tuple[Section, list[Figure]]]) -> None:
@@ -591,10 +613,10 @@ def render_figure(figure: Figure) -> None:
     else:
         st.markdown(f"**{render.plain(figure.title)}**")
     with st.expander(figure.title):
-        st.dataframe(_on_screen(figure.table), hide_index=True)
+        st.dataframe(figure.table, hide_index=True)
         st.download_button(
             session.tr("trends.download_csv"),
-            sheets.csv_bytes(figure.table),
+            lambda data=figure.csv: data,  # handed over on a click, not sent on every run
             file_name=f"trends-{figure.key}.csv",
             mime="text/csv",
             on_click="ignore",
@@ -611,10 +633,10 @@ def _on_screen(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def workbook_button(figures: list[Figure]) -> None:
+def workbook_button(workbook: bytes) -> None:
     st.download_button(
         session.tr("trends.download_xlsx"),
-        sheets.workbook_bytes({f.title: f.table for f in figures}),
+        lambda: workbook,  # handed over on a click, not sent on every run
         file_name="trends.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
