@@ -74,6 +74,7 @@ def lines(
     percent: bool,
     tooltip: list[str],
     temporal: bool = True,
+    date_format: str = MONTH,
 ) -> alt.Chart:
     """One line per `series` over `x`; null values break the line."""
     x_type = "T" if temporal else "O"
@@ -82,7 +83,9 @@ def lines(
         .mark_line(point=True)
         .encode(
             x=alt.X(
-                f"{x}:{x_type}", title=x, axis=alt.Axis(format=DAY) if temporal else alt.Axis()
+                f"{x}:{x_type}",
+                title=x,
+                axis=alt.Axis(format=date_format) if temporal else alt.Axis(),
             ),
             y=alt.Y(f"{y}:Q", title=y, axis=alt.Axis(format=".0%" if percent else ",.2~f")),
             color=alt.Color(f"{series}:N", title=series, scale=scale(colours)),

@@ -45,11 +45,10 @@ def moments(ov: Overview) -> list[Figure]:
         tooltip=[month, outcome, share, count, due],
     )
     three = session.tr("trends.moments.all_three_share")
-    held = every["due"].astype("Float64") - every["not_held"].astype("Float64")
     by_month = pd.DataFrame(
         {
             month: every["month"],
-            three: share_over(every["all_three"], held),
+            three: share_over(every["all_three"], every["due"]),
             session.tr("trends.moments.all_three"): every["all_three"],
             session.tr("trends.moments.partial"): every["partial"],
             due: every["due"],
@@ -151,6 +150,7 @@ def direction(ov: Overview) -> list[Figure]:
         y=share,
         series=measure,
         colours=trend_charts.series_colours(labels),
+        date_format=trend_charts.DAY,
         title=session.tr("trends.direction.chart"),
         percent=True,
         tooltip=[week, measure, share, count, base],
