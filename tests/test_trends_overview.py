@@ -227,3 +227,20 @@ def test_both_ways_run_until_nothing_changes():
         out[["students", "dropouts", "stayed"]].astype(object).map(lambda v: None if v is NA else v)
     )
     assert shown.values.tolist() == [[20, None, None], [10, None, None]]
+
+
+# -- the cache ---------------------------------------------------------------------------------
+
+
+def test_warm_fills_the_whole_schools_default_view_until_the_next_write(school, monkeypatch):
+    from dashboard import settings
+
+    overview.warm(school, T)
+    warmed = overview._compute
+    monkeypatch.setattr(overview, "_compute", lambda *a: pytest.fail("computed again"))
+    manager = access.User("m", "manager")  # no locations: the whole school, as the warm-up
+    found = overview.overview(school, manager, T, TrendFilters(), Period())
+    assert found.weekly["active_students"].iloc[-1] == 10
+    settings.save(school, ADMIN, {"trends_min_students": 6})  # a write: the store moves on
+    monkeypatch.setattr(overview, "_compute", warmed)
+    assert overview.overview(school, manager, T, TrendFilters(), Period()).threshold == 6
