@@ -11,7 +11,7 @@ The read steps then run on the imported store (data as a school would load it): 
 of one day, all signals of 53 weekly days in one pass (the history behind `regiebord flags
 --counts` and the trends page's signals over time), the caseload data of the guide with the largest caseload, the student file data of
 the student with the most contacts (opened by their mentor), the trends data of a manager of
-the whole school (no page yet), and the full server-side run of the caseload and student pages
+the whole school, and the full server-side run of the caseload, student and trends pages
 with Streamlit's AppTest, warm (one run first to fill caches). `regiebord flags --format csv`
 for the whole school is timed as a whole process (start-up, the query and the output), as a
 school's script runs it.
@@ -52,6 +52,7 @@ TARGETS_MS = {
     "trends": (1000, 10000),
     "caseload_page": (300, None),
     "student_page": (300, None),
+    "trends_page": (300, None),
 }
 HISTORY_WEEKS = 53
 HISTORY_FACTOR = 3
@@ -283,6 +284,17 @@ def _work_student_page(store, runs: int) -> dict:
     }
 
 
+def _work_trends_page(store, runs: int) -> dict:
+    """The trends page of a manager of the whole school, its default view (the 12 months up
+    to the day), warm: the server has warmed it after the import as it does the day cache."""
+    from dashboard.security import access
+
+    user = access.User(username="bench_manager", kind="manager")
+    path = store.path
+    store.close()
+    return {"samples": _page_runs(path, "trends.py", user, runs), "note": "whole school"}
+
+
 WORKERS = {
     "signals": _work_signals,
     "history": _work_history,
@@ -292,6 +304,7 @@ WORKERS = {
     "trends": _work_trends,
     "caseload_page": _work_caseload_page,
     "student_page": _work_student_page,
+    "trends_page": _work_trends_page,
 }
 
 
@@ -486,6 +499,7 @@ def run(args) -> int:
         reads += [
             ("caseload page, full server run (AppTest, warm)", "caseload_page"),
             ("student page, full server run (AppTest, warm)", "student_page"),
+            ("trends page, full server run (AppTest, warm)", "trends_page"),
         ]
     for step, key in reads:
         if key == "location" and args.skip_location:

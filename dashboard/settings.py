@@ -24,6 +24,8 @@ DEFAULTS: dict[str, tuple[int, int, int]] = {
     "lockout_minutes": (15, 1, 24 * 60),  # sign-in: how long the lock lasts
     "backup_hour": (2, 0, 23),  # the app's daily backup: at this hour (dashboard/backups.py)
     "backup_keep": (7, 1, 365),  # ... keeping this many
+    # trends: a count resting on fewer students (but more than none) is hidden; never below 5
+    "trends_min_students": (5, 5, 100),
 }
 
 # key -> default, for the settings that are text: the backup folder, an absolute path on the

@@ -26,6 +26,7 @@ GROUPS = {
         "lockout_minutes",
     ),
     "group_backups": ("backup_hour", "backup_keep"),  # and the folder, a text (below)
+    "group_trends": ("trends_min_students",),
 }
 
 

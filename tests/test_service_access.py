@@ -36,6 +36,7 @@ from dashboard.security.access import CLI_USER, KINDS, User
 from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
 from dashboard.students import agreements, listing, records, rights, student_file
+from dashboard.trends import overview as trends_overview
 from dashboard.trends import signal_history
 from validation.checklists import ChecklistForm, ItemText
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
@@ -438,6 +439,20 @@ SERVICES = [
         "AAAXXX",
     ),
     Service(
+        trends_overview.overview,
+        lambda c: trends_overview.overview(
+            c.store, c.user, T, trends.TrendFilters(), trends_overview.Period()
+        ),
+        lambda r, c: len(r.moments) == 3 * trends.MONTHS and len(r.weekly) >= 45,
+        "AAAXXX",
+    ),
+    Service(
+        trends_overview.filter_options,
+        lambda c: trends_overview.filter_options(c.store, c.user, T),
+        lambda r, c: len(r.locations) >= 1 and r.school_years[0] == 2025,
+        "AAAXXX",
+    ),
+    Service(
         signals.flags_report,
         lambda c: signals.flags_report(c.store, c.user, T),
         lambda r, c: r.startswith("code,severity,student_id"),
@@ -632,6 +647,7 @@ TRUSTED = {
     day_cache.warm: "the day cache: fills itself after a write, shows nothing",
     day_cache.clear: "the day cache: forgets, shows nothing",
     day_cache.latest_day: "the day cache: the last day asked for, no personal data",
+    trends_overview.warm: "fills the trends cache after a change (as an admin), shows nothing",
 }
 
 # Packages that hold no service: the Streamlit layer and the command line (which call them).

@@ -15,7 +15,7 @@ from test_performance_shape import queries, school
 from dashboard import settings, trends
 from dashboard.errors import NotAllowed
 from dashboard.security import access, accounts, sign_in
-from dashboard.trends import TrendFilters
+from dashboard.trends import TrendFilters, privacy
 
 T = dt.date(2025, 3, 12)  # the window: April 2024 .. March 2025 (up to the 12th)
 ADMIN = access.CLI_USER
@@ -248,20 +248,21 @@ def test_location_and_programme_filters(school_store):
 
 
 @pytest.mark.parametrize("kind", ["care_worker", "guide", "workplace"])
-def test_only_managers_care_coordinators_and_admins_may_see_trends(school_store, kind):
+def test_only_managers_coordinators_and_admins_may_see_trends(school_store, kind):
     user = access.User("u", kind, person_id="M-A1", locations=("Noord",))
     with pytest.raises(NotAllowed):
         trends.trends(school_store, user, T, TrendFilters())
 
 
 def test_a_care_coordinator_sees_the_figures_of_their_locations(school_store):
-    """Issue 17: care coordinators get the trends of their own locations, as a manager of
-    those locations does (not of the students they hold a role for elsewhere)."""
-    coordinator = access.User("zc", "care_coordinator", person_id="M-A1", locations=("Zuid",))
-    mine = trends.trends(school_store, coordinator, T, TrendFilters())
+    """Issue 17: care coordinators get the trends of their own locations (not of the students
+    they hold a role for elsewhere), and nothing without locations."""
+    coordinator = access.User("c", "care_coordinator", person_id="M-A1", locations=("Zuid",))
     zuid = trends.trends(school_store, ZUID, T, TrendFilters())
-    pd.testing.assert_frame_equal(mine.contacts, zuid.contacts)
-    pd.testing.assert_frame_equal(mine.dropout, zuid.dropout)
+    theirs = trends.trends(school_store, coordinator, T, TrendFilters())
+    pd.testing.assert_frame_equal(theirs.contacts, zuid.contacts)
+    nowhere = access.User("c", "care_coordinator", person_id="M-A1")
+    assert trends.trends(school_store, nowhere, T, TrendFilters()).contacts["contacts"].sum() == 0
 
 
 def test_a_manager_account_may_have_locations(store):
@@ -324,8 +325,8 @@ def test_hiding_rule_for_a_total_and_its_parts(counts, shown):
     """Counts of students (no separate _students columns): total, then three parts."""
     columns = ["total", "a", "b", "c"]
     raw = pd.DataFrame({"month": [d(2025, 1, 1)], **{c: [v] for c, v in zip(columns, counts)}})
-    hidden = trends._hidden(raw, "total", ("a", "b", "c"))
-    row = trends._counts(raw, hidden, columns).iloc[0]
+    hidden = privacy.hidden(raw, "total", ("a", "b", "c"))
+    row = privacy.counts(raw, hidden, columns).iloc[0]
     assert [row[c] is NA for c in columns] == [s is NA for s in shown]
     assert [row[c] for c, s in zip(columns, shown) if s is not NA] == [
         s for s in shown if s is not NA

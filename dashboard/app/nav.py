@@ -63,7 +63,7 @@ class AppPage:
 
 
 def home() -> None:
-    """The landing page of users without student pages (managers, for now)."""
+    """The landing page of users who may open no other page of the work section."""
     st.title(session.tr("home.title"))
     may_trends = access.may(session.user(), "view_trends")
     st.write(session.tr("home.manager" if may_trends else "home.no_pages"))
@@ -82,6 +82,7 @@ PAGES = {
             "view_students",
             in_menu=False,
         ),
+        AppPage("pages/trends.py", "nav.trends", ":material/monitoring:", WORK, "view_trends"),
         AppPage(home, "nav.home", ":material/home:", WORK, None),
         AppPage("pages/settings.py", "nav.settings", ":material/tune:", ADMIN, "manage_settings"),
         AppPage(

@@ -18,8 +18,9 @@ from dashboard.demo.accounts import ensure_demo_accounts
 from dashboard.security import access
 from dashboard.signals import caseload, day_cache
 from dashboard.store import FileStore, Store, default_db_path, open_store
+from dashboard.trends import overview as trends_overview
 
-WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day cache
+WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day cache and trends
 BACKUP_THREAD = "regiebord-scheduled-backup"  # the thread that makes the daily backups
 
 
@@ -55,12 +56,13 @@ def _warm_day_cache(store: Store) -> None:
     """Bring the signals and plan of the day the pages use (today at start) up to date in a
     background thread. A page that asks meanwhile waits for this one result."""
     as_of = day_cache.latest_day(store) or dt.date.today()
-    threading.Thread(
-        target=day_cache.warm,
-        args=(store, as_of, (day_cache.SIGNALS, caseload.UPCOMING)),
-        name=WARM_THREAD,
-        daemon=True,
-    ).start()
+    threading.Thread(target=_warm, args=(store, as_of), name=WARM_THREAD, daemon=True).start()
+
+
+def _warm(store: Store, as_of: dt.date) -> None:
+    """The day's signals and plan, then the whole school's trends (their default view)."""
+    day_cache.warm(store, as_of, (day_cache.SIGNALS, caseload.UPCOMING))
+    trends_overview.warm(store, as_of)
 
 
 def db_path() -> str:

@@ -16,6 +16,10 @@ followed up, a stop the workplace was not told about, ...), so every signal occu
 default 300 students and seed 1 each code of docs/flags.md occurs at least three times; with
 other seeds and small numbers of students a rare one may now and then be missing.
 
+One location (the first, Rotterdam Zuid) gets better, so the trends page has a trend to show:
+until 150 days before `today` its start moments were often skipped or held late and half of
+its students got a direction agreement only after that day; since then it works like the rest.
+
 Ids: students S100001.., staff P0001.. (zero-padded to the number of people, ordered: care
 coordinators, care workers, mentors, former mentors, BPV coordinators, class counsellors,
 peer coaches, externals, workplace supervisors, parents), placements PL<student number>-<n>,

@@ -15,6 +15,12 @@ made AS (
         CASE WHEN tp.topic = 'expertise'
             -- the referral is agreed when the external comes in
             THEN least(s.end_ref, s.ext1_start + demo_n(s.i * 100 + tp.slot, 'agreed', 15))
+            -- the location that gets better arranged direction for half of its students only
+            -- after its turn (150 days ago), often weeks later
+            WHEN tp.topic = 'direction' AND s.l = 0 AND s.enrol < s.t - 150
+                AND demo_u(s.i, 'latedir') < 0.5
+                THEN greatest(s.enrol + demo_between(s.i * 100 + tp.slot, 'agreed', 5, 40),
+                    s.t - 150 + demo_n(s.i * 100 + tp.slot, 'latedird', 90))
             ELSE s.enrol + demo_between(s.i * 100 + tp.slot, 'agreed', 5, 40)
         END AS a1
     FROM demo_st s, topics tp

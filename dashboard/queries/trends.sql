@@ -1,11 +1,12 @@
 -- name: trends
 -- What a manager watches per month over the $months calendar months up to $as_of.
 -- switch: visible  the student_ids whose figures the user may see (access.aggregate_scope_sql)
--- For those students and the location / programme filters: contacts, the fixed contact moments
+-- For those students and the location / programme / cohort (enrolled between $cohort_start
+-- and $cohort_end, when given) filters: contacts, the fixed contact moments
 -- held, and dropout beside direction.
 --
--- One row of three lists (contacts, moments, dropout) of one struct per month (and moment
--- kind): only aggregates leave the query. Each count `x` of contacts or moments comes with
+-- One row of lists (contacts, moments, dropout: one struct per month and moment kind;
+-- moment_groups: one per location and programme; moments_all: per month, all kinds): only aggregates leave the query. Each count `x` of contacts or moments comes with
 -- `x_students`, the distinct students behind it, so trends.py can hide small cells. Month
 -- `idx` (0 = $window_start) runs from its first day `month` to `last_day`: its last day, or
 -- $as_of in the current month.
@@ -22,11 +23,13 @@ month AS (
 ),
 visible AS (/*:visible*/),
 scoped AS MATERIALIZED (
-    SELECT s.student_id, s.enrolment_date, s.status, s.status_date
+    SELECT s.student_id, s.enrolment_date, s.status, s.status_date, s.location, s.programme
     FROM students s
     WHERE s.student_id IN (SELECT student_id FROM visible)
       AND (len($locations::VARCHAR[]) = 0 OR list_contains($locations::VARCHAR[], s.location))
       AND (len($programmes::VARCHAR[]) = 0 OR list_contains($programmes::VARCHAR[], s.programme))
+      AND ($cohort_start::DATE IS NULL
+           OR s.enrolment_date BETWEEN $cohort_start::DATE AND $cohort_end::DATE)
 ),
 
 -- Dropout beside direction ---------------------------------------------------------------
@@ -142,23 +145,42 @@ contact_month AS (
 -- active on the due day; start and mid while the placement still runs after it; final when
 -- the placement did not end early. A contact of a placement is one of its student's
 -- (interchange.md), so the first one of each kind on or before $as_of is when it was held.
+-- "With all three parties" as MOMENT_INCOMPLETE reads it (flags.md): the placement's supervisor
+-- among the participants, a participant holding a school-guide role for the student on the
+-- day, the student present; a moment counts so when one of its contacts had all three.
 held AS (
-    SELECT placement_id,
-           min(date) FILTER (WHERE kind = 'start') AS start_held,
-           min(date) FILTER (WHERE kind = 'mid') AS mid_held,
-           min(date) FILTER (WHERE kind = 'final') AS final_held
-    FROM contacts
-    WHERE kind IN ('start', 'mid', 'final') AND date <= $as_of
-    GROUP BY placement_id
+    SELECT c.placement_id,
+           min(c.date) FILTER (WHERE c.kind = 'start') AS start_held,
+           min(c.date) FILTER (WHERE c.kind = 'mid') AS mid_held,
+           min(c.date) FILTER (WHERE c.kind = 'final') AS final_held,
+           coalesce(bool_or(c.complete) FILTER (WHERE c.kind = 'start'), false) AS start_complete,
+           coalesce(bool_or(c.complete) FILTER (WHERE c.kind = 'mid'), false) AS mid_complete,
+           coalesce(bool_or(c.complete) FILTER (WHERE c.kind = 'final'), false) AS final_complete
+    FROM (
+        SELECT c.placement_id, c.kind, c.date,
+               c.student_present AND list_contains(c.participants, p.supervisor_id)
+               AND EXISTS (
+                   SELECT 1 FROM roles r
+                   WHERE r.student_id = c.student_id AND list_contains(c.participants, r.person_id)
+                     AND r.role IN ('mentor', 'bpv_coordinator', 'class_counsellor')
+                     AND r.start_date <= c.date AND (r.end_date IS NULL OR r.end_date >= c.date)
+               ) AS complete
+        FROM contacts c
+        JOIN placements p ON p.placement_id = c.placement_id
+        WHERE c.kind IN ('start', 'mid', 'final') AND c.date <= $as_of
+          AND c.student_id IN (SELECT student_id FROM scoped)
+    ) c
+    GROUP BY c.placement_id
 ),
 placement_moments AS (
-    SELECT p.student_id, s.enrolment_date, s.status, s.status_date,
+    SELECT p.student_id, s.enrolment_date, s.status, s.status_date, s.location, s.programme,
            coalesce(p.ended_early_on, p.end_date) AS runs_until, p.ended_early_on,
            p.start_date + $start_grace_days AS start_due,
            -- mid = start + (planned end - start) // 2 whole days
            p.start_date + ((p.end_date - p.start_date) // 2)::INTEGER + $mid_grace_days AS mid_due,
            p.end_date + $final_grace_days AS final_due,
-           h.start_held, h.mid_held, h.final_held
+           h.start_held, h.mid_held, h.final_held,
+           h.start_complete, h.mid_complete, h.final_complete
     FROM placements p
     JOIN scoped s ON s.student_id = p.student_id
     LEFT JOIN held h ON h.placement_id = p.placement_id
@@ -166,16 +188,18 @@ placement_moments AS (
 moment AS (
     SELECT *
     FROM (
-        SELECT student_id, enrolment_date, status, status_date,
-               1 AS rank, start_due AS due, start_held AS held_on
+        SELECT student_id, enrolment_date, status, status_date, location, programme,
+               1 AS rank, start_due AS due, start_held AS held_on, start_complete AS complete
         FROM placement_moments
         WHERE runs_until > start_due
         UNION ALL
-        SELECT student_id, enrolment_date, status, status_date, 2, mid_due, mid_held
+        SELECT student_id, enrolment_date, status, status_date, location, programme,
+               2, mid_due, mid_held, mid_complete
         FROM placement_moments
         WHERE runs_until > mid_due
         UNION ALL
-        SELECT student_id, enrolment_date, status, status_date, 3, final_due, final_held
+        SELECT student_id, enrolment_date, status, status_date, location, programme,
+               3, final_due, final_held, final_complete
         FROM placement_moments
         WHERE ended_early_on IS NULL
     )
@@ -184,11 +208,13 @@ moment AS (
 ),
 -- Per student and cell first (a student may have two placements due in one month).
 moment_student AS (
-    SELECT date_trunc('month', mo.due)::DATE AS month, mo.rank,
+    SELECT date_trunc('month', mo.due)::DATE AS month, mo.rank, mo.student_id,
            count(*) AS due,
            count(*) FILTER (WHERE mo.held_on <= mo.due) AS on_time,
            count(*) FILTER (WHERE mo.held_on > mo.due) AS late,
-           count(*) FILTER (WHERE mo.held_on IS NULL) AS not_held
+           count(*) FILTER (WHERE mo.held_on IS NULL) AS not_held,
+           count(*) FILTER (WHERE mo.held_on IS NOT NULL AND mo.complete) AS all_three,
+           count(*) FILTER (WHERE mo.held_on IS NOT NULL AND NOT mo.complete) AS partial
     FROM moment mo
     GROUP BY month, mo.rank, mo.student_id
 ),
@@ -197,9 +223,48 @@ moment_month AS (
            sum(due) AS due, count(*) AS due_students,
            sum(on_time) AS on_time, count(*) FILTER (WHERE on_time > 0) AS on_time_students,
            sum(late) AS late, count(*) FILTER (WHERE late > 0) AS late_students,
-           sum(not_held) AS not_held, count(*) FILTER (WHERE not_held > 0) AS not_held_students
+           sum(not_held) AS not_held, count(*) FILTER (WHERE not_held > 0) AS not_held_students,
+           sum(all_three) AS all_three, count(*) FILTER (WHERE all_three > 0) AS all_three_students,
+           sum(partial) AS partial, count(*) FILTER (WHERE partial > 0) AS partial_students
     FROM moment_student
     GROUP BY month, rank
+),
+-- All kinds together per month (a student counted once a month).
+moment_all_month AS (
+    SELECT month,
+           sum(due) AS due, count(*) AS due_students,
+           sum(on_time) AS on_time, count(*) FILTER (WHERE on_time > 0) AS on_time_students,
+           sum(late) AS late, count(*) FILTER (WHERE late > 0) AS late_students,
+           sum(not_held) AS not_held, count(*) FILTER (WHERE not_held > 0) AS not_held_students,
+           sum(all_three) AS all_three, count(*) FILTER (WHERE all_three > 0) AS all_three_students,
+           sum(partial) AS partial, count(*) FILTER (WHERE partial > 0) AS partial_students
+    FROM (
+        SELECT month, student_id, sum(due) AS due, sum(on_time) AS on_time, sum(late) AS late,
+               sum(not_held) AS not_held, sum(all_three) AS all_three, sum(partial) AS partial
+        FROM moment_student
+        GROUP BY month, student_id
+    )
+    GROUP BY month
+),
+-- The same over the whole window, per location and per programme (all kinds together).
+moment_group AS (
+    SELECT CASE WHEN grouping(location) = 0 THEN 'location' ELSE 'programme' END AS by,
+           coalesce(location, programme) AS "group",
+           count(*) AS due, count(DISTINCT student_id) AS due_students,
+           count(*) FILTER (WHERE held_on <= due) AS on_time,
+           count(DISTINCT student_id) FILTER (WHERE held_on <= due) AS on_time_students,
+           count(*) FILTER (WHERE held_on > due) AS late,
+           count(DISTINCT student_id) FILTER (WHERE held_on > due) AS late_students,
+           count(*) FILTER (WHERE held_on IS NULL) AS not_held,
+           count(DISTINCT student_id) FILTER (WHERE held_on IS NULL) AS not_held_students,
+           count(*) FILTER (WHERE held_on IS NOT NULL AND complete) AS all_three,
+           count(DISTINCT student_id) FILTER (WHERE held_on IS NOT NULL AND complete)
+               AS all_three_students,
+           count(*) FILTER (WHERE held_on IS NOT NULL AND NOT complete) AS partial,
+           count(DISTINCT student_id) FILTER (WHERE held_on IS NOT NULL AND NOT complete)
+               AS partial_students
+    FROM moment
+    GROUP BY GROUPING SETS ((location), (programme))
 ),
 moment_kind AS (
     SELECT * FROM (VALUES (1, 'start'), (2, 'mid'), (3, 'final')) AS k(rank, kind)
@@ -228,7 +293,11 @@ SELECT
                 'late': coalesce(x.late, 0),
                 'late_students': coalesce(x.late_students, 0),
                 'not_held': coalesce(x.not_held, 0),
-                'not_held_students': coalesce(x.not_held_students, 0)
+                'not_held_students': coalesce(x.not_held_students, 0),
+                'all_three': coalesce(x.all_three, 0),
+                'all_three_students': coalesce(x.all_three_students, 0),
+                'partial': coalesce(x.partial, 0),
+                'partial_students': coalesce(x.partial_students, 0)
             } ORDER BY m.month, k.rank)
      FROM month m
      CROSS JOIN moment_kind k
@@ -243,4 +312,22 @@ SELECT
                 'dropouts_without_direction': coalesce(d.dropouts_without_direction, 0)
             } ORDER BY m.month)
      FROM month m
-     LEFT JOIN dropout_month d ON d.month = m.month) AS dropout
+     LEFT JOIN dropout_month d ON d.month = m.month) AS dropout,
+    (SELECT list(g ORDER BY g.by, g."group") FROM moment_group g) AS moment_groups,
+    (SELECT list({
+                'month': m.month,
+                'due': coalesce(x.due, 0),
+                'due_students': coalesce(x.due_students, 0),
+                'on_time': coalesce(x.on_time, 0),
+                'on_time_students': coalesce(x.on_time_students, 0),
+                'late': coalesce(x.late, 0),
+                'late_students': coalesce(x.late_students, 0),
+                'not_held': coalesce(x.not_held, 0),
+                'not_held_students': coalesce(x.not_held_students, 0),
+                'all_three': coalesce(x.all_three, 0),
+                'all_three_students': coalesce(x.all_three_students, 0),
+                'partial': coalesce(x.partial, 0),
+                'partial_students': coalesce(x.partial_students, 0)
+            } ORDER BY m.month)
+     FROM month m
+     LEFT JOIN moment_all_month x ON x.month = m.month) AS moments_all

@@ -4,8 +4,8 @@ Kinds of account (users.kind):
 - admin: users, settings, import/export, the student's rights (inzage, erase); sees all records.
 - manager: the trends page (aggregates only), no student records; a manager with locations
   (users.locations) sees the figures of those locations, one without sees the whole school.
-- care_coordinator: the students of their location(s) (users.locations), all visibilities; the
-  trends page over those locations.
+- care_coordinator: the students of their location(s) (users.locations), all visibilities;
+  the trends page over those locations (none without locations).
 - care_worker: the students for whom they hold an active role; all visibilities.
 - guide: school guides (mentor, BPV coordinator, class counsellor): the students for whom they
   hold an active role; `care` contacts only where that role is a care role (class counsellor).
@@ -177,7 +177,8 @@ def aggregate_scope_sql(user: User) -> tuple[str, dict]:
     """A query returning the student_ids whose figures count in the aggregates `user` may see
     (the trends page): every student for an admin; for a manager the students of their
     locations, or every student when they have none; for a care coordinator the students of
-    their locations (issue 17: the same page for their own locations); nobody for anyone else.
+    their locations (nobody without locations: their own caseload is not a whole location);
+    nobody for anyone else.
 
     Kept apart from scope_sql: a manager sees figures over these students, never a student.
     """

@@ -82,6 +82,7 @@ class App:
     start_missing: StartMissing
     workplace: WorkplaceCase
     student_names: tuple[str, ...]
+    student_ids: tuple[str, ...]
     staff_on_sign_in: tuple[str, ...]  # names the sign-in page lists with the demo accounts
 
 
@@ -163,6 +164,7 @@ def prepare_store(path: Path, today: dt.date) -> dict:
             "start_missing": find_start_missing(store, today, "mentor"),
             "workplace": plant_workplace_contacts(store, today, "praktijkbegeleider"),
             "student_names": tuple(found.rows["name"]),
+            "student_ids": tuple(found.rows["student_id"]),
             "staff_on_sign_in": tuple(a.description for a in accounts),
         }
     finally:
@@ -198,7 +200,7 @@ def app(tmp_path_factory) -> App:
     today = dt.date.today()
     path = tmp_path_factory.mktemp("e2e") / "regiebord.duckdb"
     facts = prepare_store(path, today)
-    port = free_port()
+    port = int(os.environ.get("REGIEBORD_E2E_PORT") or free_port())  # a fixed one if asked
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "streamlit.log"

@@ -149,7 +149,7 @@ def test_workplace_supervisor_never_receives_care_contacts(app, page, shots, fra
 def test_manager_sees_no_students(app, page, shots, frames):
     open_sign_in(page, app.url)
     sign_in(page, "manager")
-    wait_for(page.get_by_role("heading", name="Welkom bij Regiebord"))
+    wait_for(page.get_by_role("heading", name="Trends", exact=True))
     links = nav_links(page)
     assert "Caseload" not in links and "Leerlingen" not in links, links
     shots("home")
@@ -166,7 +166,7 @@ def test_manager_sees_no_students(app, page, shots, frames):
     expect(dialog).to_have_count(0)
     sign_in(page, "manager")
     expect(page.get_by_role("heading", name="Caseload")).to_have_count(0)
-    expect(page.get_by_role("heading", name="Welkom bij Regiebord")).to_be_visible()
+    expect(page.get_by_role("heading", name="Trends", exact=True)).to_be_visible()
     shots("caseload-url-signed-in")
 
     # Names the sign-in page lists with the demo accounts are staff shown by design.
@@ -175,6 +175,6 @@ def test_manager_sees_no_students(app, page, shots, frames):
     received = b"".join(frames).decode("utf-8", errors="replace")
     content = page.content()
     assert len(names) > 250
-    assert "Welkom bij Regiebord" in received  # the check below reads the right messages
+    assert "Vaste contactmomenten" in received  # the check below reads the right messages
     assert [n for n in names if n in content] == []
     assert [n for n in names if n in received] == []

@@ -103,11 +103,12 @@ def test_a_disabled_account_loses_its_session(signed_in):
 
 
 def test_manager_sees_no_student_data(signed_in):
+    """Since issue 17 a manager lands on the trends page: figures, never a student (the page's
+    own tests check every cell for names and ids: tests/pages/test_trends_page.py)."""
     at = signed_in("manager")
-    assert at.title[0].value == "Welkom bij Regiebord"
-    assert "trend" in texts(at)
-    assert not at.dataframe
-    assert not any("pages/" in p for p in nav_pages(at))
+    assert at.title[0].value == "Trends"
+    assert "Trend" in texts(at)
+    assert not any("pages/" in p and not p.endswith("pages/trends.py") for p in nav_pages(at))
     with pytest.raises(ValueError):
         at.switch_page("pages/students.py")
 
@@ -270,7 +271,7 @@ def menu(monkeypatch):
     ("username", "expected"),
     [
         ("praktijkbegeleider", ["Leerlingen", "Leerlingdossier"]),  # a menu of two, so shown
-        ("zorgcoordinator", ["Caseload", "Leerlingen"]),
+        ("zorgcoordinator", ["Caseload", "Leerlingen", "Trends"]),  # trends: issue 17
     ],
 )
 def test_the_menu_has_at_least_two_pages(signed_in, menu, username, expected):
