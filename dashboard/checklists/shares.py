@@ -18,7 +18,7 @@ from dashboard import queries
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
-from dashboard.trends import TrendFilters, _hidden
+from dashboard.trends import TrendFilters, privacy
 
 WINDOW_DAYS = 365  # the checklists of the last year count
 COUNTS = ("scored", "improve", "sufficient")
@@ -50,7 +50,7 @@ def improvement_shares(
     }
     with store.read() as cur:
         raw = cur.execute(sql, access.used_params(sql, values)).df()
-    hidden = _hidden(raw, "scored", ("improve", "sufficient"))
+    hidden = privacy.hidden(raw, "scored", ("improve", "sufficient"), privacy.threshold(store))
     out = raw[["location", "programme", "checklist", "item_id", "position"]].copy()
     out["wording"] = raw["wording_en" if lang == "en" else "wording_nl"]
     for column in COUNTS:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import queries, settings
+from dashboard import queries
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
@@ -127,7 +127,7 @@ def _scope_key(user: User) -> tuple:
 def _compute(
     store: Store, user: User, as_of: dt.date, filters: TrendFilters, period: Period
 ) -> Overview:
-    threshold = max(settings.current(store)["trends_min_students"], privacy.MIN_STUDENTS)
+    threshold = privacy.threshold(store)
     base = privacy.MIN_RATE_BASE
     monthly = trends(
         store, user, as_of, filters, period, min_students=threshold, min_rate_base=base

@@ -19,8 +19,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard import settings
+from dashboard.store import Store
+
 MIN_STUDENTS = 5  # the default threshold, and the lowest a school may set
 MIN_RATE_BASE = 10  # a rate is shown only over a base of at least this many
+
+
+def threshold(store: Store) -> int:
+    """The school's threshold: the setting `trends_min_students`, never below MIN_STUDENTS."""
+    return max(int(settings.current(store)["trends_min_students"]), MIN_STUDENTS)
 
 
 def students_behind(raw: pd.DataFrame, column: str) -> pd.Series:

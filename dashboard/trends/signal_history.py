@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import trends
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals.catalogue import CODES, SEVERITY_ORDER
 from dashboard.signals.rules import evaluation_days, signal_query
 from dashboard.store import Store
 from dashboard.store.tx import aggregate_row
-from dashboard.trends import MIN_STUDENTS, TrendFilters
+from dashboard.trends import TrendFilters, privacy
 
 MIN_BASE = 10  # a median rests on at least this many ended signals (the rule for rates)
 
@@ -101,14 +100,15 @@ def signal_history(
     access.ensure(user, "view_trends")
     weeks = week_starts(first, last)
     if not weeks:
-        return _result(pd.DataFrame(), pd.DataFrame(), ())
+        return _result(pd.DataFrame(), pd.DataFrame(), (), privacy.MIN_STUDENTS)
     students = _students(store, user, filters or TrendFilters())
     sql, params = signal_query(store, weeks, students)
     with store.read() as cur:
         open_rows, duration_rows = aggregate_row(
             cur, f"WITH signal AS MATERIALIZED ({sql}) {_AGGREGATES}", {**params, "weeks": weeks}
         )
-    return _result(pd.DataFrame(open_rows or []), pd.DataFrame(duration_rows or []), weeks)
+    raw_open, raw_duration = pd.DataFrame(open_rows or []), pd.DataFrame(duration_rows or [])
+    return _result(raw_open, raw_duration, weeks, privacy.threshold(store))
 
 
 def _students(store: Store, user: User, filters: TrendFilters) -> list[str] | None:
@@ -131,12 +131,16 @@ def _students(store: Store, user: User, filters: TrendFilters) -> list[str] | No
         return [r[0] for r in cur.execute(sql, access.used_params(sql, values)).fetchall()]
 
 
-def _result(raw_open: pd.DataFrame, raw_duration: pd.DataFrame, weeks) -> SignalHistory:
-    by_code, by_severity = _open(raw_open, list(weeks))
-    return SignalHistory(by_code, by_severity, _duration(raw_duration), tuple(weeks))
+def _result(
+    raw_open: pd.DataFrame, raw_duration: pd.DataFrame, weeks, threshold: int
+) -> SignalHistory:
+    by_code, by_severity = _open(raw_open, list(weeks), threshold)
+    return SignalHistory(by_code, by_severity, _duration(raw_duration, threshold), tuple(weeks))
 
 
-def _open(raw: pd.DataFrame, weeks: list[dt.date]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _open(
+    raw: pd.DataFrame, weeks: list[dt.date], threshold: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per severity a wide frame (a row per week: the severity's total and each code), hidden
     as dashboard.trends hides a total and its parts, then back to long rows."""
     by_code, by_severity = [], []
@@ -155,8 +159,8 @@ def _open(raw: pd.DataFrame, weeks: list[dt.date]) -> tuple[pd.DataFrame, pd.Dat
             table = table.reindex(index=weeks, columns=names).fillna(0).astype("int64")
             for name in names:
                 wide[f"{name}{suffix}"] = table[name].to_numpy()
-        hidden = trends._hidden(wide, "total", tuple(codes))
-        shown = trends._counts(wide, hidden, ["total", *codes]).rename(columns={"month": "week"})
+        hidden = privacy.hidden(wide, "total", tuple(codes), threshold)
+        shown = privacy.counts(wide, hidden, ["total", *codes]).rename(columns={"month": "week"})
         long = shown.melt("week", codes, var_name="code", value_name="open")
         long["code"] = pd.Categorical(long["code"], categories=codes, ordered=True)
         long = long.sort_values(["week", "code"]).assign(severity=severity)
@@ -177,7 +181,7 @@ def _open(raw: pd.DataFrame, weeks: list[dt.date]) -> tuple[pd.DataFrame, pd.Dat
     return codes_frame.reset_index(drop=True), severity_frame.reset_index(drop=True)
 
 
-def _duration(raw: pd.DataFrame) -> pd.DataFrame:
+def _duration(raw: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Per code of the catalogue: ended and still open (hidden on 1 to 4 students) and the
     median days (hidden unless 10 or more signals ended and their count is shown)."""
     found = {row["code"]: row for row in raw.to_dict("records")} if len(raw) else {}
@@ -186,7 +190,7 @@ def _duration(raw: pd.DataFrame) -> pd.DataFrame:
         row = found.get(code, {})
         ended, ended_students = row.get("ended", 0), row.get("ended_students", 0)
         still, still_students = row.get("still_open", 0), row.get("still_open_students", 0)
-        ended_hidden = 0 < ended_students < MIN_STUDENTS
+        ended_hidden = 0 < ended_students < threshold
         rows.append(
             {
                 "code": code,
@@ -197,7 +201,7 @@ def _duration(raw: pd.DataFrame) -> pd.DataFrame:
                     if not ended_hidden and ended >= MIN_BASE and row.get("median_days") is not None
                     else pd.NA
                 ),
-                "still_open": pd.NA if 0 < still_students < MIN_STUDENTS else still,
+                "still_open": pd.NA if 0 < still_students < threshold else still,
             }
         )
     return pd.DataFrame(rows).astype(
