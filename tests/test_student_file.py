@@ -189,3 +189,19 @@ def test_consent_in_force_is_the_latest_on_or_before_the_day(world):
     assert [c.in_force for c in f.consents] == [True, False]
     earlier = student_file.load(world, w.MENTOR, "S1", dt.date(2025, 9, 10))
     assert earlier.consent_in_force("workplace").shares is True
+
+
+def test_a_refused_opening_is_audited_like_an_unknown_one(world):
+    """Issue 21, finding 7: refused openings are in the trail too (the same event for a
+    student the user may not see and for an id that does not exist), and nothing else."""
+    for student_id in ("S2", "NOPE"):
+        with pytest.raises(NotFound):
+            student_file.load(world, w.MENTOR, student_id, T)
+    with world.read() as cur:
+        refused = audit.search(cur, action="view_refused", limit=10)
+        assert sorted((r["actor"], r["student_id"]) for r in refused) == [
+            ("mentor", "NOPE"),
+            ("mentor", "S2"),
+        ]
+        assert audit.verify_chain(cur) is None
+    assert _views(world) == 0
