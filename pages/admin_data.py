@@ -100,6 +100,7 @@ def export_section(user: access.User) -> None:
             on_click="ignore",
             key="admin_export_download",
         )
+        st.caption(session.tr("admin_data.export_raw"))
 
 
 user = session.user()

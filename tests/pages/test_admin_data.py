@@ -81,3 +81,36 @@ def test_only_admins_have_the_page(signed_in):
     at = signed_in("zorgcoordinator")
     with pytest.raises(ValueError):
         at.switch_page("pages/admin_data.py")
+
+
+def test_the_export_says_beside_its_button_that_it_is_raw_data(admin_page):
+    """Issue 21, finding 9: formulas are not neutralised in the interchange export, and the
+    page says so right under the download button."""
+    at = admin_page
+    button(at, "Export maken").click().run()
+    shown = [getattr(e, "type", "") for e in at.main.children.values()]
+    assert shown  # the page has a body
+    elements = list(_leaves(at.main))
+    at_button = next(i for i, e in enumerate(elements) if e.type == "download_button")
+    beside = elements[at_button + 1]
+    assert beside.type == "caption"
+    assert "ruwe gegevens" in beside.value and "=" in beside.value
+
+
+def test_tables_offer_no_download_that_skips_the_audit_or_keeps_formulas():
+    """st.dataframe's own CSV download writes `=...` cells as they are and is not audited:
+    the app turns it off (client.disableDataExport); the exports it offers itself are audited."""
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    assert tomllib.loads(config.read_text())["client"]["disableDataExport"] is True
+
+
+def _leaves(node):
+    children = getattr(node, "children", None)
+    if not children:
+        yield node
+        return
+    for child in children.values():
+        yield from _leaves(child)
