@@ -134,7 +134,7 @@ def load(
             if lens.shows_agreement(a) and (own is None or a["placement_id"] in own | {None})
         ]
         audiences = ("workplace",) if user.kind == "workplace" else AUDIENCES
-        consent_rows = [c for c in consent_rows if c["audience"] in audiences]
+        consent_rows = [lens.consent(c) for c in consent_rows if c["audience"] in audiences]
         role_rows = [r for r in role_rows if lens.shows_role(r)]
         people = _people(
             cur, role_rows, placement_rows, contact_rows, agreement_rows, consent_rows, lens
