@@ -24,6 +24,7 @@ from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
 from dashboard.signals.report import flags_report
 from dashboard.signals.rules import signal_query
 from dashboard.store import Store
+from validation import plausible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,10 +117,15 @@ def acknowledge(
         problems.append(Problem("signals.ack.unknown_code", {"code": code}))
     if not reason:
         problems.append(Problem("signals.ack.reason_required"))
-    if until is None or until < today:
+    far = plausible.date_problem("until", until, today)
+    if far is not None:
+        problems.append(far)
+    elif until is None or until < today:
         problems.append(Problem("signals.ack.until_past", {"until": until, "today": today}))
     if since is None:
         problems.append(Problem("signals.ack.since_required"))
+    if (problem := plausible.text_problem("reason", reason, multiline=False)) is not None:
+        problems.append(problem)
     if problems:
         raise Invalid(problems, Problem("errors.invalid"))
     row = {

@@ -116,7 +116,7 @@ def change_agreement(
             tx, user, old["student_id"], today, [form.holder_id, *form.counterpart_ids]
         )
         problems = forms.validate_change_on(
-            "agreed_on", form.agreed_on, old["agreed_on"], old["ended_on"]
+            "agreed_on", form.agreed_on, old["agreed_on"], old["ended_on"], today
         )
         others = [
             p
@@ -134,7 +134,9 @@ def end_agreement(
     access.ensure(user, "write_student")
     with store.write() as tx:
         old = _stored_agreement(tx, user, agreement_id, today)
-        check(forms.validate_change_on("ended_on", ended_on, old["agreed_on"], old["ended_on"]))
+        check(
+            forms.validate_change_on("ended_on", ended_on, old["agreed_on"], old["ended_on"], today)
+        )
         tx.execute(
             "UPDATE agreements SET ended_on = $ended WHERE agreement_id = $id",
             {"ended": ended_on, "id": agreement_id},
@@ -202,7 +204,7 @@ def hand_over_direction(
         )
         problems = forms.validate_agreement(form, ctx)
         if old:
-            problems += forms.validate_change_on("agreed_on", on, old["agreed_on"], None)
+            problems += forms.validate_change_on("agreed_on", on, old["agreed_on"], None, today)
             if new_holder_id == old["holder_id"]:
                 problems.append(
                     Problem(

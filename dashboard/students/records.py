@@ -127,7 +127,7 @@ def end_role(
             raise NotFound(f"{person_id}/{role}/{start_date}")
         old = rows[0]
         span = forms.RoleSpan(person_id, role, start_date, old["end_date"])
-        check(forms.validate_role_end(span, end_date))
+        check(forms.validate_role_end(span, end_date, today))
         tx.execute(f"UPDATE roles SET end_date = $end WHERE {where}", {**key, "end": end_date})
         record_change(
             tx,

@@ -25,6 +25,7 @@ from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
 from dashboard.store.tx import Tx
+from validation import plausible
 
 MODES = ("erase", "anonymise")
 # Values of these fields never go into the audit trail, which outlives an erasure.
@@ -227,9 +228,16 @@ def correct(store: Store, user: User, student_id: str, changes: dict[str, str | 
             problems.append(Problem("access.rights.required", {"field": column}))
         elif column in _DATES and text is not None:
             try:
-                values[column] = dt.date.fromisoformat(text)
+                values[column] = day = dt.date.fromisoformat(text)
             except ValueError:
                 problems.append(Problem("access.rights.bad_date", {"field": column, "value": text}))
+            else:
+                if (problem := plausible.date_problem(column, day, dt.date.today())) is not None:
+                    problems.append(problem)
+        elif text is not None and (
+            problem := plausible.text_problem(column, text, multiline=column == "status_reason")
+        ):
+            problems.append(problem)
         elif column == "status" and text not in STATUSES:
             problems.append(
                 Problem(

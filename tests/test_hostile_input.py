@@ -1,0 +1,199 @@
+"""Dates far away and invisible characters, refused by every service that takes them
+(issue 21, findings 4 and 5): a clear Problem naming the field, and nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+import student_world as w
+
+from dashboard import signals
+from dashboard.errors import Invalid
+from dashboard.security.access import User
+from dashboard.students import agreements, records, rights
+from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
+
+T = w.TODAY
+ADMIN = User("boss", "admin", name="Beheer")
+FAR = (dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(9999, 12, 31))
+
+
+@pytest.fixture
+def world(store):
+    w.build(store)
+    return store
+
+
+def dump(store) -> dict[str, list]:
+    """Every row of every table (the audit trail included): nothing may change on a refusal."""
+    with store.read() as cur:
+        tables = [
+            r[0]
+            for r in cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+
+def contact(**changes) -> ContactForm:
+    values = dict(
+        kind="incidental",
+        date=dt.date(2025, 9, 3),
+        channel="phone",
+        participants=["P-MEN"],
+        reason="question",
+        summary="Even gebeld.",
+    )
+    return ContactForm(**{**values, **changes})
+
+
+def agreement(**changes) -> AgreementForm:
+    values = dict(topic="information", holder_id="P-MEN", agreed_on=dt.date(2025, 9, 2))
+    return AgreementForm(**{**values, **changes})
+
+
+def consent(**changes) -> ConsentForm:
+    values = dict(
+        audience="workplace", shares=True, decided_on=dt.date(2025, 9, 2), recorded_by="P-MEN"
+    )
+    return ConsentForm(**{**values, **changes})
+
+
+def status(**changes) -> StatusForm:
+    values = dict(status="dropped_out", status_date=dt.date(2025, 9, 30))
+    return StatusForm(**{**values, **changes})
+
+
+def ack(store, reason="bewust", until=T + dt.timedelta(days=30)):
+    signals.acknowledge(
+        store, ADMIN, "START_MISSING", "S1", "PL1", dt.date(2025, 9, 1), reason, until, today=T
+    )
+
+
+def end_role(store, day):
+    records.end_role(store, ADMIN, "S1", "P-MEN", "mentor", dt.date(2025, 8, 25), day, T)
+
+
+# A write per date field a service takes: (name, the field, the call with that date).
+DATED: list[tuple[str, Callable]] = [
+    ("date", lambda s, d: records.log_contact(s, ADMIN, "S1", contact(date=d), T)),
+    (
+        "start_date",
+        lambda s, d: records.assign_role(
+            s, ADMIN, "S1", RoleForm(person_id="P-BPV", role="mentor", start_date=d), T
+        ),
+    ),
+    ("end_date", end_role),
+    ("decided_on", lambda s, d: records.record_consent(s, ADMIN, "S1", consent(decided_on=d), T)),
+    ("status_date", lambda s, d: records.change_status(s, ADMIN, "S1", status(status_date=d), T)),
+    ("ended_early_on", lambda s, d: records.end_placement_early(s, ADMIN, "S1", "PL1", d, T)),
+    (
+        "agreed_on",
+        lambda s, d: agreements.record_agreement(s, ADMIN, "S1", agreement(agreed_on=d), T),
+    ),
+    (
+        "review_on",
+        lambda s, d: agreements.record_agreement(s, ADMIN, "S1", agreement(review_on=d), T),
+    ),
+    (
+        "agreed_on",
+        lambda s, d: agreements.change_agreement(
+            s, ADMIN, "AG1", agreement(topic="direction", agreed_on=d), T
+        ),
+    ),
+    ("ended_on", lambda s, d: agreements.end_agreement(s, ADMIN, "AG1", d, T)),
+    ("agreed_on", lambda s, d: agreements.hand_over_direction(s, ADMIN, "S1", "P-BPV", d, T)),
+    (
+        "review_on",
+        lambda s, d: agreements.hand_over_direction(
+            s, ADMIN, "S1", "P-BPV", dt.date(2025, 9, 30), T, review_on=d
+        ),
+    ),
+    ("until", lambda s, d: ack(s, until=d)),
+    ("birth_date", lambda s, d: rights.correct(s, ADMIN, "S1", {"birth_date": d.isoformat()})),
+    (
+        "enrolment_date",
+        lambda s, d: rights.correct(s, ADMIN, "S1", {"enrolment_date": d.isoformat()}),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "write"), DATED, ids=[f"{i}-{f}" for i, (f, _) in enumerate(DATED)]
+)
+def test_every_service_refuses_a_date_outside_the_plausible_window(world, field, write):
+    before = dump(world)
+    for day in FAR:
+        with pytest.raises(Invalid) as caught:
+            write(world, day)
+        window = [p for p in caught.value.problems if p.key == "problem.date_implausible"]
+        assert [p.where.field for p in window] == [field], [str(p) for p in caught.value.problems]
+        assert day.isoformat() in window[0].text("en")  # the refused date, and the window:
+        assert "between" in window[0].text("en")
+    assert dump(world) == before
+
+
+def test_dates_inside_the_window_still_save(world):
+    records.log_contact(world, ADMIN, "S1", contact(date=dt.date(2006, 1, 2)), T)
+    agreements.record_agreement(world, ADMIN, "S1", agreement(review_on=dt.date(2030, 9, 1)), T)
+
+
+# -- invisible characters ----------------------------------------------------------------------
+
+ANSI = "rood \x1b[31mALARM\x1b[0m"
+BIDI = "gebeld \u202egnissiw\u202c"
+ZERO = "nul\x00byte"
+
+# A write per free-text field: (field, the call with that text).
+TEXTS: list[tuple[str, Callable]] = [
+    ("summary", lambda s, t: records.log_contact(s, ADMIN, "S1", contact(summary=t), T)),
+    (
+        "note",
+        lambda s, t: records.assign_role(
+            s, ADMIN, "S1", RoleForm("P-BPV", "mentor", dt.date(2025, 9, 1), note=t), T
+        ),
+    ),
+    ("note", lambda s, t: records.record_consent(s, ADMIN, "S1", consent(note=t), T)),
+    (
+        "status_reason",
+        lambda s, t: records.change_status(s, ADMIN, "S1", status(status_reason=t), T),
+    ),
+    ("details", lambda s, t: agreements.record_agreement(s, ADMIN, "S1", agreement(details=t), T)),
+    (
+        "details",
+        lambda s, t: agreements.hand_over_direction(
+            s, ADMIN, "S1", "P-BPV", dt.date(2025, 9, 30), T, details=t
+        ),
+    ),
+    ("reason", lambda s, t: ack(s, reason=t)),
+    ("first_name", lambda s, t: rights.correct(s, ADMIN, "S1", {"first_name": t})),
+    ("programme", lambda s, t: rights.correct(s, ADMIN, "S1", {"programme": t})),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "write"), TEXTS, ids=[f"{i}-{f}" for i, (f, _) in enumerate(TEXTS)]
+)
+def test_control_and_bidi_characters_are_refused_in_every_text_field(world, field, write):
+    before = dump(world)
+    for text in (ANSI, BIDI, ZERO):
+        with pytest.raises(Invalid) as caught:
+            write(world, text)
+        refused = [p for p in caught.value.problems if p.key == "problem.control_character"]
+        assert [p.where.field for p in refused] == [field], [p.key for p in caught.value.problems]
+        assert "\x1b" not in refused[0].text("en") and "\u202e" not in refused[0].text("en")
+    assert dump(world) == before
+
+
+def test_newlines_stay_where_a_field_allows_them(world):
+    contact_id = records.log_contact(world, ADMIN, "S1", contact(summary="regel 1\nregel 2"), T)
+    with world.read() as cur:
+        summary = cur.execute(
+            "SELECT summary FROM contacts WHERE contact_id = ?", [contact_id]
+        ).fetchone()[0]
+    assert summary == "regel 1\nregel 2"
+    with pytest.raises(Invalid):  # a name is one line
+        rights.correct(world, ADMIN, "S1", {"first_name": "No\na"})
