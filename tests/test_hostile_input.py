@@ -197,3 +197,83 @@ def test_newlines_stay_where_a_field_allows_them(world):
     assert summary == "regel 1\nregel 2"
     with pytest.raises(Invalid):  # a name is one line
         rights.correct(world, ADMIN, "S1", {"first_name": "No\na"})
+
+
+# -- the import --------------------------------------------------------------------------------
+
+STUDENT_HEADER = "student_id,first_name,last_name,birth_date,programme,location,class_code,"
+STUDENT_HEADER += "enrolment_date,status,status_date,status_reason"
+
+
+def import_students(store, *rows: str):
+    from dashboard import interchange
+
+    body = "\n".join([STUDENT_HEADER, *rows]) + "\n"
+    return interchange.import_upload(store, ADMIN, {"students.csv": body.encode("utf-8")})
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        (
+            "T1,Noor,Amrani,0001-01-01,Entree,Zuid,E1,2024-08-26,active,,",
+            "birth_date",
+            "date_range",
+        ),
+        (
+            "T1,Noor,Amrani,2008-01-01,Entree,Zuid,E1,9999-12-31,active,,",
+            "enrolment_date",
+            "date_range",
+        ),
+        (
+            "T1,Noor,Amrani,1850-01-01,Entree,Zuid,E1,2024-08-26,active,,",
+            "birth_date",
+            "date_range",
+        ),
+        (
+            "T1,No\x1b[31mor,Amrani,2008-01-01,Entree,Zuid,E1,2024-08-26,active,,",
+            "first_name",
+            "control_character",
+        ),
+        (
+            "T1,Noor,Am\u202einarma,2008-01-01,Entree,Zuid,E1,2024-08-26,active,,",
+            "last_name",
+            "control_character",
+        ),
+        (
+            "T\x07 1,Noor,Amrani,2008-01-01,Entree,Zuid,E1,2024-08-26,active,,",
+            "student_id",
+            "control_character",
+        ),
+        (
+            'T1,Noor,Amrani,2008-01-01,Entree,Zuid,E1,2024-08-26,transferred,2025-01-01,"a\x00b"',
+            "status_reason",
+            "control_character",
+        ),
+    ],
+)
+def test_the_import_refuses_far_dates_and_control_characters_by_file_row_and_column(
+    world, row, column, reason
+):
+    before = dump(world)
+    with pytest.raises(Invalid) as caught:
+        import_students(world, row)
+    (problem,) = caught.value.problems
+    assert (problem.where.file, problem.where.row, problem.where.column) == (
+        "students.csv",
+        2,
+        column,
+    )
+    assert problem.key == f"interchange.reason.{reason}"
+    assert "\x1b" not in problem.text("en") and "\u202e" not in problem.text("en")
+    assert dump(world) == before
+
+
+def test_the_import_keeps_line_ends_in_free_text(world):
+    import_students(
+        world, 'T1,Noor,Amrani,2008-01-01,Entree,Zuid,E1,2024-08-26,transferred,2025-01-01,"a\nb"'
+    )
+    with world.read() as cur:
+        assert cur.execute(
+            "SELECT status_reason FROM students WHERE student_id = 'T1'"
+        ).fetchone() == ("a\nb",)
