@@ -114,3 +114,24 @@ def _leaves(node):
         return
     for child in children.values():
         yield from _leaves(child)
+
+
+def test_an_upload_is_checked_once_not_on_every_rerun(admin_page, monkeypatch):
+    """Issue 21, finding 6: the file stays in the uploader while the admin clicks around."""
+    from dashboard import interchange
+
+    calls = []
+    real = interchange.validate_upload
+    monkeypatch.setattr(
+        interchange, "validate_upload", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    at = admin_page
+    at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW), "text/csv"))
+    at.run()
+    at.run()
+    at.run()
+    assert "De bestanden zijn in orde." in texts(at)
+    assert len(calls) == 1
+    at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW, BAD_ROW), "text/csv"))
+    at.run()
+    assert len(calls) == 2 and "Er zijn 1 problemen gevonden" in texts(at)
