@@ -8,10 +8,12 @@ from i18n (`student.problem.*`), so the page can show it under the field.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from dashboard import codes
 from dashboard.problem import Problem, Where
@@ -123,6 +125,47 @@ class StatusForm:
     status: str | None = None
     status_date: dt.date | None = None
     status_reason: str = ""
+
+
+# -- types: a service may be called with anything (the command line, a script, a test) ------
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        return isinstance(value, list) and all(_type_ok(v, get_args(hint)[0]) for v in value)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if hint is str:
+        return isinstance(value, str)
+    return True
+
+
+def wrong_types(form: Any) -> list[Problem]:
+    """A problem per field of a form whose value is not of the field's type (a text where a
+    date belongs, a number for a text): the rules below may assume the types once this is
+    empty. Services check it before anything else."""
+    hints = get_type_hints(type(form))
+    return [
+        Problem("student.problem.wrong_type", {}, Where(field=f.name), getattr(form, f.name))
+        for f in dataclasses.fields(form)
+        if not _type_ok(getattr(form, f.name), hints[f.name])
+    ]
+
+
+def value_type_problem(name: str, value: Any, hint: Any) -> Problem | None:
+    """The same check for a single value a service takes outside a form."""
+    if _type_ok(value, hint):
+        return None
+    return Problem("student.problem.wrong_type", {}, Where(field=name), value)
 
 
 # -- rules -----------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ def date_problem(field: str, value: dt.date | None, today: dt.date) -> Problem |
     here; whether the field is required is the form's own rule)."""
     if value is None:
         return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        return Problem("student.problem.wrong_type", {}, Where(field=field), value)
     first, last = window(field, today)
     if first <= value <= last:
         return None
@@ -59,6 +61,8 @@ def text_problem(field: str, value: str | None, multiline: bool = True) -> Probl
     """A Problem when `value` holds a control or bidirectional character (validation/characters)."""
     if not value:
         return None
+    if not isinstance(value, str):
+        return Problem("student.problem.wrong_type", {}, Where(field=field), value)
     code = characters.first_forbidden(value, multiline)
     if code is None:
         return None
