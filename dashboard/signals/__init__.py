@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from dashboard import i18n, queries, settings
 from dashboard.errors import Invalid
-from dashboard.problem import Problem
+from dashboard.problem import Problem, Where
 from dashboard.security import access, audit
 from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
 from dashboard.signals.report import flags_report
@@ -111,8 +111,14 @@ def acknowledge(
     """
     access.ensure(user, "acknowledge")
     today = today or dt.date.today()
+    problems = [
+        Problem("student.problem.wrong_type", {}, Where(field=name), value)
+        for name, value, kind in (("reason", reason, str), ("since", since, dt.date))
+        if value is not None and not isinstance(value, kind)
+    ]
+    if problems:
+        raise Invalid(problems)
     reason = (reason or "").strip()
-    problems = []
     if code not in CODES:
         problems.append(Problem("signals.ack.unknown_code", {"code": code}))
     if not reason:

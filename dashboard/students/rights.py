@@ -26,6 +26,7 @@ from dashboard.security.access import User
 from dashboard.store import Store
 from dashboard.store.tx import Tx
 from validation import plausible
+from validation.characters import visible
 
 MODES = ("erase", "anonymise")
 # Values of these fields never go into the audit trail, which outlives an erasure.
@@ -230,7 +231,9 @@ def correct(store: Store, user: User, student_id: str, changes: dict[str, str | 
             try:
                 values[column] = day = dt.date.fromisoformat(text)
             except ValueError:
-                problems.append(Problem("access.rights.bad_date", {"field": column, "value": text}))
+                problems.append(
+                    Problem("access.rights.bad_date", {"field": column, "value": visible(text)})
+                )
             else:
                 if (problem := plausible.date_problem(column, day, dt.date.today())) is not None:
                     problems.append(problem)
