@@ -366,7 +366,7 @@ def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
     start_ok = _required(form.start_date, problems, "start_date") and _plausible(
         problems, "start_date", form.start_date, ctx.today
     )
-    if start_ok and role_ok and form.person_id:
+    if start_ok and role_ok and form.person_id and form.start_date is not None:
         if any(
             r.person_id == form.person_id and r.role == form.role and r.is_active(form.start_date)
             for r in ctx.roles

@@ -150,6 +150,7 @@ def authenticate(
             _sign_in(tx, verified, password, now)
             _forget(tx, buckets[0])
             return verified.user
+        assert reason is not None, "every path that did not return named its failure"
         if waiting is None:  # a wait is not lengthened by the attempts made during it
             reason += _count_failure(tx, buckets, now, settings)
         # An unknown name is not recorded: people type their password there by mistake.
