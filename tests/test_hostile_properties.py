@@ -333,9 +333,10 @@ STUDENT_COLUMNS = ("student_id", "first_name", "last_name", "birth_date", "progr
                    "status_reason")  # fmt: skip
 
 
-# A bare carriage return inside a quoted cell makes DuckDB's CSV reader fail inside the
-# import's transaction, which then raises TransactionException instead of a Problem (found by
-# this test; not yet fixed: see test_a_bare_carriage_return_in_a_cell_is_a_clear_problem).
+# Open (issue 21): with a cell holding a bare carriage return ('0\r' in status_reason) this
+# test once saw DuckDB's CSV reader fail inside the import's transaction and a
+# TransactionException instead of a Problem; a hand-written row alike did not fail. Until
+# that is understood and fixed, the import's cells here hold no carriage return.
 import_texts = texts.filter(lambda t: "\r" not in t)
 
 
@@ -371,19 +372,3 @@ def test_import_of_hostile_rows(world, cells):
         student_id = cells["student_id"].strip(" \t\n\r\f\v\u00a0")
         row = stored(world, "SELECT first_name FROM students WHERE student_id = ?", student_id)
         assert row == (cells["first_name"],)
-
-
-@pytest.mark.xfail(strict=True, reason="issue 21: a bare CR in a quoted CSV cell aborts the import")
-def test_a_bare_carriage_return_in_a_cell_is_a_clear_problem(world):
-    body = (
-        "\n".join(
-            [
-                ",".join(STUDENT_COLUMNS),
-                'T9,Noor,Amrani,2008-01-01,Entree,Zuid,E1,2024-08-26,active,,"0\r"',
-            ]
-        )
-        + "\n"
-    )
-    assert attempt(
-        world, lambda: interchange.import_upload(world, ADMIN, {"students.csv": body.encode()})
-    )
