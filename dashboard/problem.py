@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard import i18n
+from validation import characters
 
 _SHOWN_CHARS = 60  # a longer value is cut in a problem's text
 
@@ -123,7 +124,8 @@ def param_text(value: Any, lang: str) -> Any:
 
 
 def _shown(value: Any) -> str:
-    """A refused value as quoted in a text: lists joined, line ends visible, long ones cut;
+    """A refused value as quoted in a text: lists joined, line ends and control characters
+    visible (validation/characters.visible: an escape never reaches a terminal), long ones cut;
     "" when there is nothing to show (no value, only spaces, an empty list)."""
     if value is None:
         return ""
@@ -132,5 +134,5 @@ def _shown(value: Any) -> str:
     text = str(value)
     if not text.strip():
         return ""
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    text = characters.visible(text.replace("\r", "\\r").replace("\n", "\\n"))
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "…"

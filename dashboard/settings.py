@@ -20,8 +20,8 @@ DEFAULTS: dict[str, tuple[int, int, int]] = {
     "retention_years": (2, 1, 30),  # erase/anonymise students who left before
     "idle_timeout_minutes": (30, 1, 24 * 60),  # sign-in: idle session ends
     "session_max_hours": (12, 1, 24 * 7),  # sign-in: absolute session lifetime
-    "lockout_attempts": (5, 2, 100),  # sign-in: failures before a lock
-    "lockout_minutes": (15, 1, 24 * 60),  # sign-in: how long the lock lasts
+    "lockout_attempts": (5, 2, 100),  # sign-in: free failures before growing delays
+    "lockout_minutes": (15, 1, 24 * 60),  # sign-in: failures remembered; a client's longest wait
     "backup_hour": (2, 0, 23),  # the app's daily backup: at this hour (dashboard/backups.py)
     "backup_keep": (7, 1, 365),  # ... keeping this many
     # trends: a count resting on fewer students (but more than none) is hidden; never below 5

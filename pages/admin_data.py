@@ -8,6 +8,7 @@ everything again (also against what is stored) and writes all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +39,20 @@ def show_problems(problems: list[Problem], total: int) -> None:
     st.dataframe(problem_table(problems), hide_index=True)
 
 
+def checked_once(user: access.User, files: dict[str, bytes]):
+    """The check of these uploaded files, made once: every click on the page reruns it, and a
+    workbook can take long to read (the import checks everything again anyway)."""
+    digest = hashlib.sha256()
+    for name, data in sorted(files.items()):
+        digest.update(hashlib.sha256(name.encode()).digest() + hashlib.sha256(data).digest())
+    cached = st.session_state.get("admin_upload_check")
+    if cached is not None and cached[0] == digest.hexdigest():
+        return cached[1]
+    report = interchange.validate_upload(runtime.store(), user, files)
+    st.session_state["admin_upload_check"] = (digest.hexdigest(), report)
+    return report
+
+
 def import_section(user: access.User) -> None:
     st.subheader(session.tr("admin_data.import_title"))
     st.caption(session.tr("admin_data.import_intro"))
@@ -55,7 +70,7 @@ def import_section(user: access.User) -> None:
     if not uploads:
         return
     files = {upload.name: upload.getvalue() for upload in uploads}
-    report = interchange.validate_upload(runtime.store(), user, files)
+    report = checked_once(user, files)
     if not report.ok:
         show_problems(report.problems, report.total_problems)
         return
@@ -103,6 +118,7 @@ def export_section(user: access.User) -> None:
             on_click="ignore",
             key="admin_export_download",
         )
+        st.caption(session.tr("admin_data.export_raw"))
 
 
 def age_text(age: dt.timedelta) -> str:

@@ -149,9 +149,8 @@ def test_an_older_backup_is_migrated_on_restore(original, tmp_path):
 
     con = duckdb.connect(str(tmp_path / "backup.duckdb"))
     latest = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-    con.execute("DROP TABLE changes")  # undo migration 004 (the change feed)
-    con.execute("DROP TABLE change_counter")
-    con.execute("DELETE FROM schema_version WHERE version = 4")  # 004 itself, not the latest
+    con.execute("DROP TABLE sign_in_throttle")  # undo the latest migration, 007
+    con.execute("DELETE FROM schema_version WHERE version = ?", [latest])
     con.close()
     version = backups.restore(CLI_USER, tmp_path / "backup.duckdb", tmp_path / "new.duckdb")
     assert version == latest

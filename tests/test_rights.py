@@ -386,3 +386,58 @@ def test_find_students_says_who_may_be_erased(world):
     assert [r["student_id"] for r in rights.find_students(world, ADMIN, "noa jan", TODAY)] == ["S1"]
     with pytest.raises(NotAllowed):
         rights.find_students(world, MENTOR, "", TODAY)
+
+
+# -- inzage with hostile text (issue 21, finding 2) ----------------------------------------
+
+HOSTILE = (
+    "[x](javascript:alert(1)) ![p](https://evil.example/p.png) <img src=x onerror=alert(1)> "
+    "**b** _u_ https://evil.example/a www.evil.example `c` ~~s~~ # h | &lt; <https://evil.example>"
+)
+# Every free text and name the inzage shows, and a code column (an unknown code shows as is).
+HOSTILE_COLUMNS = {
+    "students": ("first_name", "last_name", "programme", "location", "class_code", "status_reason"),
+    "staff": ("name",),
+    "placements": ("company",),
+    "roles": ("note",),
+    "contacts": ("summary", "channel"),
+    "agreements": ("details",),
+    "consents": ("note",),
+    "acknowledgements": ("reason",),
+    "extra_notes": ("text",),
+}
+MARKUP = {"link_open", "image", "html_inline", "html_block", "strong_open", "em_open"}
+MARKUP |= {"s_open", "code_inline", "code_block", "fence", "blockquote_open"}
+
+
+def markup_in(text: str) -> list[str]:
+    """The Markdown constructs a viewer would render in `text` (beyond tables, headings and
+    plain paragraphs), and any bare address a GitHub-style viewer would turn into a link."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    found = []
+    for token in md.parse(text):
+        for t in [token, *(token.children or [])]:
+            if t.type in MARKUP:
+                found.append(f"{t.type}: {t.content or t.markup}")
+    found += re.findall(r"https?://|www\.|javascript:", text)
+    return found
+
+
+def test_inzage_shows_hostile_text_in_every_field_literally(world):
+    with world.write() as tx:
+        for table, columns in HOSTILE_COLUMNS.items():
+            sets = ", ".join(f"{c} = $t" for c in columns)
+            tx.execute(f"UPDATE {table} SET {sets}", {"t": f"{table} {HOSTILE}"})
+        tx.touch_all()
+    boss = access.User(username="boss", kind="admin", name=f"Boss {HOSTILE}")
+    text = rights.inzage(world, boss, "S1").decode("utf-8")
+    for table in HOSTILE_COLUMNS:
+        assert f"{table} \\[x\\]" in text  # each field is there, escaped
+    assert markup_in(text) == []
+    # Each hostile value stays inside its cell: every table row has as many cells as its header.
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if line.startswith("|")]
+        widths = {len(re.split(r"(?<!\\)\|", line)) for line in lines}
+        assert len(widths) <= 1, block

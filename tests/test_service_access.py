@@ -634,6 +634,7 @@ TRUSTED = {
     sign_in.load_user: "sign-in and session upkeep: there is no user yet",
     sign_in.user_for_email: "sign-in and session upkeep: there is no user yet",
     sign_in.authenticate: "sign-in: there is no user yet",
+    sign_in.wait_for: "sign-in: how long a name or client must wait; there is no user yet",
     ensure_demo_accounts: "the sign-in page of a demo store; no accounts outside demo mode",
     demo.demo_people: "picks the people of the demo accounts, for ensure_demo_accounts",
     demo.person_locations: "the locations of a demo account, for ensure_demo_accounts",

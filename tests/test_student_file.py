@@ -189,3 +189,50 @@ def test_consent_in_force_is_the_latest_on_or_before_the_day(world):
     assert [c.in_force for c in f.consents] == [True, False]
     earlier = student_file.load(world, w.MENTOR, "S1", dt.date(2025, 9, 10))
     assert earlier.consent_in_force("workplace").shares is True
+
+
+def test_a_refused_opening_is_audited_like_an_unknown_one(world):
+    """Issue 21, finding 7: refused openings are in the trail too (the same event for a
+    student the user may not see and for an id that does not exist), and nothing else."""
+    for student_id in ("S2", "NOPE"):
+        with pytest.raises(NotFound):
+            student_file.load(world, w.MENTOR, student_id, T)
+    with world.read() as cur:
+        refused = audit.search(cur, action="view_refused", limit=10)
+        assert sorted((r["actor"], r["student_id"]) for r in refused) == [
+            ("mentor", "NOPE"),
+            ("mentor", "S2"),
+        ]
+        assert audit.verify_chain(cur) is None
+    assert _views(world) == 0
+
+
+@pytest.mark.parametrize("shares", [False, True])
+def test_a_supervisor_without_consent_sees_that_there_is_none_but_not_why(world, shares):
+    """Issue 21, finding 8: without the student's consent a workplace supervisor sees the
+    decision, not its note, and an agreement's details only when they are a party to it."""
+    with world.write() as tx:
+        tx.execute(
+            "INSERT INTO consents VALUES ('S1', 'workplace', '2025-09-10', $shares, 'P-MEN', "
+            "'wil niet dat de werkplek iets over de thuissituatie hoort')",
+            {"shares": shares},
+        )
+        tx.execute(
+            "INSERT INTO agreements VALUES "
+            "('AG-TD', 'S1', NULL, 'task_division', 'P-MEN', ['P-CARE'],"
+            " 'zorgteam: thuissituatie', NULL, true, '2025-09-01', NULL, NULL),"
+            "('AG-PED', 'S1', 'PL1', 'pedagogy', 'P-MEN', ['P-SUP'],"
+            " 'bij te laat komen eerst een gesprek', NULL, true, '2025-09-01', NULL, NULL)"
+        )
+    f = student_file.load(world, w.SUPERVISOR, "S1", T)
+    (decision,) = f.consents
+    assert decision.shares is shares
+    assert decision.note == (
+        "wil niet dat de werkplek iets over de thuissituatie hoort" if shares else None
+    )
+    details = {a.agreement_id: a.details for a in f.agreements}
+    assert details["AG-PED"] == "bij te laat komen eerst een gesprek"  # theirs to keep
+    assert details["AG-TD"] == ("zorgteam: thuissituatie" if shares else None)
+    mentor = student_file.load(world, w.MENTOR, "S1", T)  # the school sees it all
+    assert {a.agreement_id: a.details for a in mentor.agreements}["AG-TD"] is not None
+    assert mentor.consents[0].note is not None

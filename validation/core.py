@@ -12,11 +12,13 @@ except in free text):
 - id:        any text (ids are chosen by the school)
 - text:      free text, kept exactly
 - code:      one of the column's codes (case-insensitive)
-- date:      ISO YYYY-MM-DD, a real day
+- date:      ISO YYYY-MM-DD, a real day, between IMPORT_FIRST and IMPORT_LAST
 - bool:      yes/no, ja/nee, true/false, 1/0 (case-insensitive)
 - posint:    a whole number >= 1
 - posnumber: a number > 0 (a decimal comma is read as a decimal point)
 - ids:       person ids separated by ';' (spaces around ids ignored)
+Free text, ids and person lists hold no control or bidirectional characters
+(validation/characters.py; free text may hold line ends and tabs).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from validation import characters
+
 # Spaces around a value: these characters (also the no-break space Excel pastes) are trimmed,
 # the same set in pandas (here) and in SQL (dashboard.interchange).
 WS = " \t\n\r\f\v\u00a0"
@@ -37,6 +41,10 @@ TRUE_WORDS = ("yes", "ja", "true", "1")
 FALSE_WORDS = ("no", "nee", "false", "0")
 KINDS = ("id", "text", "code", "date", "bool", "posint", "posnumber", "ids")
 INT_MAX = 2**31 - 1  # the store keeps whole numbers as INTEGER
+# Every date of the import lies in this fixed window (ISO text compares as dates do): 0001-01-01
+# or 9999-12-31 is a typing or export error, and a fixed window gives the same answer any day.
+IMPORT_FIRST = "1900-01-01"
+IMPORT_LAST = "2199-12-31"
 _NUMBER = r"\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?"
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _LIST_FILLED = "[^;" + re.escape(WS) + "]"
@@ -173,6 +181,25 @@ def _ok_kind(col: Col) -> Callable[[pd.Series], pd.Series] | None:
     return None
 
 
+def _in_window(s: pd.Series) -> pd.Series:
+    """True where a cell is empty, not a date (the `date` check says so) or a date in the
+    import's window."""
+    t = cells(s).str.strip(WS)
+    return ~present(s) | as_date(s).isna() | t.between(IMPORT_FIRST, IMPORT_LAST)
+
+
+def _clean_characters(col: Col) -> Callable[[pd.Series], pd.Series] | None:
+    """True where a cell holds no control or bidirectional character (free text may hold line
+    ends and tabs; an id, trimmed, none at all)."""
+    if col.kind == "text":
+        pattern = characters.FORBIDDEN_MULTILINE.pattern
+        return lambda s: ~cells(s).str.contains(pattern, regex=True)
+    if col.kind in ("id", "ids"):
+        pattern = characters.FORBIDDEN_ONE_LINE.pattern
+        return lambda s: ~cells(s).str.strip(WS).str.contains(pattern, regex=True)
+    return None
+
+
 def normalised_key(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     """The key columns as compared for uniqueness (spaces trimmed, codes lower-case)."""
     out = {}
@@ -210,6 +237,11 @@ def build_schema(spec: TableSpec, key_check: bool = True) -> pa.DataFrameSchema:
         ok = _ok_kind(col)
         if ok is not None:
             checks.append(pa.Check(ok, name=col.kind, ignore_na=False))
+        if col.kind == "date":
+            checks.append(pa.Check(_in_window, name="date_range", ignore_na=False))
+        clean = _clean_characters(col)
+        if clean is not None:
+            checks.append(pa.Check(clean, name="control_character", ignore_na=False))
         columns[col.name] = pa.Column(str, checks=checks, nullable=True)
     checks = [
         pa.Check(lambda df, r=r: ~r.bad(df), name=r.name, ignore_na=False) for r in spec.rules

@@ -8,13 +8,16 @@ from i18n (`student.problem.*`), so the page can show it under the field.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from dashboard import codes
 from dashboard.problem import Problem, Where
+from validation import plausible
 
 MAX_TEXT = 1000  # summaries, details and notes are short texts, not case files
 
@@ -124,6 +127,47 @@ class StatusForm:
     status_reason: str = ""
 
 
+# -- types: a service may be called with anything (the command line, a script, a test) ------
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        return isinstance(value, list) and all(_type_ok(v, get_args(hint)[0]) for v in value)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if hint is str:
+        return isinstance(value, str)
+    return True
+
+
+def wrong_types(form: Any) -> list[Problem]:
+    """A problem per field of a form whose value is not of the field's type (a text where a
+    date belongs, a number for a text): the rules below may assume the types once this is
+    empty. Services check it before anything else."""
+    hints = get_type_hints(type(form))
+    return [
+        Problem("student.problem.wrong_type", {}, Where(field=f.name), getattr(form, f.name))
+        for f in dataclasses.fields(form)
+        if not _type_ok(getattr(form, f.name), hints[f.name])
+    ]
+
+
+def value_type_problem(name: str, value: Any, hint: Any) -> Problem | None:
+    """The same check for a single value a service takes outside a form."""
+    if _type_ok(value, hint):
+        return None
+    return Problem("student.problem.wrong_type", {}, Where(field=name), value)
+
+
 # -- rules -----------------------------------------------------------------------------------
 
 
@@ -145,12 +189,25 @@ def _code(problems: list[Problem], name: str, value: Any, allowed: Iterable[str]
 
 
 def _text(problems: list[Problem], name: str, value: str | None) -> None:
+    """A free text of a form: short, and without control or bidirectional characters (line
+    ends are fine: every free text of a form may hold several lines)."""
     if value and len(value) > MAX_TEXT:
         problems.append(
             Problem(
                 "student.problem.too_long", {"max": MAX_TEXT}, Where(field=name), f"{value[:40]}…"
             )
         )
+    elif (problem := plausible.text_problem(name, value)) is not None:
+        problems.append(problem)
+
+
+def _plausible(problems: list[Problem], name: str, value: dt.date | None, today: dt.date) -> bool:
+    """Whether the date lies in its plausible window (validation/plausible); other checks of
+    the date only make sense when it does."""
+    problem = plausible.date_problem(name, value, today)
+    if problem is not None:
+        problems.append(problem)
+    return problem is None
 
 
 def _not_future(problems: list[Problem], name: str, value: dt.date, ctx: FormContext) -> None:
@@ -177,7 +234,9 @@ def _placement(problems: list[Problem], name: str, value: str | None, ctx: FormC
 def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     kind_ok = _code(problems, "kind", form.kind, codes.CONTACT_KINDS)
-    if _required(form.date, problems, "date"):
+    if _required(form.date, problems, "date") and _plausible(
+        problems, "date", form.date, ctx.today
+    ):
         _not_future(problems, "date", form.date, ctx)
     _code(problems, "channel", form.channel, codes.CHANNELS)
     if _required(form.participants, problems, "participants"):
@@ -224,7 +283,9 @@ def validate_contact(form: ContactForm, ctx: FormContext) -> list[Problem]:
 def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     topic_ok = _code(problems, "topic", form.topic, codes.TOPICS)
-    _required(form.agreed_on, problems, "agreed_on")
+    if _required(form.agreed_on, problems, "agreed_on"):
+        _plausible(problems, "agreed_on", form.agreed_on, ctx.today)
+    _plausible(problems, "review_on", form.review_on, ctx.today)
     if _required(form.holder_id, problems, "holder_id") and _person(
         problems, "holder_id", form.holder_id, ctx
     ):
@@ -270,11 +331,11 @@ def validate_agreement(form: AgreementForm, ctx: FormContext) -> list[Problem]:
 
 
 def validate_change_on(
-    name: str, on: dt.date | None, agreed_on: dt.date, ended_on: dt.date | None
+    name: str, on: dt.date | None, agreed_on: dt.date, ended_on: dt.date | None, today: dt.date
 ) -> list[Problem]:
     """A change or end of an agreement: on or after its start, and while it is not yet ended."""
     problems: list[Problem] = []
-    if not _required(on, problems, name):
+    if not _required(on, problems, name) or not _plausible(problems, name, on, today):
         return problems
     if on < agreed_on:
         problems.append(
@@ -302,7 +363,10 @@ def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
     if _required(form.person_id, problems, "person_id"):
         _person(problems, "person_id", form.person_id, ctx)
     role_ok = _code(problems, "role", form.role, codes.ROLES)
-    if _required(form.start_date, problems, "start_date") and role_ok and form.person_id:
+    start_ok = _required(form.start_date, problems, "start_date") and _plausible(
+        problems, "start_date", form.start_date, ctx.today
+    )
+    if start_ok and role_ok and form.person_id and form.start_date is not None:
         if any(
             r.person_id == form.person_id and r.role == form.role and r.is_active(form.start_date)
             for r in ctx.roles
@@ -314,9 +378,11 @@ def validate_role(form: RoleForm, ctx: FormContext) -> list[Problem]:
     return problems
 
 
-def validate_role_end(role: RoleSpan, end_date: dt.date | None) -> list[Problem]:
+def validate_role_end(role: RoleSpan, end_date: dt.date | None, today: dt.date) -> list[Problem]:
     problems: list[Problem] = []
-    if not _required(end_date, problems, "end_date"):
+    if not _required(end_date, problems, "end_date") or not _plausible(
+        problems, "end_date", end_date, today
+    ):
         return problems
     if end_date < role.start_date:
         problems.append(
@@ -344,7 +410,9 @@ def validate_consent(form: ConsentForm, ctx: FormContext) -> list[Problem]:
     _code(problems, "audience", form.audience, codes.AUDIENCES)
     if form.shares is None:
         problems.append(Problem("student.problem.required", {}, Where(field="shares"), None))
-    if _required(form.decided_on, problems, "decided_on"):
+    if _required(form.decided_on, problems, "decided_on") and _plausible(
+        problems, "decided_on", form.decided_on, ctx.today
+    ):
         _not_future(problems, "decided_on", form.decided_on, ctx)
     if _required(form.recorded_by, problems, "recorded_by"):
         _person(problems, "recorded_by", form.recorded_by, ctx)
@@ -356,7 +424,9 @@ def validate_status(form: StatusForm, ctx: FormContext) -> list[Problem]:
     problems: list[Problem] = []
     status_ok = _code(problems, "status", form.status, codes.STATUSES)
     if status_ok and form.status != "active":
-        if _required(form.status_date, problems, "status_date"):
+        if _required(form.status_date, problems, "status_date") and _plausible(
+            problems, "status_date", form.status_date, ctx.today
+        ):
             _not_future(problems, "status_date", form.status_date, ctx)
             if form.status_date < ctx.enrolment_date:
                 problems.append(
@@ -394,7 +464,9 @@ def validate_early_end(
                 placement_id,
             )
         )
-    if _required(ended_early_on, problems, "ended_early_on"):
+    if _required(ended_early_on, problems, "ended_early_on") and _plausible(
+        problems, "ended_early_on", ended_early_on, ctx.today
+    ):
         _not_future(problems, "ended_early_on", ended_early_on, ctx)
         if not placement.start_date <= ended_early_on < placement.end_date:
             problems.append(

@@ -1,9 +1,12 @@
 """Turning data into what the page shows: escaped text, signal badges and colours, charts,
 dates in the user's language, and domain errors as messages.
 
-Never pass user text to unsafe_allow_html; `plain(text)` escapes it for Markdown. Services
-raise RegiebordError subclasses; `show_error(exc)` is the one place that turns them into a
-message.
+Streamlit renders Markdown in titles, headers, captions, messages, widget labels, tooltips,
+expander and tab labels. Every text that did not come from the code itself (names, notes,
+companies, anything a school imports or a user types) goes through `plain` before it reaches
+one of those, or through `says` when it fills a catalogue text; never to unsafe_allow_html.
+tests/pages/test_hostile_text.py walks the pages with hostile names and texts. Services raise
+RegiebordError subclasses; `show_error(exc)` is the one place that turns them into a message.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ def plain(text: str) -> str:
     """Escape Markdown so user text shows as typed (it is never rendered as HTML)."""
     specials = "\\`*_{}[]()#+-.!|<>~$:"
     return "".join("\\" + c if c in specials else c for c in str(text))
+
+
+def says(key: str, **params: object) -> str:
+    """The catalogue text `key` for a Markdown-rendering widget, every parameter (a name, a
+    note) shown literally: `st.success(render.says("student.done.hand_over", name=name))`."""
+    return tr(key, **{k: plain(str(v)) for k, v in params.items()})
 
 
 def problem_text(problem: Problem) -> str:

@@ -29,6 +29,13 @@ def uses_oidc() -> bool:
         return False
 
 
+def client() -> str | None:
+    """The browser's address, so repeated sign-in failures slow down that client (None when
+    Streamlit does not know it, e.g. in AppTest)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def start_session(user: access.User, started_at: dt.datetime | None = None) -> None:
     now = dt.datetime.now()
     st.session_state.update(user=user, started_at=started_at or now, last_seen=now)
@@ -99,7 +106,9 @@ def sign_in_form(store, demo_accounts: list[DemoAccount]) -> None:
         submitted = st.form_submit_button(tr("signin.submit"), type="primary")
     if submitted:
         try:
-            user = sign_in.authenticate(store, username.strip(), password, settings.current(store))
+            user = sign_in.authenticate(
+                store, username.strip(), password, settings.current(store), client=client()
+            )
         except NotAllowed:
             st.error(tr("signin.failed"))
         else:

@@ -3,6 +3,10 @@
 A CSV file is named after its table (`students.csv`); an .xlsx workbook holds tables as
 sheets named after them. A workbook is read by openpyxl into rows of text, as a CSV would
 hold them; a CSV file is left for DuckDB to read (staging).
+
+A workbook is a zip, and a small one can unpack to a huge sheet: so a sheet's header is read
+first and the rest only when the header names the table's columns (staging explains a wrong
+header), and no sheet is read beyond MAX_SHEET_ROWS rows (larger tables go as CSV files).
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from pathlib import Path
 
 from dashboard.codes import TABLES
 from dashboard.problem import Problem, Where
+from validation.core import WS
+from validation.tables import SPECS
 
 MAX_XLSX_UNPACKED = 1024 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks huge
+MAX_SHEET_ROWS = 200_000  # rows read from one sheet, header included
 
 
 @dataclass
@@ -99,10 +106,12 @@ def _xlsx_sources(path: Path, label: str) -> tuple[list[Source], list[Problem]]:
                     Problem("interchange.reason.unknown_sheet", {"known": known}, sheet)
                 )
                 continue
-            rows = [
-                (n, *(_cell_text(v) for v in values))
-                for n, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
-            ]
+            rows = _sheet_rows(ws, table)
+            if rows is None:
+                problems.append(
+                    Problem("interchange.reason.too_many_rows", {"max": MAX_SHEET_ROWS}, sheet)
+                )
+                continue
             sources.append(Source(table, sheet, rows=rows))
     except _XLSX_ERRORS as exc:
         return [], [
@@ -111,6 +120,24 @@ def _xlsx_sources(path: Path, label: str) -> tuple[list[Source], list[Problem]]:
     finally:
         wb.close()
     return sources, problems
+
+
+def _sheet_rows(ws, table: str) -> list[tuple] | None:
+    """(row number, cells as text...) of a sheet: the header alone when it does not name the
+    table's columns, None when the sheet has more than MAX_SHEET_ROWS rows."""
+    values = ws.iter_rows(min_row=1, values_only=True)
+    first = next(values, None)
+    if first is None:
+        return []
+    rows = [(1, *(_cell_text(v) for v in first))]
+    names = {str(c).strip(WS).lower() for c in rows[0][1:]} - {""}
+    if not names <= set(TABLES[table]) or not set(SPECS[table].required) <= names:
+        return rows  # staging says what is wrong with the header; the rows are not read
+    for n, row in enumerate(values, start=2):
+        if n > MAX_SHEET_ROWS:
+            return None
+        rows.append((n, *(_cell_text(v) for v in row)))
+    return rows
 
 
 def _cell_text(value) -> str:

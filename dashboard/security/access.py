@@ -296,11 +296,21 @@ class Lens:
         return {**row, "participants": self.persons(row.get("participants"))}
 
     def agreement(self, row: Mapping) -> dict:
-        """A shown agreement as the user may read it (expertise details only when personal)."""
+        """A shown agreement as the user may read it. Without personal circumstances its
+        details only when it concerns the user (they hold it or are a party to it) and is not
+        about expertise: a task division's details tell which services help with what."""
         out = {**row, "counterpart_ids": self.persons(row.get("counterpart_ids"))}
-        if not self.personal and row.get("topic") in PERSONAL_TOPICS:
+        party = self.me is not None and (
+            row.get("holder_id") == self.me or self.me in (row.get("counterpart_ids") or ())
+        )
+        if not self.personal and (row.get("topic") in PERSONAL_TOPICS or not party):
             out["details"] = None
         return out
+
+    def consent(self, row: Mapping) -> dict:
+        """A consent decision as the user may read it: without personal circumstances (the
+        student said no) that there is a decision, not its note, which tells why."""
+        return dict(row) if self.personal else {**row, "note": None}
 
     def student(self, row: Mapping) -> dict:
         """The student row as the user may read it (no status reason unless personal)."""

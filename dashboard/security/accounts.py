@@ -10,7 +10,7 @@ import re
 
 from dashboard.errors import Invalid, NotFound
 from dashboard.problem import Problem
-from dashboard.security import access, audit, passwords
+from dashboard.security import access, audit, passwords, sign_in
 from dashboard.security.access import KINDS, User
 from dashboard.security.sign_in import load_user
 from dashboard.store import Store
@@ -129,7 +129,7 @@ def enable_user(store: Store, actor: User, username: str) -> None:
 
 
 def reset_password(store: Store, actor: User, username: str, password: str) -> None:
-    """Set a new password and lift any lock."""
+    """Set a new password and forget the account's recent sign-in failures."""
     access.ensure(actor, "manage_users")
     problems = passwords.problems(password)
     with store.write(audit_only=True) as tx:
@@ -141,6 +141,7 @@ def reset_password(store: Store, actor: User, username: str, password: str) -> N
             "last_failed_at = NULL WHERE username = $u",
             {"u": username, "h": passwords.hash_password(password)},
         )
+        sign_in.forget_failures(tx, username)
         audit.record(tx, audit.PasswordReset(actor.actor, username))
 
 

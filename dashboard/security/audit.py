@@ -71,6 +71,22 @@ class ViewStudent(Event):
         return Row(self.action, "students", self.student_id, self.student_id)
 
 
+@dataclass(frozen=True)
+class ViewRefused(Event):
+    """An opening of a student file that was refused (not visible, or no such student): the
+    same event for both, so the trail shows someone trying ids without telling them apart."""
+
+    student_id: str
+    action: ClassVar[str] = "view_refused"
+
+    def row(self) -> Row:
+        requested = self.student_id[:MAX_REQUESTED_ID]  # whatever was typed in an address
+        return Row(self.action, "students", requested, requested)
+
+
+MAX_REQUESTED_ID = 100
+
+
 def _whole_student(action: str, student_id: str, rows: dict[str, int], detail: str) -> Row:
     """A row about all of one student's data (inzage, erasure): the row counts, no content."""
     return Row(action, "students", student_id, student_id, new_value={"rows": rows}, detail=detail)

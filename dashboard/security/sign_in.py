@@ -1,11 +1,20 @@
-"""Signing in and out: checking a password, locks, the session's clock, reading an account.
+"""Signing in and out: checking a password, slowing down guessing, the session's clock,
+reading an account.
 
 Sign-in failures all give one message, whatever the cause, and an unknown user name costs the
 same work as a wrong password, so neither the message nor the time tells which names exist.
-After `lockout_attempts` failures, each within `lockout_minutes` of the previous one, the
-account is locked for `lockout_minutes`; attempts during a lock do not extend it, so nobody
-can lock an account for longer than that. A lock only stops new sign-ins: open sessions of the
-account's owner go on. Every sign-in and failure is audited, never a password.
+
+Guessing is slowed down, never answered with a lock (a lock lets anyone who knows a name, the
+admin's say, keep its owner out). Failures are counted per account name and per client (the
+browser's address), each forgotten `lockout_minutes` after the last one. After
+`lockout_attempts` failures of a name, every next failure makes that name wait twice as long
+before the next attempt (1, 2, 4 ... seconds, at most ACCOUNT_MAX_DELAY); a client gets
+CLIENT_FREE_FACTOR times as many free failures and then waits up to `lockout_minutes`. An
+attempt during a wait is refused without a password check, with the same message, and does not
+count: hammering does not lengthen the wait. So an attacker slows down themselves (their
+client) at once, and their victim's account by at most a minute. Unknown names are counted
+like real ones (as hashes), so the delays tell nothing either. Every sign-in and failure is
+audited (why, and how long the wait is), never a password.
 
 The limits (lockout, idle and absolute session time) are the school's settings, and the caller
 passes them in (`settings.current(store)`): the settings service sits in the layer above
@@ -18,6 +27,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from hashlib import sha256
 
 from dashboard.errors import NotAllowed
 from dashboard.security import audit, passwords
@@ -27,8 +37,11 @@ from dashboard.store.tx import Tx
 
 # The one sign-in failure message, for the command line and logs (the login page has its own).
 SIGN_IN_FAILED = (
-    "Sign-in failed: unknown user name or wrong password, or the account is temporarily locked."
+    "Sign-in failed: unknown user name or wrong password, or too many attempts in a row "
+    "(then wait a moment and try again)."
 )
+ACCOUNT_MAX_DELAY = dt.timedelta(seconds=60)
+CLIENT_FREE_FACTOR = 3
 
 
 @cache
@@ -106,49 +119,150 @@ def authenticate(
     password: str,
     settings: Mapping[str, int],
     now: dt.datetime | None = None,
+    client: str | None = None,
 ) -> User:
     """The User for this name and password; NotAllowed(SIGN_IN_FAILED) on any failure.
 
     `settings` is settings.current(store): its lockout_attempts and lockout_minutes apply.
+    `client` names where the attempt comes from (the browser's address; None: not known,
+    then only the name is throttled).
     """
     now = now or _now()
     name = (username or "").strip().lower()
+    buckets = _buckets(name, client, settings)
     with store.read() as cur:
         account = _account(cur, name)
+        waiting = _waiting(cur, buckets, now, settings)
     verified = None  # the account, once its password is right
-    if account is None or account.disabled or account.password_hash is None:
+    if waiting is not None:
+        passwords.verify(_dummy_hash(), password)  # the same work as a real check
+        kind, until = waiting
+        reason = f"too many failures: this {kind} must wait until {until:%Y-%m-%d %H:%M:%S}"
+    elif account is None or account.disabled or account.password_hash is None:
         passwords.verify(_dummy_hash(), password)  # the same work as a real check: no timing oracle
         reason = "unknown user name" if account is None else "disabled or no password"
-    elif account.locked_until and account.locked_until > now:
-        passwords.verify(_dummy_hash(), password)
-        reason = "locked"
     elif not passwords.verify(account.password_hash, password):
         reason = "wrong password"
     else:
         reason, verified = None, account
     with store.write(audit_only=True) as tx:
         if verified is not None:
-            reason = _sign_in(tx, verified, password, now)
-            if reason is None:
-                return verified.user
-        elif reason == "wrong password":
-            reason = _count_failure(tx, name, now, settings)
+            _sign_in(tx, verified, password, now)
+            _forget(tx, buckets[0])
+            return verified.user
+        assert reason is not None, "every path that did not return named its failure"
+        if waiting is None:  # a wait is not lengthened by the attempts made during it
+            reason += _count_failure(tx, buckets, now, settings)
         # An unknown name is not recorded: people type their password there by mistake.
         actor = name if account is not None else "(unknown)"
-        assert reason is not None, "every path that did not return named its failure"
         audit.record(tx, audit.SignInFailed(actor, reason))
     raise NotAllowed(SIGN_IN_FAILED)
 
 
-def _sign_in(tx: Tx, account: _Account, password: str, now: dt.datetime) -> str | None:
-    """Record a correct password; returns a failure reason if a lock began meanwhile."""
-    username = account.user.username
-    locked = tx.one(
-        "SELECT locked_until FROM users WHERE username = $u AND locked_until > $now",
-        {"u": username, "now": now},
+# -- slowing down repeated failures ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    """Where failures are counted: an account name or a client, as a hash."""
+
+    kind: str  # "account" or "client"
+    key: str
+    free: int  # failures that cost nothing
+    longest: dt.timedelta  # the longest wait
+
+
+def _buckets(name: str, client: str | None, cfg: Mapping[str, int]) -> list[_Bucket]:
+    free = cfg["lockout_attempts"]
+    out = [_Bucket("account", _hashed(name), free, ACCOUNT_MAX_DELAY)]
+    if client:
+        longest = dt.timedelta(minutes=cfg["lockout_minutes"])
+        out.append(_Bucket("client", _hashed(client), CLIENT_FREE_FACTOR * free, longest))
+    return out
+
+
+def _hashed(text: str) -> str:
+    return sha256(text.encode("utf-8")).hexdigest()
+
+
+def delay(failures: int, free: int, longest: dt.timedelta) -> dt.timedelta:
+    """How long to wait after `failures` failures in a row: nothing for the first `free - 1`,
+    then 1, 2, 4 ... seconds, at most `longest`."""
+    if failures < free:
+        return dt.timedelta(0)
+    return min(longest, dt.timedelta(seconds=2 ** min(failures - free, 30)))
+
+
+def _waiting(
+    cur, buckets: list[_Bucket], now: dt.datetime, cfg: Mapping[str, int]
+) -> tuple[str, dt.datetime] | None:
+    """The bucket that must still wait at `now`, and until when; None when none must."""
+    since = now - dt.timedelta(minutes=cfg["lockout_minutes"])
+    longest: tuple[str, dt.datetime] | None = None
+    for bucket in buckets:
+        row = cur.execute(
+            "SELECT failures, last_failed_at FROM sign_in_throttle WHERE kind = $k AND key = $key",
+            {"k": bucket.kind, "key": bucket.key},
+        ).fetchone()
+        if row is None or row[1] < since:
+            continue
+        until = row[1] + delay(row[0], bucket.free, bucket.longest)
+        if until > now and (longest is None or until > longest[1]):
+            longest = (bucket.kind, until)
+    return longest
+
+
+def wait_for(
+    store: Store, username: str, client: str | None, cfg: Mapping[str, int], now: dt.datetime
+) -> dt.timedelta:
+    """How long a sign-in as `username` from `client` must still wait at `now` (for tests and
+    the admin; the sign-in form never says, so the wait tells nothing about the name)."""
+    name = (username or "").strip().lower()
+    with store.read() as cur:
+        waiting = _waiting(cur, _buckets(name, client, cfg), now, cfg)
+    return dt.timedelta(0) if waiting is None else waiting[1] - now
+
+
+def _count_failure(tx: Tx, buckets: list[_Bucket], now: dt.datetime, cfg: Mapping[str, int]) -> str:
+    """Count a failure in every bucket (a run of failures restarts after lockout_minutes);
+    returns what the audit says about it."""
+    since = now - dt.timedelta(minutes=cfg["lockout_minutes"])
+    tx.execute("DELETE FROM sign_in_throttle WHERE last_failed_at < $since", {"since": since})
+    said = []
+    for bucket in buckets:
+        key = {"k": bucket.kind, "key": bucket.key}
+        failures = 1 + (
+            tx.scalar("SELECT failures FROM sign_in_throttle WHERE kind = $k AND key = $key", key)
+            or 0
+        )
+        tx.execute("DELETE FROM sign_in_throttle WHERE kind = $k AND key = $key", key)
+        tx.execute(
+            "INSERT INTO sign_in_throttle VALUES ($k, $key, $n, $now)",
+            {**key, "n": failures, "now": now},
+        )
+        wait = delay(failures, bucket.free, bucket.longest)
+        said.append(f"{bucket.kind} {failures} in a row" + (f", waits {wait}" if wait else ""))
+    return " (" + "; ".join(said) + ")"
+
+
+def _forget(tx: Tx, bucket: _Bucket) -> None:
+    tx.execute(
+        "DELETE FROM sign_in_throttle WHERE kind = $k AND key = $key",
+        {"k": bucket.kind, "key": bucket.key},
     )
-    if locked:
-        return "locked"
+
+
+def forget_failures(tx: Tx, username: str) -> None:
+    """Forget the failures of an account name (its password was reset)."""
+    tx.execute(
+        "DELETE FROM sign_in_throttle WHERE kind = 'account' AND key = $key",
+        {"key": _hashed((username or "").strip().lower())},
+    )
+
+
+def _sign_in(tx: Tx, account: _Account, password: str, now: dt.datetime) -> None:
+    """Record a correct password."""
+    username = account.user.username
     tx.execute(
         "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_failed_at = NULL, "
         "last_sign_in_at = $now WHERE username = $u",
@@ -160,25 +274,6 @@ def _sign_in(tx: Tx, account: _Account, password: str, now: dt.datetime) -> str 
             {"u": username, "h": passwords.hash_password(password)},
         )
     audit.record(tx, audit.SignIn(username, "password"))
-    return None
-
-
-def _count_failure(tx: Tx, username: str, now: dt.datetime, cfg: Mapping[str, int]) -> str:
-    window = dt.timedelta(minutes=cfg["lockout_minutes"])
-    attempts = tx.scalar(
-        "UPDATE users SET failed_attempts = CASE WHEN last_failed_at > $since "
-        "THEN failed_attempts + 1 ELSE 1 END, last_failed_at = $now WHERE username = $u "
-        "RETURNING failed_attempts",
-        {"u": username, "now": now, "since": now - window},
-    )
-    if attempts < cfg["lockout_attempts"]:
-        return f"wrong password ({attempts} in a row)"
-    until = now + window
-    tx.execute(
-        "UPDATE users SET locked_until = $until WHERE username = $u",
-        {"u": username, "until": until},
-    )
-    return f"wrong password ({attempts} in a row); locked until {until:%Y-%m-%d %H:%M}"
 
 
 def record_sign_in(store: Store, user: User, method: str = "oidc") -> None:

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 from dashboard import i18n, queries, settings
 from dashboard.errors import Invalid
-from dashboard.problem import Problem
+from dashboard.problem import Problem, Where
 from dashboard.security import access, audit
 from dashboard.signals.catalogue import CODES, NEEDS, SEVERITY_ORDER, THRESHOLDS
 from dashboard.signals.report import counts_report, flags_report
 from dashboard.signals.rules import signal_query
 from dashboard.store import Store
+from validation import plausible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,16 +113,27 @@ def acknowledge(
     """
     access.ensure(user, "acknowledge")
     today = today or dt.date.today()
+    problems = [
+        Problem("student.problem.wrong_type", {}, Where(field=name), value)
+        for name, value, kind in (("reason", reason, str), ("since", since, dt.date))
+        if value is not None and not isinstance(value, kind)
+    ]
+    if problems:
+        raise Invalid(problems)
     reason = (reason or "").strip()
-    problems = []
     if code not in CODES:
         problems.append(Problem("signals.ack.unknown_code", {"code": code}))
     if not reason:
         problems.append(Problem("signals.ack.reason_required"))
-    if until is None or until < today:
+    far = plausible.date_problem("until", until, today)
+    if far is not None:
+        problems.append(far)
+    elif until is None or until < today:
         problems.append(Problem("signals.ack.until_past", {"until": until, "today": today}))
     if since is None:
         problems.append(Problem("signals.ack.since_required"))
+    if (problem := plausible.text_problem("reason", reason, multiline=False)) is not None:
+        problems.append(problem)
     if problems:
         raise Invalid(problems, Problem("errors.invalid"))
     row = {

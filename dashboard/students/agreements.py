@@ -62,6 +62,7 @@ def record_agreement(
 ) -> str:
     """Record a new agreement (afspraak); returns its agreement_id."""
     access.ensure(user, "write_student")
+    check(forms.wrong_types(form))
     with store.write() as tx:
         access.require_student(tx.duckdb, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, [form.holder_id, *form.counterpart_ids])
@@ -109,6 +110,7 @@ def change_agreement(
     new one starts (on the old version's first day: a correction in place). The topic stays
     the old one's. Returns the id of the version in force."""
     access.ensure(user, "write_student")
+    check(forms.wrong_types(form))
     with store.write() as tx:
         old = _stored_agreement(tx, user, agreement_id, today)
         form = replace(form, topic=old["topic"])
@@ -116,7 +118,7 @@ def change_agreement(
             tx, user, old["student_id"], today, [form.holder_id, *form.counterpart_ids]
         )
         problems = forms.validate_change_on(
-            "agreed_on", form.agreed_on, old["agreed_on"], old["ended_on"]
+            "agreed_on", form.agreed_on, old["agreed_on"], old["ended_on"], today
         )
         others = [
             p
@@ -134,7 +136,9 @@ def end_agreement(
     access.ensure(user, "write_student")
     with store.write() as tx:
         old = _stored_agreement(tx, user, agreement_id, today)
-        check(forms.validate_change_on("ended_on", ended_on, old["agreed_on"], old["ended_on"]))
+        check(
+            forms.validate_change_on("ended_on", ended_on, old["agreed_on"], old["ended_on"], today)
+        )
         tx.execute(
             "UPDATE agreements SET ended_on = $ended WHERE agreement_id = $id",
             {"ended": ended_on, "id": agreement_id},
@@ -182,6 +186,17 @@ def hand_over_direction(
     records the first.
     """
     access.ensure(user, "write_student")
+    check(
+        forms.wrong_types(
+            AgreementForm(
+                holder_id=new_holder_id,
+                details=details,
+                discussed_with_student=discussed_with_student,
+                agreed_on=on,
+                review_on=review_on,
+            )
+        )
+    )
     with store.write() as tx:
         access.require_student(tx.duckdb, user, student_id, today)
         old = current_direction(tx, student_id, on) if on else None
@@ -202,7 +217,7 @@ def hand_over_direction(
         )
         problems = forms.validate_agreement(form, ctx)
         if old:
-            problems += forms.validate_change_on("agreed_on", on, old["agreed_on"], None)
+            problems += forms.validate_change_on("agreed_on", on, old["agreed_on"], None, today)
             if new_holder_id == old["holder_id"]:
                 problems.append(
                     Problem(

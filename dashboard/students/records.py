@@ -60,6 +60,7 @@ def write_contact(tx: Tx, user: User, student_id: str, form: ContactForm, today:
     """`log_contact` inside a write transaction the caller holds (the checklists attach
     their answers to the moment in the same transaction); returns the contact_id."""
     access.ensure(user, "log_contact")
+    check(forms.wrong_types(form))
     form = replace(
         form,
         participants=unique_ids(form.participants),
@@ -96,6 +97,7 @@ def write_contact(tx: Tx, user: User, student_id: str, form: ContactForm, today:
 def assign_role(store: Store, user: User, student_id: str, form: RoleForm, today: dt.date) -> None:
     """Give a person a role for the student from form.start_date."""
     access.ensure(user, "write_student")
+    check(forms.wrong_types(form))
     with store.write() as tx:
         access.require_student(tx.duckdb, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, [form.person_id])
@@ -134,7 +136,7 @@ def end_role(
             raise NotFound(f"{person_id}/{role}/{start_date}")
         old = rows[0]
         span = forms.RoleSpan(person_id, role, start_date, old["end_date"])
-        check(forms.validate_role_end(span, end_date))
+        check(forms.validate_role_end(span, end_date, today))
         tx.execute(f"UPDATE roles SET end_date = $end WHERE {where}", {**key, "end": end_date})
         record_change(
             tx,
@@ -157,6 +159,7 @@ def record_consent(
     """Record the student's decision for one audience. Earlier decisions stay; a second
     decision on the same day replaces that day's record (the old one stays in the audit)."""
     access.ensure(user, "write_student")
+    check(forms.wrong_types(form))
     with store.write() as tx:
         access.require_student(tx.duckdb, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, [form.recorded_by])
@@ -209,6 +212,7 @@ def change_status(
     result says who must be informed: the supervisors of the placements active that day and
     everyone else with an active role."""
     access.ensure(user, "write_student")
+    check(forms.wrong_types(form))
     if form.status == "active":
         form = replace(form, status_date=None)
     with store.write() as tx:
@@ -252,6 +256,7 @@ def end_placement_early(
 ) -> StopNotice:
     """Record that a placement stopped before its end date; says who must be informed."""
     access.ensure(user, "write_student")
+    check([p for p in [forms.value_type_problem("placement_id", placement_id, str | None)] if p])
     with store.write() as tx:
         access.require_student(tx.duckdb, user, student_id, today)
         ctx = form_context(tx, user, student_id, today)

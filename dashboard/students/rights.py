@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import secrets
 from collections.abc import Callable
 
@@ -24,6 +25,8 @@ from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.store import Store
 from dashboard.store.tx import Tx
+from validation import plausible
+from validation.characters import visible
 
 
 def _without_family(column: str) -> str:
@@ -142,13 +145,13 @@ def inzage(store: Store, user: User, student_id: str, lang: str = "nl") -> bytes
         _student(tx, student_id)
         names = {r["person_id"]: r["name"] for r in tx.rows("SELECT person_id, name FROM staff")}
         lines = [
-            f"# {i18n.t('access.inzage.title', lang, student_id=student_id)}",
+            f"# {i18n.t('access.inzage.title', lang, student_id=_escape(student_id))}",
             "",
             i18n.t(
                 "access.inzage.intro",
                 lang,
                 date=i18n.date_text(dt.date.today(), lang),
-                actor=user.name,
+                actor=_escape(user.name),
             ),
         ]
         counts = {}
@@ -219,10 +222,20 @@ def _cell(table: str, column: str, value, names: dict[str, str], lang: str) -> s
     return str(value)
 
 
+# Markdown and HTML that a viewer of the inzage file would render: every character that can
+# start a construct is escaped with a backslash (CommonMark: any ASCII punctuation may be);
+# `_` only at a word's edge (inside a word it never emphasises: `view_student` stays as is),
+# and the colon of a scheme, `www.` and `@`, which GitHub-style viewers turn into links.
+_MARKUP = re.compile(
+    r"[\\`*\[\]<>|~!&#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<=[A-Za-z]):|@|(?<=www)\.",
+    re.IGNORECASE,
+)
+
+
 def _escape(text: str) -> str:
-    """Keep a value inside its Markdown table cell, shown as typed."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(text.splitlines())
+    """A value as typed inside its Markdown table cell or line: no link, image, HTML, emphasis
+    or heading can come out of it, and it stays on one line (its own cell)."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), " ".join(str(text).splitlines()))
 
 
 # -- correction ------------------------------------------------------------------------------
@@ -246,9 +259,18 @@ def correct(store: Store, user: User, student_id: str, changes: dict[str, str | 
             problems.append(Problem("access.rights.required", {"field": column}))
         elif column in _DATES and text is not None:
             try:
-                values[column] = dt.date.fromisoformat(text)
+                values[column] = day = dt.date.fromisoformat(text)
             except ValueError:
-                problems.append(Problem("access.rights.bad_date", {"field": column, "value": text}))
+                problems.append(
+                    Problem("access.rights.bad_date", {"field": column, "value": visible(text)})
+                )
+            else:
+                if (problem := plausible.date_problem(column, day, dt.date.today())) is not None:
+                    problems.append(problem)
+        elif text is not None and (
+            problem := plausible.text_problem(column, text, multiline=column == "status_reason")
+        ):
+            problems.append(problem)
         elif column == "status" and text not in STATUSES:
             problems.append(
                 Problem(

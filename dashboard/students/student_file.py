@@ -20,6 +20,7 @@ import json
 
 from dashboard import signals
 from dashboard.codes import AUDIENCES, FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
+from dashboard.errors import NotFound
 from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.signals import day_cache
@@ -40,7 +41,7 @@ from dashboard.students.file_model import (
 
 ADULT_AGE = 18
 # Audit actions that are views, not changes: left out of the file's history.
-VIEW_ACTIONS = ("view_student", "export", "inzage")
+VIEW_ACTIONS = ("view_student", "view_refused", "export", "inzage")
 HISTORY_LIMIT = 200
 
 
@@ -85,9 +86,17 @@ def load(
 ) -> StudentFile:
     """The file of `student_id` as `user` may read it on `as_of`; raises NotFound otherwise.
 
-    `log_view=False` only when this user's opening of the same file was already audited."""
+    `log_view=False` only when this user's opening of the same file was already audited.
+    A refused opening (NotFound) is audited too, as `view_refused`."""
+    try:
+        with store.read() as cur:
+            access.require_student(cur, user, student_id, as_of)
+    except NotFound:
+        if log_view:
+            with store.write(audit_only=True) as tx:
+                audit.record(tx, audit.ViewRefused(user.actor, student_id))
+        raise
     with store.read() as cur:
-        access.require_student(cur, user, student_id, as_of)
         lens = access.lens(cur, user, student_id, as_of)
         params = {"sid": student_id}
         student_row = lens.student(
@@ -125,7 +134,7 @@ def load(
             if lens.shows_agreement(a) and (own is None or a["placement_id"] in own | {None})
         ]
         audiences = ("workplace",) if user.kind == "workplace" else AUDIENCES
-        consent_rows = [c for c in consent_rows if c["audience"] in audiences]
+        consent_rows = [lens.consent(c) for c in consent_rows if c["audience"] in audiences]
         role_rows = [r for r in role_rows if lens.shows_role(r)]
         people = _people(
             cur, role_rows, placement_rows, contact_rows, agreement_rows, consent_rows, lens

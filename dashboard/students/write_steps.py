@@ -30,9 +30,9 @@ TEXT_FIELDS = ("summary", "details", "note", "status_reason")
 
 
 def check(problems: list[Problem]) -> None:
-    """Refuse the write with every problem at once (nothing is written then)."""
+    """Refuse the write with every problem at once, each once (nothing is written then)."""
     if problems:
-        raise Invalid(problems)
+        raise Invalid([p for i, p in enumerate(problems) if p not in problems[:i]])
 
 
 def form_context(

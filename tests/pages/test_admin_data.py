@@ -97,3 +97,57 @@ def test_lists_the_scheduled_backups_with_size_and_age(admin_page, db):
     assert table["Grootte"].iloc[0].endswith(" MB") and table["Leeftijd"].iloc[0] == "3 uur"
     assert str(db.parent / "backups") in texts(at).replace("\\", "")
     assert "ouder dan een dag" not in texts(at)
+
+
+def test_the_export_says_beside_its_button_that_it_is_raw_data(admin_page):
+    """Issue 21, finding 9: formulas are not neutralised in the interchange export, and the
+    page says so right under the download button."""
+    at = admin_page
+    button(at, "Export maken").click().run()
+    shown = [getattr(e, "type", "") for e in at.main.children.values()]
+    assert shown  # the page has a body
+    elements = list(_leaves(at.main))
+    at_button = next(i for i, e in enumerate(elements) if e.type == "download_button")
+    beside = elements[at_button + 1]
+    assert beside.type == "caption"
+    assert "ruwe gegevens" in beside.value and "=" in beside.value
+
+
+def test_tables_offer_no_download_that_skips_the_audit_or_keeps_formulas():
+    """st.dataframe's own CSV download writes `=...` cells as they are and is not audited:
+    the app turns it off (client.disableDataExport); the exports it offers itself are audited."""
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    assert tomllib.loads(config.read_text())["client"]["disableDataExport"] is True
+
+
+def _leaves(node):
+    children = getattr(node, "children", None)
+    if not children:
+        yield node
+        return
+    for child in children.values():
+        yield from _leaves(child)
+
+
+def test_an_upload_is_checked_once_not_on_every_rerun(admin_page, monkeypatch):
+    """Issue 21, finding 6: the file stays in the uploader while the admin clicks around."""
+    from dashboard import interchange
+
+    calls = []
+    real = interchange.validate_upload
+    monkeypatch.setattr(
+        interchange, "validate_upload", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    at = admin_page
+    at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW), "text/csv"))
+    at.run()
+    at.run()
+    at.run()
+    assert "De bestanden zijn in orde." in texts(at)
+    assert len(calls) == 1
+    at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW, BAD_ROW), "text/csv"))
+    at.run()
+    assert len(calls) == 2 and "Er zijn 1 problemen gevonden" in texts(at)

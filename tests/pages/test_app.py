@@ -11,6 +11,7 @@ from streamlit.testing.v1 import app_test
 
 from dashboard import settings
 from dashboard.security import access, accounts
+from dashboard.security import sign_in as auth
 
 from .conftest import app_store, close_app_store, new_app, sign_in, texts
 
@@ -56,12 +57,21 @@ def test_wrong_password_is_refused_with_one_message(db):
 
 
 def test_the_schools_lockout_setting_applies_to_the_sign_in_form(db):
+    """After `lockout_attempts` failures of the form the next attempt must wait (issue 21,
+    finding 3: growing delays, no lock; the wait is read with the clock of the last failure,
+    so the test does not depend on how fast the machine is)."""
     settings.save(app_store(), access.CLI_USER, {"lockout_attempts": 2})
     for _ in range(2):
-        sign_in(new_app(), "zorgcoordinator", password="not-the-password")
-    at = sign_in(new_app(), "zorgcoordinator")  # the right password, but locked after two
-    assert "user" not in at.session_state
-    assert "Inloggen is niet gelukt" in at.error[0].value
+        at = sign_in(new_app(), "zorgcoordinator", password="not-the-password")
+        assert "user" not in at.session_state
+        assert "Inloggen is niet gelukt" in at.error[0].value
+    with app_store().read() as cur:
+        (last,) = cur.execute("SELECT max(last_failed_at) FROM sign_in_throttle").fetchone()
+    cfg = settings.current(app_store())
+    wait = dt.timedelta(seconds=1)
+    assert auth.wait_for(app_store(), "zorgcoordinator", None, cfg, last) == wait
+    # No lock: a second later the account may try again.
+    assert auth.wait_for(app_store(), "zorgcoordinator", None, cfg, last + wait) == dt.timedelta(0)
 
 
 def test_no_page_before_sign_in(db):

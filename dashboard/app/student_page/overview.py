@@ -22,7 +22,7 @@ from dashboard.students import agreements, file_model
 
 def overview(f: file_model.StudentFile) -> None:
     s = f.student
-    st.title(s.name)
+    st.title(render.plain(s.name))
     bits = [
         s.student_id,
         s.programme,
@@ -140,5 +140,7 @@ def hand_over_form(f: file_model.StudentFile) -> None:
                 review_on=review,
                 details=details,
             ),
-            tr("student.done.hand_over", name=person_name(f, holder) if holder in f.people else ""),
+            render.says(
+                "student.done.hand_over", name=person_name(f, holder) if holder in f.people else ""
+            ),
         )
