@@ -84,7 +84,8 @@ def dump(store) -> dict[str, list]:
         tables = [
             r[0]
             for r in cur.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND schema_name = current_schema()"
             ).fetchall()
         ]
         return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
