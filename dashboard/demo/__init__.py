@@ -59,6 +59,7 @@ QUERIES = (
     "demo_fill_people",
     "demo_fill_agreements",
     "demo_fill_contacts",
+    "demo_fill_meetings",
     "demo_cleanup",
 )
 
