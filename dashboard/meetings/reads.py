@@ -30,7 +30,7 @@ SELECT a.action_id, a.meeting_id, m.held_on, a.student_id,
        s.first_name || ' ' || s.last_name AS student_name, a.what, a.owner_id,
        coalesce(p.name, a.owner_id) AS owner_name, a.due_on, a.note, a.care_only,
        (SELECT list({'status': h.status, 'changed_on': h.changed_on, 'changed_by': h.changed_by}
-                    ORDER BY h.changed_on, h.changed_at)
+                    ORDER BY h.changed_on, h.status <> 'open', h.changed_at)
         FROM meeting_action_status h WHERE h.action_id = a.action_id) AS history
 FROM meeting_actions a
 JOIN meetings m USING (meeting_id)
@@ -79,7 +79,7 @@ def actions(
 ) -> tuple[Action, ...]:
     """The actions matching `where` (SQL over meeting_actions `a` and meetings `m`) that
     `user` may read: of students they see, care-only ones only where they read care."""
-    found = rows(cur, _ACTIONS_SQL.format(where=where), params)
+    found = rows(cur, _ACTIONS_SQL.replace("{where}", where), params)
     visible = visible_ids(cur, user, today, (r["student_id"] for r in found))
     care = care_readers(cur, user, today, visible)
     return tuple(

@@ -309,7 +309,8 @@ def set_action_status(
             access.ensure(user, "run_meetings")
             access.require_meeting(tx.duckdb, user, row["meeting_id"])
         current = tx.scalar(
-            "SELECT arg_max(status, changed_at) FROM meeting_action_status WHERE action_id = $a",
+            "SELECT coalesce(any_value(status) FILTER (WHERE status <> 'open'), 'open') "
+            "FROM meeting_action_status WHERE action_id = $a",
             {"a": action_id},
         )
         problems = []
