@@ -56,6 +56,7 @@ def create(
     attendees: tuple[tuple[str, str], ...] = (("P-CO", "voorzitter"),),
     minutes: int = 60,
 ) -> str:
-    form = MeetingForm(held_on, kind, CaseloadChoice("list", None, tuple(students)), minutes,
-                       attendees)  # fmt: skip
+    form = MeetingForm(
+        held_on, kind, CaseloadChoice("list", None, tuple(students)), minutes, attendees
+    )
     return prepare.create_meeting(store, COORD, form, held_on)

@@ -27,8 +27,10 @@ def meeting(store):
     build(store)
     with store.write() as tx:
         tx.touch(["S-HIGH"])
-        tx.execute("INSERT INTO consents VALUES ('S-HIGH', 'external', $d, true, 'x', NULL)",
-                   {"d": T - days(3)})  # fmt: skip
+        tx.execute(
+            "INSERT INTO consents VALUES ('S-HIGH', 'external', $d, true, 'x', NULL)",
+            {"d": T - days(3)},
+        )
     attendees = (("P-CO", "voorzitter"), ("P-BPV", "bpv"), ("P-LP", "leerplicht"))
     meeting_id = create(store, ["S-HIGH", "S-MED"], kind="external", attendees=attendees)
     run.set_attendance(store, COORD, meeting_id, {"P-CO": True, "P-BPV": True, "P-LP": False}, T)
@@ -37,8 +39,17 @@ def meeting(store):
     run.record_decision(store, COORD, meeting_id, "S-MED", TYPED, T)
     run.decide_direction(store, COORD, meeting_id, "S-HIGH", "P-BPV", T)
     run.add_action(store, COORD, meeting_id, "S-HIGH", "Werkgever bellen", "P-BPV", T + days(7), T)
-    run.add_action(store, COORD, meeting_id, "S-MED", "Ouders uitnodigen", "M-S-MED",
-                   T + days(14), T, care_only=True)  # fmt: skip
+    run.add_action(
+        store,
+        COORD,
+        meeting_id,
+        "S-MED",
+        "Ouders uitnodigen",
+        "M-S-MED",
+        T + days(14),
+        T,
+        care_only=True,
+    )
     run.close_meeting(store, COORD, meeting_id)
     return store, meeting_id
 
@@ -89,8 +100,10 @@ def test_markdown_minutes_show_typed_text_literally(meeting):
 def test_a_guide_gets_only_their_own_students_in_the_minutes(meeting):
     store, meeting_id = meeting
     with store.write() as tx:
-        tx.execute("INSERT INTO meeting_attendees VALUES ($m, 'M-S-MED', 'mentor', true)",
-                   {"m": meeting_id})  # fmt: skip
+        tx.execute(
+            "INSERT INTO meeting_attendees VALUES ($m, 'M-S-MED', 'mentor', true)",
+            {"m": meeting_id},
+        )
     mentor = User("m-med", "guide", "M-S-MED")
     text = pdf_text(minutes.minutes(store, mentor, meeting_id, "care", "pdf", T))
     assert "Werkgever bellen" not in text and "Stage gaat door" not in text
@@ -133,8 +146,11 @@ def test_meetings_are_in_the_inzage_and_backups_and_gone_after_erasure(meeting, 
     copy.close()
     with store.write() as tx:
         tx.touch_all()
-        tx.execute("UPDATE students SET status = 'transferred', status_date = $d "
-                   "WHERE student_id = 'S-HIGH'", {"d": T - days(3650)})  # fmt: skip
+        tx.execute(
+            "UPDATE students SET status = 'transferred', status_date = $d "
+            "WHERE student_id = 'S-HIGH'",
+            {"d": T - days(3650)},
+        )
     counts = rights.erase_or_anonymise(store, CLI_USER, "S-HIGH", "erase", today=T)
     assert counts["meeting_actions"] == 1 and counts["meeting_decisions"] == 3
     with store.read() as cur:

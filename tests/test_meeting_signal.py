@@ -44,8 +44,9 @@ def test_cancelled_counts_as_marked(school):
 
 def test_since_is_the_earliest_due_date_plus_one(school):
     store, ids = school
-    run.add_action(store, COORD, ids["earlier"], "S-OVER", "Later", "M-S-OVER", T - days(20),
-                   T - days(30))  # fmt: skip
+    run.add_action(
+        store, COORD, ids["earlier"], "S-OVER", "Later", "M-S-OVER", T - days(20), T - days(30)
+    )
     assert overdue(store, T) == [(T - days(19), "medium", "M-S-OVER")]
 
 

@@ -40,7 +40,7 @@ def counts(store) -> tuple:
                 "meeting_action_status",
                 "meeting_decisions",
                 "agreements",
-            )  # fmt: skip
+            )
         )
 
 
@@ -134,8 +134,10 @@ def test_consent_marks_only_at_external_meetings(school):
                 "INSERT INTO consents VALUES ($s, $a, $d, $y, 'x', NULL)",
                 {"s": sid, "a": audience, "d": T - days(5), "y": shares},
             )
-        tx.execute("UPDATE students SET birth_date = $b WHERE student_id = 'S-OLD'",
-                   {"b": T - days(365 * 16)})  # fmt: skip
+        tx.execute(
+            "UPDATE students SET birth_date = $b WHERE student_id = 'S-OLD'",
+            {"b": T - days(365 * 16)},
+        )
     students = ["S-NEW", "S-OLD", "S-HIGH", "S-MED"]
     external = create(store, students, kind="external")
     marks = {
@@ -165,9 +167,13 @@ def test_one_click_decisions_write_through_the_student_file(school):
     # The file's own events (a hand-over ends the old version and records the new one),
     # each followed by the meeting's decision; then the opening of the file above.
     assert [a for (a,) in actions if a != "create_meeting"] == [
-        "hand_over_direction", "record_agreement", "record_decision",
-        "record_agreement", "record_decision", "view_student",
-    ]  # fmt: skip
+        "hand_over_direction",
+        "record_agreement",
+        "record_decision",
+        "record_agreement",
+        "record_decision",
+        "view_student",
+    ]
     decisions = follow_up.student_meetings(store, COORD, "S-HIGH", T).decisions
     assert [(d.kind, d.holder_name) for d in decisions] == [
         ("direction", "Bram BPV"),
@@ -188,9 +194,16 @@ def test_actions_keep_their_status_history(school):
     store, _ = school
     meeting_id = create(store, ["S-MED"])
     action_id = run.add_action(
-        store, COORD, meeting_id, "S-MED", "Toestemming vragen", "M-S-MED", T + days(7), T,
+        store,
+        COORD,
+        meeting_id,
+        "S-MED",
+        "Toestemming vragen",
+        "M-S-MED",
+        T + days(7),
+        T,
         note="met ouders",
-    )  # fmt: skip
+    )
     run.set_action_status(store, COORD, action_id, "done", T + days(2), T + days(3))
     [action] = follow_up.load_meeting(store, COORD, meeting_id, T).actions
     assert [(h.status, h.changed_on) for h in action.history] == [
@@ -250,9 +263,12 @@ def test_attendance_and_closing_lock_the_meeting(school):
     run.reopen_meeting(store, COORD, meeting_id)
     run.record_decision(store, COORD, meeting_id, "S-HIGH", "nog iets", T)
     with store.read() as cur:
-        trail = [a for (a,) in cur.execute(
-            "SELECT action FROM audit WHERE entity_key = $m ORDER BY id", {"m": meeting_id}
-        ).fetchall()]  # fmt: skip
+        trail = [
+            a
+            for (a,) in cur.execute(
+                "SELECT action FROM audit WHERE entity_key = $m ORDER BY id", {"m": meeting_id}
+            ).fetchall()
+        ]
     assert trail == ["create_meeting", "set_attendance", "close_meeting", "reopen_meeting"]
 
 
@@ -272,8 +288,9 @@ def test_meeting_screen_has_the_compact_file_in_agenda_order(school):
 
 def test_the_next_meeting_starts_from_what_is_still_open(school):
     store, ids = school
-    done = run.add_action(store, COORD, ids["old"], "S-OLD", "Klaar", "M-S-OLD", T - days(50),
-                          T - days(60))  # fmt: skip
+    done = run.add_action(
+        store, COORD, ids["old"], "S-OLD", "Klaar", "M-S-OLD", T - days(50), T - days(60)
+    )
     run.set_action_status(store, COORD, done, "done", T - days(55), T - days(55))
     meeting_id = create(store, ["S-OVER", "S-OLD"])
     carried = follow_up.load_meeting(store, COORD, meeting_id, T).carried

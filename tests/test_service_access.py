@@ -107,10 +107,13 @@ def _add_meetings(store: Store) -> None:
                 {"m": mid, "d": T - days(7), "c": coordinator},
             )
             for person in attendees:
-                tx.execute("INSERT INTO meeting_attendees VALUES ($m, $p, 'mentor', NULL)",
-                           {"m": mid, "p": person})  # fmt: skip
-            tx.execute("INSERT INTO meeting_items VALUES ($m, $s, 1, 5, 'high')",
-                       {"m": mid, "s": sid})  # fmt: skip
+                tx.execute(
+                    "INSERT INTO meeting_attendees VALUES ($m, $p, 'mentor', NULL)",
+                    {"m": mid, "p": person},
+                )
+            tx.execute(
+                "INSERT INTO meeting_items VALUES ($m, $s, 1, 5, 'high')", {"m": mid, "s": sid}
+            )
             tx.execute(
                 "INSERT INTO meeting_actions VALUES ($a, $m, $s, 'Bellen', $o, $d, NULL, false, "
                 "'coord', current_timestamp)",
@@ -471,7 +474,7 @@ SERVICES = [
             c.target.mentor,
             T + days(3),
             T,
-        ),  # fmt: skip
+        ),
         lambda r, c: r.startswith("MA-") and _audited(c, "add_action"),
         "AXAXXX",
         "AXNXXX",

@@ -63,7 +63,7 @@ def _caseload_ids(cur, user: User, choice: CaseloadChoice, today: dt.date) -> li
                     "meeting.problem.student_outside_scope",
                     where=Where(field="caseload"),
                     value=sid,
-                )  # fmt: skip
+                )
                 for sid in dict.fromkeys(choice.student_ids)
                 if sid not in seen
             ]
@@ -127,7 +127,7 @@ def propose_agenda(
                 reason(r["student_id"]),
                 DEFAULT_MINUTES,
                 r["last_discussed"],
-            )  # fmt: skip
+            )
             for r in found
         ),
         key=lambda p: (

@@ -110,8 +110,16 @@ def _insert_decision(
         "recorded_at": writes.now(),
     }
     insert(tx, "meeting_decisions", row)
-    writes.note(tx, user, "record_decision", "meeting_decisions", row["decision_id"],
-                [student_id], None, row)  # fmt: skip
+    writes.note(
+        tx,
+        user,
+        "record_decision",
+        "meeting_decisions",
+        row["decision_id"],
+        [student_id],
+        None,
+        row,
+    )
     return row["decision_id"]
 
 
@@ -214,7 +222,7 @@ def _action_problems(
                     "meeting.problem.owner_outside_school",
                     where=Where(field="owner"),
                     value=owner_id,
-                )  # fmt: skip
+                )
             )
     if due_on is None:
         problems.append(Problem("meeting.problem.due_required", where=Where(field="due_on")))
@@ -225,7 +233,7 @@ def _action_problems(
                 {"day": meeting["held_on"]},
                 Where(field="due_on"),
                 due_on,
-            )  # fmt: skip
+            )
         )
     return problems
 
@@ -274,10 +282,11 @@ def add_action(
                 "changed_on": meeting["held_on"],
                 "changed_by": user.username,
                 "changed_at": row["created_at"],
-            },  # fmt: skip
+            },
         )
-        writes.note(tx, user, "add_action", "meeting_actions", row["action_id"], [student_id],
-                    None, row)  # fmt: skip
+        writes.note(
+            tx, user, "add_action", "meeting_actions", row["action_id"], [student_id], None, row
+        )
         return row["action_id"]
 
 
@@ -315,8 +324,9 @@ def set_action_status(
         )
         problems = []
         if status not in CLOSED_STATUSES:
-            problems.append(Problem("meeting.problem.status", where=Where(field="status"),
-                                    value=status))  # fmt: skip
+            problems.append(
+                Problem("meeting.problem.status", where=Where(field="status"), value=status)
+            )
         if current != "open":
             problems.append(Problem("meeting.problem.not_open", where=Where(field="status")))
         if on is None or not row["held_on"] <= on <= today:
@@ -326,14 +336,28 @@ def set_action_status(
                     {"first": row["held_on"], "today": today},
                     Where(field="changed_on"),
                     on,
-                )  # fmt: skip
+                )
             )
         check(problems)
-        change = {"action_id": action_id, "student_id": row["student_id"], "status": status,
-                  "changed_on": on, "changed_by": user.username, "changed_at": writes.now()}  # fmt: skip
+        change = {
+            "action_id": action_id,
+            "student_id": row["student_id"],
+            "status": status,
+            "changed_on": on,
+            "changed_by": user.username,
+            "changed_at": writes.now(),
+        }
         insert(tx, "meeting_action_status", change)
-        writes.note(tx, user, "set_action_status", "meeting_actions", action_id,
-                    [row["student_id"]], {"status": current}, change)  # fmt: skip
+        writes.note(
+            tx,
+            user,
+            "set_action_status",
+            "meeting_actions",
+            action_id,
+            [row["student_id"]],
+            {"status": current},
+            change,
+        )
 
 
 def set_attendance(
@@ -346,7 +370,7 @@ def set_attendance(
         known = set(
             tx.column(
                 "SELECT person_id FROM meeting_attendees WHERE meeting_id = $m", {"m": meeting_id}
-            )  # fmt: skip
+            )
         )
         check(
             [
@@ -361,9 +385,16 @@ def set_attendance(
                 "AND person_id = $p",
                 {"v": bool(is_present), "m": meeting_id, "p": person_id},
             )
-        writes.note(tx, user, "set_attendance", "meeting_attendees", meeting_id,
-                    writes.agenda_ids(tx, meeting["meeting_id"]), None,
-                    {"present": dict(present)})  # fmt: skip
+        writes.note(
+            tx,
+            user,
+            "set_attendance",
+            "meeting_attendees",
+            meeting_id,
+            writes.agenda_ids(tx, meeting["meeting_id"]),
+            None,
+            {"present": dict(present)},
+        )
 
 
 def _set_closed(store: Store, user: User, meeting_id: str, close: bool) -> None:

@@ -143,7 +143,7 @@ def insert_meeting(tx: Tx, user: User, form: MeetingForm, proposal: Sequence[Pro
                 "person_id": person_id,
                 "role": role.strip(),
                 "present": None,
-            },  # fmt: skip
+            },
         )
     for position, p in enumerate(proposal, start=1):
         insert(
@@ -155,11 +155,19 @@ def insert_meeting(tx: Tx, user: User, form: MeetingForm, proposal: Sequence[Pro
                 "position": position,
                 "minutes": p.minutes,
                 "reason": p.reason,
-            },  # fmt: skip
+            },
         )
     new = {**row, "attendees": len(form.attendees), "students": len(proposal)}
-    note(tx, user, "create_meeting", "meetings", meeting_id, [p.student_id for p in proposal],
-         None, new)  # fmt: skip
+    note(
+        tx,
+        user,
+        "create_meeting",
+        "meetings",
+        meeting_id,
+        [p.student_id for p in proposal],
+        None,
+        new,
+    )
     return meeting_id
 
 
@@ -182,7 +190,7 @@ def replace_agenda(tx: Tx, user: User, meeting: dict, items: list[tuple[str, int
                 "position": position,
                 "minutes": minutes,
                 "reason": reasons.get(sid, "added"),
-            },  # fmt: skip
+            },
         )
     touched = sorted(set(reasons) | {sid for sid, _ in items})
     note(
@@ -215,7 +223,15 @@ def replace_attendees(tx: Tx, user: User, meeting: dict, attendees: list[tuple[s
                 "person_id": person_id,
                 "role": role.strip(),
                 "present": present.get(person_id),
-            },  # fmt: skip
+            },
         )
-    note(tx, user, "set_attendees", "meeting_attendees", mid, agenda_ids(tx, mid),
-         {"attendees": old}, {"attendees": [list(a) for a in attendees]})  # fmt: skip
+    note(
+        tx,
+        user,
+        "set_attendees",
+        "meeting_attendees",
+        mid,
+        agenda_ids(tx, mid),
+        {"attendees": old},
+        {"attendees": [list(a) for a in attendees]},
+    )
