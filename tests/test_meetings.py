@@ -60,10 +60,13 @@ def test_the_proposed_agenda_follows_the_issue_order(school):
     ]
 
 
-def test_students_without_signals_fill_only_the_minutes_left(school):
+def test_the_proposal_fills_the_minutes_available_in_that_order(school):
     store, _ = school
-    proposal = prepare.propose_agenda(store, COORD, CaseloadChoice("location", "Noord"), T, 20, T)
+    choice = CaseloadChoice("location", "Noord")
+    proposal = prepare.propose_agenda(store, COORD, choice, T, 20, T)
     assert [p.student_id for p in proposal] == ["S-HIGH", "S-OVER", "S-MED", "S-NEW"]
+    proposal = prepare.propose_agenda(store, COORD, choice, T, 12, T)
+    assert [(p.student_id, p.minutes) for p in proposal] == [("S-HIGH", 5), ("S-OVER", 5)]
 
 
 def test_a_guides_caseload_is_their_students(school):

@@ -3,8 +3,8 @@
 Regiebord proposes the agenda in the order of the issue: students with open high signals,
 then those with overdue actions (ACTION_OVERDUE), then those with open medium signals, then
 the rest, whose last discussion is longest ago (never first). Within a group the same rule
-decides: longest ago first, then by name. Every student of the first three groups is
-proposed; of the rest as many as still fit in the minutes available, at DEFAULT_MINUTES each.
+decides: longest ago first, then by name. As many students are proposed, in that order, as
+fit in the minutes available at DEFAULT_MINUTES each (at least one).
 The coordinator then reorders, adds and drops students and sets minutes per student
 (`set_agenda`).
 """
@@ -137,13 +137,8 @@ def propose_agenda(
             p.student_id,
         ),
     )
-    proposed, planned = [], 0
-    for p in ranked:
-        if p.reason == "longest_ago" and planned + p.minutes > minutes_available:
-            break
-        proposed.append(p)
-        planned += p.minutes
-    return tuple(proposed)
+    fits = max(1, minutes_available // DEFAULT_MINUTES)
+    return tuple(ranked[:fits])
 
 
 def _form_problems(form: MeetingForm) -> list[Problem]:
