@@ -12,13 +12,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import render, runtime, session
+from dashboard.app.meeting_page import cached
 from dashboard.app.meeting_page.close import close_tab, read_only
 from dashboard.app.meeting_page.common import CURRENT, show_flash, summary_text
 from dashboard.app.meeting_page.prepare import agenda_editor, attendees_editor, new_meeting_form
 from dashboard.app.meeting_page.run_screen import action_line, run_tab
 from dashboard.app.session import tr
 from dashboard.errors import RegiebordError
-from dashboard.meetings import follow_up
 from dashboard.security import access
 
 
@@ -27,8 +27,8 @@ def main() -> None:
     st.title(tr("meeting.title"))
     st.caption(tr("meeting.intro"))
     show_flash()
-    store, today = runtime.store(), session.today()
-    meetings = follow_up.list_meetings(store, user, today)
+    today = session.today()
+    meetings = cached.meetings(runtime.store_key(), user, today)
     if access.may(user, "run_meetings"):
         with st.expander(tr("meeting.new"), expanded=not meetings):
             new_meeting_form(user)
@@ -36,16 +36,17 @@ def main() -> None:
         st.info(tr("meeting.none"))
         return
     by_id = {m.meeting_id: m for m in meetings}
+    guides = dict(cached.options(runtime.store_key(), user, today).guides)
     current = st.session_state.get(CURRENT)
     chosen = st.selectbox(
         tr("meeting.choose"),
         list(by_id),
         index=list(by_id).index(current) if current in by_id else 0,
-        format_func=lambda i: summary_text(by_id[i]),
+        format_func=lambda i: summary_text(by_id[i], guides),
     )
     st.session_state[CURRENT] = chosen
     try:
-        m = follow_up.load_meeting(store, user, chosen, today)
+        m = cached.meeting(runtime.store_key(), user, chosen, today)
     except RegiebordError as exc:
         render.show_error(exc)
         return

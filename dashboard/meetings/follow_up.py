@@ -29,6 +29,7 @@ class StudentDecision:
     kind: str
     text: str | None
     holder_name: str | None
+    agreed_on: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def student_meetings(store: Store, user: User, student_id: str, today: dt.date) 
             StudentDecision(**{k: v for k, v in d.items() if k != "care_only"})
             for d in rows(
                 cur,
-                "SELECT d.meeting_id, m.held_on, d.kind, d.text, p.name AS holder_name, "
+                "SELECT d.meeting_id, m.held_on, d.kind, d.text, p.name AS holder_name, g.agreed_on, "
                 "d.care_only FROM meeting_decisions d JOIN meetings m USING (meeting_id) "
                 "LEFT JOIN agreements g USING (agreement_id) "
                 "LEFT JOIN staff p ON p.person_id = g.holder_id "

@@ -20,6 +20,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from dashboard import i18n
+from dashboard.meetings.follow_up import StudentDecision
 from dashboard.meetings.model import Action, AgendaItem, Decision, Meeting
 from dashboard.meetings.reads import load
 from dashboard.problem import Problem
@@ -56,7 +57,8 @@ def _student_label(item: AgendaItem, lang: str) -> str:
     return item.name
 
 
-def _decision_text(d: Decision, lang: str) -> str:
+def decision_text(d: Decision | StudentDecision, lang: str) -> str:
+    """A decision as text: its words, or what a one-click decision recorded."""
     if d.kind == "text":
         return d.text or ""
     day = i18n.date_text(d.agreed_on, lang)
@@ -100,7 +102,7 @@ def _blocks(meeting: Meeting, audience: str, lang: str) -> list[Block]:
             blocks.append(Block("text", t("meeting.minutes.nothing")))
         if decisions:
             blocks.append(Block("text", t("meeting.minutes.decisions")))
-            blocks += [Block("item", _decision_text(d, lang)) for d in decisions]
+            blocks += [Block("item", decision_text(d, lang)) for d in decisions]
         if acts:
             blocks.append(Block("text", t("meeting.minutes.actions")))
             blocks += [Block("item", _action_text(a, lang)) for a in acts]

@@ -44,9 +44,12 @@ _CASELOAD = {
 }
 
 
-def _caseload_ids(cur, user: User, choice: CaseloadChoice, today: dt.date) -> list[str]:
-    """The active students of the caseload that `user` may see; Invalid for a hand-picked
-    student they may not see (named as given, so the coordinator can correct the list)."""
+def _caseload(
+    cur, user: User, choice: CaseloadChoice, held_on: dt.date, today: dt.date
+) -> list[dict]:
+    """The active students of the caseload that `user` may see (student_id, name, and the
+    day they were last on the agenda of a meeting before `held_on`); Invalid for a
+    hand-picked student they may not see (named as given, so the list can be corrected)."""
     problems = []
     if choice.kind not in CASELOAD_KINDS:
         problems.append(Problem("meeting.problem.caseload_kind", where=Where(field="caseload")))
@@ -69,18 +72,31 @@ def _caseload_ids(cur, user: User, choice: CaseloadChoice, today: dt.date) -> li
             ]
         )
     scope, params = access.scope_sql(user)
-    sql = (
-        f"SELECT student_id FROM students WHERE {_CASELOAD[choice.kind]} "
-        "AND enrolment_date <= $today AND (status = 'active' OR status_date > $today) "
-        f"AND student_id IN ({scope}) ORDER BY student_id"
-    )
+    sql = f"""
+        WITH chosen AS (
+            SELECT student_id, first_name || ' ' || last_name AS name FROM students
+            WHERE {_CASELOAD[choice.kind]}
+              AND enrolment_date <= $today AND (status = 'active' OR status_date > $today)
+              AND student_id IN ({scope})
+        )
+        SELECT c.student_id, c.name, d.last_discussed
+        FROM chosen c
+        LEFT JOIN (
+            SELECT i.student_id, max(m.held_on) AS last_discussed
+            FROM meeting_items i JOIN meetings m USING (meeting_id)
+            WHERE m.held_on < $day AND i.student_id IN (SELECT student_id FROM chosen)
+            GROUP BY i.student_id
+        ) d USING (student_id)
+        ORDER BY c.student_id
+    """
     values = {
         **params,
         "today": today,
+        "day": held_on,
         "value": choice.value,
         "ids": list(choice.student_ids),
     }
-    return [r[0] for r in cur.execute(sql, access.used_params(sql, values)).fetchall()]
+    return rows(cur, sql, access.used_params(sql, values))
 
 
 def propose_agenda(
@@ -94,18 +110,10 @@ def propose_agenda(
     """The proposed agenda of a meeting on `held_on` about `choice`, with signals of `today`."""
     access.ensure(user, "run_meetings")
     with store.read() as cur:
-        ids = _caseload_ids(cur, user, choice, today)
-        if not ids:
-            return ()
-        found = rows(
-            cur,
-            "SELECT s.student_id, s.first_name || ' ' || s.last_name AS name, "
-            "(SELECT max(m.held_on) FROM meeting_items i JOIN meetings m USING (meeting_id) "
-            " WHERE i.student_id = s.student_id AND m.held_on < $day) AS last_discussed "
-            "FROM students s WHERE s.student_id IN (SELECT unnest($ids::VARCHAR[]))",
-            {"ids": ids, "day": held_on},
-        )
-    signals = day_cache.evaluate(store, today, ids)
+        found = _caseload(cur, user, choice, held_on, today)
+    if not found:
+        return ()
+    signals = day_cache.evaluate(store, today, [r["student_id"] for r in found])
     open_ = signals[~signals["acknowledged"]]
     high = set(open_.loc[open_["severity"] == "high", "student_id"])
     overdue = set(open_.loc[open_["code"] == "ACTION_OVERDUE", "student_id"])

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 
 from dashboard.errors import NotFound
 from dashboard.meetings import writes
-from dashboard.meetings.model import CLOSED_STATUSES, Action, AgendaItem, Meeting
-from dashboard.meetings.reads import actions, load
+from dashboard.meetings.model import CLOSED_STATUSES, Action, AgendaItem
+from dashboard.meetings.reads import actions, ask_first, load, rows, visible_ids
 from dashboard.problem import Problem, Where
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
 from dashboard.store.tx import Tx
 from dashboard.students import agreements, student_file
-from dashboard.students.file_model import StudentFile
+from dashboard.students.file_model import Contact, StudentFile
 from dashboard.students.write_steps import check, clean_text, insert, new_id
 from validation.forms import AgreementForm
 
@@ -35,9 +35,9 @@ LAST_CONTACTS = 3  # the compact file shows this many latest contacts
 
 @dataclass(frozen=True)
 class MeetingScreen:
-    """One student's screen in a running meeting: the compact file and what was recorded."""
+    """One student's screen in a running meeting: the compact file and the open actions (the
+    meeting's own decisions and actions are in the Meeting the page already holds)."""
 
-    meeting: Meeting
     item: AgendaItem
     file: StudentFile
     open_actions: tuple[Action, ...]  # of this student, from every meeting
@@ -45,7 +45,7 @@ class MeetingScreen:
     next: str | None
 
     @property
-    def last_contacts(self):
+    def last_contacts(self) -> tuple[Contact, ...]:
         return self.file.contacts[:LAST_CONTACTS]
 
 
@@ -63,10 +63,24 @@ def meeting_screen(
     The file is loaded by student_file.load, so its opening is audited as any other."""
     access.ensure(user, "run_meetings")
     with store.read() as cur:
-        meeting = load(cur, user, meeting_id, today)
-        item = meeting.item(student_id)
-        if item is None:
+        access.require_meeting(cur, user, meeting_id)
+        items = rows(
+            cur,
+            "SELECT i.student_id, s.first_name || ' ' || s.last_name AS name, i.position, "
+            "i.minutes, i.reason, m.kind, m.held_on FROM meeting_items i "
+            "JOIN meetings m USING (meeting_id) JOIN students s USING (student_id) "
+            "WHERE i.meeting_id = $m ORDER BY i.position",
+            {"m": meeting_id},
+        )
+        ids = [i["student_id"] for i in items]
+        visible = visible_ids(cur, user, today, ids)
+        ids = [sid for sid in ids if sid in visible]
+        if student_id not in ids:
             raise NotFound(student_id)
+        row = items[[i["student_id"] for i in items].index(student_id)]
+        external = row.pop("kind") == "external"
+        held_on = row.pop("held_on")
+        marked = external and student_id in ask_first(cur, held_on, [student_id])
         open_actions = actions(
             cur,
             user,
@@ -76,11 +90,9 @@ def meeting_screen(
             {"s": student_id},
         )
     file = student_file.load(store, user, student_id, today, lang, log_view=log_view)
-    ids = [i.student_id for i in meeting.agenda]
     at = ids.index(student_id)
     return MeetingScreen(
-        meeting,
-        item,
+        AgendaItem(**row, ask_first=marked),
         file,
         open_actions,
         ids[at - 1] if at > 0 else None,
@@ -259,8 +271,9 @@ def add_action(
         writes.require_on_agenda(tx, user, meeting, student_id, today)
         what = clean_text(what) or ""
         check(_action_problems(tx, meeting, what, owner_id, due_on))
+        action_id = new_id(tx, "meeting_actions", "action_id", "MA")
         row = {
-            "action_id": new_id(tx, "meeting_actions", "action_id", "MA"),
+            "action_id": action_id,
             "meeting_id": meeting_id,
             "student_id": student_id,
             "what": what,
@@ -276,7 +289,7 @@ def add_action(
             tx,
             "meeting_action_status",
             {
-                "action_id": row["action_id"],
+                "action_id": action_id,
                 "student_id": student_id,
                 "status": "open",
                 "changed_on": meeting["held_on"],
@@ -284,10 +297,8 @@ def add_action(
                 "changed_at": row["created_at"],
             },
         )
-        writes.note(
-            tx, user, "add_action", "meeting_actions", row["action_id"], [student_id], None, row
-        )
-        return row["action_id"]
+        writes.note(tx, user, "add_action", "meeting_actions", action_id, [student_id], None, row)
+        return action_id
 
 
 def set_action_status(

@@ -4,6 +4,8 @@ run it (attendees, guides)."""
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from dashboard.app import render, runtime, session
@@ -11,6 +13,7 @@ from dashboard.app.meeting_page.common import save
 from dashboard.app.meeting_page.run_screen import action_line
 from dashboard.app.session import tr
 from dashboard.meetings import minutes, run
+from dashboard.meetings.minutes import decision_text
 from dashboard.meetings.model import Meeting
 from dashboard.security.access import User
 
@@ -47,8 +50,8 @@ def minutes_block(user: User, m: Meeting) -> None:
     ):
         col.download_button(
             tr(f"meeting.close.{form}"),
-            data=lambda form=form: minutes.minutes(
-                store, user, m.meeting_id, audience, form, today, lang
+            data=functools.partial(
+                minutes.minutes, store, user, m.meeting_id, audience, form, today, lang
             ),
             file_name=minutes.filename(m, audience, form),
             mime=mime,
@@ -70,15 +73,7 @@ def read_only(user: User, m: Meeting) -> None:
     for item in m.agenda:
         st.markdown(f"**{item.position}. {render.plain(item.name)}**")
         for d in m.decisions_of(item.student_id):
-            text = (
-                d.text
-                if d.kind == "text"
-                else tr(
-                    f"meeting.decision.{d.kind}",
-                    name=d.holder_name or "",
-                    day=render.date_text(d.agreed_on),
-                )
-            )
+            text = decision_text(d, session.lang())
             st.markdown(f"- {render.plain(text)}")
         for a in m.actions_of(item.student_id):
             st.markdown(action_line(a))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import render, runtime, session
+from dashboard.app.meeting_page import cached
 from dashboard.app.meeting_page.common import save
 from dashboard.app.meeting_page.run_screen import action_line
 from dashboard.app.session import tr
-from dashboard.meetings import follow_up, run
+from dashboard.meetings import run
+from dashboard.meetings.minutes import decision_text
 from dashboard.meetings.model import CLOSED_STATUSES
 from dashboard.security import access
 from dashboard.security.access import User
@@ -18,7 +20,7 @@ from dashboard.security.access import User
 def my_actions_block(user: User) -> None:
     if not access.may(user, "view_meetings") or not user.person_id:
         return
-    mine = follow_up.my_actions(runtime.store(), user, session.today())
+    mine = cached.my_actions(runtime.store_key(), user, session.today())
     with st.expander(tr("meeting.mine.title", n=len(mine)), expanded=bool(mine)):
         if not mine:
             st.caption(tr("meeting.mine.none"))
@@ -60,7 +62,7 @@ def student_block(user: User, student_id: str) -> None:
     """Decisions and open actions about the student from every meeting."""
     if not access.may(user, "view_meetings"):
         return
-    found = follow_up.student_meetings(runtime.store(), user, student_id, session.today())
+    found = cached.student_meetings(runtime.store_key(), user, student_id, session.today())
     with st.container(border=True):
         st.subheader(tr("meeting.file.title"))
         if not found.decisions and not found.actions:
@@ -74,14 +76,6 @@ def student_block(user: User, student_id: str) -> None:
         if found.decisions:
             with st.expander(tr("meeting.file.decisions")):
                 for d in found.decisions:
-                    text = (
-                        d.text
-                        if d.kind == "text"
-                        else tr(
-                            f"meeting.decision.{d.kind}",
-                            name=d.holder_name or "",
-                            day=render.date_text(d.held_on),
-                        )
-                    )
+                    text = decision_text(d, session.lang())
                     line = tr("meeting.file.line", day=render.date_text(d.held_on), text=text)
                     st.markdown(f"- {render.plain(line)}")

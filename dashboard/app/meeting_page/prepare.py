@@ -6,17 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import render, runtime, session
+from dashboard.app.meeting_page import cached
 from dashboard.app.meeting_page.common import CURRENT, named, save
 from dashboard.app.session import tr
 from dashboard.meetings import prepare
 from dashboard.meetings.model import CASELOAD_KINDS, KINDS, CaseloadChoice, Meeting, MeetingForm
 from dashboard.security.access import User
-from dashboard.signals import caseload
 
 
 def _people(user: User) -> dict[str, str]:
     """Who can be chosen as attendee: the guides of the user's students, and the user."""
-    options = caseload.filter_options(runtime.store(), user, session.today())
+    options = cached.options(runtime.store_key(), user, session.today())
     people = dict(options.guides)
     if user.person_id:
         people.setdefault(user.person_id, user.name or user.person_id)
@@ -25,7 +25,7 @@ def _people(user: User) -> dict[str, str]:
 
 def new_meeting_form(user: User) -> None:
     store, today = runtime.store(), session.today()
-    options = caseload.filter_options(store, user, today)
+    options = cached.options(runtime.store_key(), user, today)
     held_on = st.date_input(
         tr("meeting.form.held_on"),
         value=today,
@@ -45,7 +45,8 @@ def new_meeting_form(user: User) -> None:
         key="meeting_new_caseload",
         format_func=lambda k: tr(f"meeting.caseload.{k}"),
     )
-    value, students = None, ()
+    value: str | None = None
+    students: tuple[str, ...] = ()
     if caseload_kind == "guide":
         names = dict(options.guides)
         value = st.selectbox(
@@ -64,8 +65,7 @@ def new_meeting_form(user: User) -> None:
             tr("meeting.form.location"), options.locations, index=None, key="meeting_new_location"
         )
     else:
-        rows = caseload.caseload_students(store, user, today, caseload.CaseloadFilters())
-        names = dict(zip(rows["student_id"], rows["name"]))
+        names = cached.students(runtime.store_key(), user, today)
         students = tuple(
             st.multiselect(
                 tr("meeting.form.students"),
@@ -173,8 +173,8 @@ def agenda_editor(user: User, m: Meeting) -> None:
         return
     if m.agenda and st.button(tr("meeting.agenda.save"), key="meeting_save_minutes"):
         apply([(sid, int(minutes[sid])) for sid, _ in items])
-    rows = caseload.caseload_students(store, user, today, caseload.CaseloadFilters())
-    names = {s: n for s, n in zip(rows["student_id"], rows["name"]) if m.item(s) is None}
+    every = cached.students(runtime.store_key(), user, today)
+    names = {s: n for s, n in every.items() if m.item(s) is None}
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     added = left.selectbox(
         tr("meeting.agenda.add"),

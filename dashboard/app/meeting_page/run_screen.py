@@ -14,6 +14,7 @@ from dashboard.app.meeting_page.common import named, save
 from dashboard.app.session import label, tr
 from dashboard.errors import RegiebordError
 from dashboard.meetings import run
+from dashboard.meetings.minutes import decision_text
 from dashboard.meetings.model import Action, Meeting
 from dashboard.meetings.run import MeetingScreen
 from dashboard.security.access import User
@@ -98,22 +99,14 @@ def compact_file(screen: MeetingScreen) -> None:
             st.markdown(f"- {render.plain(line + summary)}")
 
 
-def _record(user: User, screen: MeetingScreen) -> None:
-    m, sid = screen.meeting, screen.item.student_id
+def _record(user: User, m: Meeting, screen: MeetingScreen) -> None:
+    sid = screen.item.student_id
     store, today = runtime.store(), session.today()
     decisions, actions = m.decisions_of(sid), m.actions_of(sid)
     if decisions:
         st.markdown(f"**{render.plain(tr('meeting.run.decisions'))}**")
         for d in decisions:
-            text = (
-                d.text
-                if d.kind == "text"
-                else tr(
-                    f"meeting.decision.{d.kind}",
-                    name=d.holder_name or "",
-                    day=render.date_text(d.agreed_on),
-                )
-            )
+            text = decision_text(d, session.lang())
             st.markdown(f"- {render.plain(text)}")
     if actions:
         st.markdown(f"**{render.plain(tr('meeting.run.actions'))}**")
@@ -263,4 +256,4 @@ def run_tab(user: User, m: Meeting) -> None:
     _timer(m.meeting_id, student_id, item.minutes)
     compact_file(screen)
     st.divider()
-    _record(user, screen)
+    _record(user, m, screen)
