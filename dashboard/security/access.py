@@ -15,6 +15,8 @@ Kinds of account (users.kind):
   coach (data minimisation).
 
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
+Caseload meetings: coordinators and admins run them (`run_meetings`); who sees a meeting is
+`meeting_visible_sql` (docs/security.md, 5a).
 
 Services: `ensure` first (deny by default: an action no kind lists is refused), then
 `scope_sql` / `require_student` decide which students (`aggregate_scope_sql` for the
