@@ -275,7 +275,7 @@ def menu(monkeypatch):
     ("username", "expected"),
     [
         ("praktijkbegeleider", ["Leerlingen", "Leerlingdossier"]),  # a menu of two, so shown
-        ("zorgcoordinator", ["Caseload", "Leerlingen"]),
+        ("zorgcoordinator", ["Caseload", "Leerlingen", "Caseloadbespreking"]),
     ],
 )
 def test_the_menu_has_at_least_two_pages(signed_in, menu, username, expected):
