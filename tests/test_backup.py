@@ -144,7 +144,16 @@ def test_an_older_backup_is_migrated_on_restore(original, tmp_path):
     latest = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
     con.execute("DROP TABLE changes")  # undo migration 004 (the change feed)
     con.execute("DROP TABLE change_counter")
-    con.execute("DELETE FROM schema_version WHERE version = ?", [latest])
+    for table in (
+        "meetings",
+        "meeting_attendees",
+        "meeting_items",
+        "meeting_decisions",
+        "meeting_actions",
+        "meeting_action_status",
+    ):  # and 005 (caseload meetings)
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM schema_version WHERE version >= 4")
     con.close()
     version = backups.restore(CLI_USER, tmp_path / "backup.duckdb", tmp_path / "new.duckdb")
     assert version == latest
