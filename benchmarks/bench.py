@@ -53,6 +53,8 @@ TARGETS_MS = {
     "caseload_page": (300, None),
     "student_page": (300, None),
     "trends_page": (300, None),
+    "meeting_agenda": (200, 200),
+    "meeting_page": (300, 300),
 }
 HISTORY_WEEKS = 53
 HISTORY_FACTOR = 3
@@ -238,7 +240,9 @@ def _work_trends(store, runs: int) -> dict:
     return {"samples": samples, "note": note}
 
 
-def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
+def _page_runs(
+    db: Path, page: str, user, runs: int, state: dict | None = None, **query
+) -> list[float]:
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
@@ -253,6 +257,8 @@ def _page_runs(db: Path, page: str, user, runs: int, **query) -> list[float]:
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=600)
     at.session_state["user"] = user
     at.session_state["today"] = BENCH_TODAY
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     for key, value in query.items():
         at.query_params[key] = value
     at.run()  # cold: fills the caches
@@ -295,6 +301,39 @@ def _work_trends_page(store, runs: int) -> dict:
     return {"samples": _page_runs(path, "trends.py", user, runs), "note": "whole school"}
 
 
+def _work_meeting_agenda(store, runs: int) -> dict:
+    """The proposed agenda of a meeting about the caseload of the guide with the largest one
+    (about 300 students), prepared by a care coordinator; warm (the day cache filled)."""
+    from dashboard.meetings import prepare
+    from dashboard.meetings.model import CaseloadChoice
+
+    user, n = _busiest_guide(store)
+    choice = CaseloadChoice("guide", user.person_id)
+
+    def load():
+        return prepare.propose_agenda(store, user, choice, BENCH_TODAY, 600, BENCH_TODAY)
+
+    cold, result, samples = _cold_then_warm(load, runs)
+    note = f"{n} students, {len(result)} proposed; first call of the day {cold:,.0f} ms"
+    return {"samples": samples, "note": note}
+
+
+def _work_meeting_page(store, runs: int) -> dict:
+    """The meeting page with one student's run screen (and the agenda and minutes tabs) of a
+    meeting prepared about the busiest guide's caseload. Writes that meeting into the store."""
+    from dashboard.meetings import prepare
+    from dashboard.meetings.model import CaseloadChoice, MeetingForm
+
+    user, n = _busiest_guide(store)
+    choice = CaseloadChoice("guide", user.person_id)
+    form = MeetingForm(BENCH_TODAY, "internal", choice, 60, ((user.person_id, "voorzitter"),))
+    meeting_id = prepare.create_meeting(store, user, form, BENCH_TODAY)
+    path = store.path
+    store.close()
+    samples = _page_runs(path, "meetings.py", user, runs, state={"meeting.current": meeting_id})
+    return {"samples": samples, "note": f"{n} students in the caseload, 12 on the agenda"}
+
+
 WORKERS = {
     "signals": _work_signals,
     "history": _work_history,
@@ -305,6 +344,8 @@ WORKERS = {
     "caseload_page": _work_caseload_page,
     "student_page": _work_student_page,
     "trends_page": _work_trends_page,
+    "meeting_agenda": _work_meeting_agenda,
+    "meeting_page": _work_meeting_page,
 }
 
 
@@ -494,12 +535,15 @@ def run(args) -> int:
         ("caseload data, care coordinator of one location (no target)", "location"),
         ("student file data, one student", "student_file"),
         ("trends data, one manager (whole school)", "trends"),
+        ("proposed meeting agenda, a 300-student caseload (warm)", "meeting_agenda"),
     ]
     if not args.skip_apptest:
         reads += [
             ("caseload page, full server run (AppTest, warm)", "caseload_page"),
             ("student page, full server run (AppTest, warm)", "student_page"),
             ("trends page, full server run (AppTest, warm)", "trends_page"),
+            # last: it writes a meeting into the store
+            ("meeting page, one student's screen, full server run (AppTest, warm)", "meeting_page"),
         ]
     for step, key in reads:
         if key == "location" and args.skip_location:

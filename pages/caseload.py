@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import signals
 from dashboard.app import nav, render, runtime, session
+from dashboard.app.meeting_page.follow_up import my_actions_block
 from dashboard.errors import RegiebordError
 from dashboard.security.access import User
 from dashboard.signals import caseload
@@ -304,6 +305,7 @@ st.caption(session.tr("caseload.intro"))
 notice = st.session_state.pop("caseload_notice", None)
 if notice:
     st.success(notice)
+my_actions_block(user)
 
 as_of = st.columns([1, 3])[0].date_input(
     session.tr("caseload.as_of"),

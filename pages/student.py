@@ -19,6 +19,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app import nav, render, runtime, session
+from dashboard.app.meeting_page.follow_up import student_block
 from dashboard.app.session import tr
 from dashboard.app.student_page.agreements import agreements_tab
 from dashboard.app.student_page.checklists import checklists_tab
@@ -65,6 +66,7 @@ def main() -> None:
         signals_block(f)
     with right:
         direction_card(f)
+        student_block(user, student_id)
     # Keyed and tracked, so a save (which reruns the page) stays on the tab it was made in.
     network, placements, agreements, checklists, consent, status = st.tabs(
         [

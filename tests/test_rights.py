@@ -28,6 +28,8 @@ S1_WORDS = (
     "ack-S1",
     "extra-S1",
     "checklist-S1",
+    "decision-S1",
+    "action-S1",
 )
 S2_WORDS = (
     "Tim",
@@ -39,6 +41,8 @@ S2_WORDS = (
     "ack-S2",
     "extra-S2",
     "checklist-S2",
+    "decision-S2",
+    "action-S2",
 )
 
 
@@ -105,6 +109,28 @@ def world(store):
                 "INSERT INTO checklist_answers VALUES (?, ?, 'direction', 1, 'improve', ?)",
                 [f"CL-{n}", sid, f"checklist-{sid}"],
             )
+        # A caseload meeting about both, with a decision and an action for each.
+        cur.execute(
+            "INSERT INTO meetings VALUES ('M1', '2020-01-10', 'internal', 'list', NULL, 60, "
+            "'mila', '2020-01-09 09:00:00', NULL, NULL)"
+        )
+        for sid in ("S1", "S2"):
+            cur.execute("INSERT INTO meeting_items VALUES ('M1', ?, 1, 5, 'high')", [sid])
+            cur.execute(
+                "INSERT INTO meeting_decisions VALUES (?, 'M1', ?, 'text', ?, NULL, false, "
+                "'mila', '2020-01-10 10:00:00')",
+                [f"MD-{sid}", sid, f"decision-{sid}"],
+            )
+            cur.execute(
+                "INSERT INTO meeting_actions VALUES (?, 'M1', ?, ?, 'P-MEN', '2020-01-20', NULL, "
+                "false, 'mila', '2020-01-10 10:00:00')",
+                [f"MA-{sid}", sid, f"action-{sid}"],
+            )
+            cur.execute(
+                "INSERT INTO meeting_action_status VALUES (?, ?, 'open', '2020-01-10', 'mila', "
+                "'2020-01-10 10:00:00')",
+                [f"MA-{sid}", sid],
+            )
         # A table another capability might add later: found because it has student_id.
         cur.execute("CREATE TABLE extra_notes (student_id VARCHAR, text VARCHAR)")
         cur.execute("INSERT INTO extra_notes VALUES ('S1', 'extra-S1'), ('S2', 'extra-S2')")
@@ -154,6 +180,10 @@ def test_inzage_holds_every_table_of_the_student_and_nothing_of_another(world):
         "## Antwoorden op de checklists",
         "## Ingevulde checklists",
         "## extra_notes",
+        "## Status van die acties",
+        "## Acties uit caseloadbesprekingen",
+        "## Besluiten in caseloadbesprekingen",
+        "## Op de agenda van caseloadbesprekingen",
         "## Wie heeft het dossier bekeken, gewijzigd of geëxporteerd",
     ]
     assert "Geen gegevens." not in text  # every section has its rows

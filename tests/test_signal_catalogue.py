@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The query file as written: its sections are marked by comments, which queries.load drops.
 SIGNALS_SQL = ROOT / "dashboard" / "queries" / "signals.sql"
 # Codes docs/flags.md names that have no rule yet; any other difference fails.
-NOT_YET_BUILT = {"ACTION_OVERDUE"}
+NOT_YET_BUILT: set[str] = set()
 # What signals.describe fills in besides the signal's own thresholds.
 TEXT_NAMES = {
     "company",

@@ -74,6 +74,7 @@ PAGES = {
     for page in (
         AppPage("pages/caseload.py", "nav.caseload", ":material/checklist:", WORK, "view_caseload"),
         AppPage("pages/students.py", "nav.students", ":material/groups:", WORK, "view_students"),
+        AppPage("pages/meetings.py", "nav.meetings", ":material/forum:", WORK, "view_meetings"),
         AppPage(
             "pages/student.py",
             "nav.student",

@@ -65,6 +65,7 @@ QUERIES = (
     "demo_fill_agreements",
     "demo_fill_contacts",
     "demo_fill_checklists",
+    "demo_fill_meetings",
     "demo_cleanup",
 )
 

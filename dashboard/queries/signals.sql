@@ -503,6 +503,24 @@ student_rule AS (
     FROM agreement_now a
     WHERE a.review_on < a.as_of
     GROUP BY a.as_of, a.student_id, coalesce(a.placement_id, '')
+
+    -- Follow-up of caseload meetings -----------------------------------------------------
+    UNION ALL
+    -- signal: ACTION_OVERDUE
+    -- An action agreed in a meeting held on or before T, due before T, and not marked done or
+    -- cancelled on or before T (such a mark is final: dashboard/meetings/run.py). person_id:
+    -- the owner of the earliest due one, whom the next step names.
+    SELECT 'ACTION_OVERDUE', d.as_of, a.student_id, NULL, min(a.due_on) + 1,
+           arg_min(a.owner_id, a.due_on)
+    FROM meeting_actions a
+    JOIN meetings m ON m.meeting_id = a.meeting_id
+    JOIN day d ON m.held_on <= d.as_of AND a.due_on < d.as_of
+    WHERE /*:scope*/
+      AND NOT EXISTS (
+          SELECT 1 FROM meeting_action_status s
+          WHERE s.action_id = a.action_id AND s.status <> 'open' AND s.changed_on <= d.as_of
+      )
+    GROUP BY d.as_of, a.student_id
 ),
 signal AS (
     SELECT * FROM placement_rule

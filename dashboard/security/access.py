@@ -16,6 +16,8 @@ Kinds of account (users.kind):
   coach (data minimisation).
 
 A student the user may not see is reported exactly as a student that does not exist (NotFound).
+Caseload meetings: coordinators and admins run them (`run_meetings`); who sees a meeting is
+`meeting_visible_sql` (docs/security.md, 5a).
 
 Services: `ensure` first (deny by default: an action no kind lists is refused), then
 `scope_sql` / `require_student` decide which students (`aggregate_scope_sql` for the
@@ -85,6 +87,8 @@ ACTIONS: dict[str, frozenset[str]] = {
             "log_contact",
             "acknowledge",
             "view_trends",
+            "run_meetings",
+            "view_meetings",
         }
     ),
     "manager": frozenset({"view_trends"}),
@@ -96,13 +100,29 @@ ACTIONS: dict[str, frozenset[str]] = {
             "log_contact",
             "acknowledge",
             "view_trends",
+            "run_meetings",
+            "view_meetings",
         }
     ),
     "care_worker": frozenset(
-        {"view_students", "view_caseload", "write_student", "log_contact", "acknowledge"}
+        {
+            "view_students",
+            "view_caseload",
+            "write_student",
+            "log_contact",
+            "acknowledge",
+            "view_meetings",
+        }
     ),
     "guide": frozenset(
-        {"view_students", "view_caseload", "write_student", "log_contact", "acknowledge"}
+        {
+            "view_students",
+            "view_caseload",
+            "write_student",
+            "log_contact",
+            "acknowledge",
+            "view_meetings",
+        }
     ),
     "workplace": frozenset({"view_students", "log_contact"}),
 }
@@ -396,3 +416,39 @@ def role_filter_sql(user: User, alias: str = "ro") -> tuple[str, dict]:
             "scope_person": user.person_id or "",
         },
     )
+
+
+# -- Caseload meetings -------------------------------------------------------------------------
+
+
+def meeting_visible_sql(user: User, alias: str = "m") -> tuple[str, dict]:
+    """A boolean SQL expression over meetings row `alias`: `user` may see that meeting.
+
+    Admins see every meeting; a care coordinator the meetings they prepared; anyone who may
+    view meetings those they are an attendee of. Within a meeting a user sees only the
+    students of their own scope (scope_sql), and care-only items only with `care` among
+    their visibilities of that student. Managers and workplace supervisors see no meeting.
+    """
+    if not may(user, "view_meetings"):
+        return "false", {}
+    if user.kind == "admin":
+        return "true", {}
+    return (
+        f"({alias}.coordinator = $meeting_user OR EXISTS (SELECT 1 FROM meeting_attendees ma "
+        f"WHERE ma.meeting_id = {alias}.meeting_id AND ma.person_id = $meeting_person))",
+        {"meeting_user": user.username, "meeting_person": user.person_id or ""},
+    )
+
+
+def require_meeting(cur: duckdb.DuckDBPyConnection, user: User, meeting_id: str) -> None:
+    """Raise NotFound (as for an unknown id) unless `user` may see the meeting."""
+    where, params = meeting_visible_sql(user)
+    sql = f"SELECT count(*) FROM meetings m WHERE m.meeting_id = $mid AND {where}"
+    if not scalar(cur, sql, {**params, "mid": meeting_id}):
+        raise NotFound(meeting_id)
+
+
+def sees_care_only(visible: tuple[str, ...]) -> bool:
+    """Whether a user with these contact visibilities of a student (`visibilities`) may read
+    a meeting's care-only decisions and actions about them: the readers of `care` contacts."""
+    return "care" in visible

@@ -186,6 +186,55 @@ class RecordChange(Event):
         return Row(self.action, self.entity, self.entity_key, self.student_id, self.old, self.new)
 
 
+# The writes to a caseload meeting (dashboard/meetings/), each its own action.
+MEETING_ACTIONS = frozenset(
+    {
+        "create_meeting",
+        "set_agenda",
+        "set_attendees",
+        "set_attendance",
+        "record_decision",
+        "add_action",
+        "set_action_status",
+        "close_meeting",
+        "reopen_meeting",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MeetingChange(Event):
+    """A caseload meeting, or a decision or action in it, was written (`old`/`new` without
+    free texts; `student_id` set when the change is about one student)."""
+
+    action: str  # one of MEETING_ACTIONS
+    entity: str
+    entity_key: str
+    student_id: str | None
+    old: Any
+    new: Any
+
+    def __post_init__(self) -> None:
+        if self.action not in MEETING_ACTIONS:
+            raise ValueError(f"not a meeting action: {self.action}")
+
+    def row(self) -> Row:
+        return Row(self.action, self.entity, self.entity_key, self.student_id, self.old, self.new)
+
+
+@dataclass(frozen=True)
+class MinutesExport(Event):
+    """The minutes (or an owner's recap) of a meeting were made, in a version (`audience`)."""
+
+    meeting_id: str
+    audience: str
+    form: str  # pdf, markdown, recap
+    action: ClassVar[str] = "export"
+
+    def row(self) -> Row:
+        return Row(self.action, "meetings", self.meeting_id, detail=f"{self.form} {self.audience}")
+
+
 @dataclass(frozen=True)
 class Write(Event):
     """A setting or an acknowledgement was written."""

@@ -62,7 +62,8 @@ def evaluate(store: Store, as_of: dt.date, student_ids: list[str] | None = None)
     acknowledged (bool: the latest acknowledgement made on or before `as_of` of this since
     runs up to `as_of` or later), ack_reason, ack_until, ack_by (set only while acknowledged), and
     person_id: the agreement holder the signal is about (FREQUENCY_NOT_MET,
-    DIRECTION_HOLDER_GONE, DIRECTION_NOT_DISCUSSED, REVIEW_OVERDUE), else None.
+    DIRECTION_HOLDER_GONE, DIRECTION_NOT_DISCUSSED, REVIEW_OVERDUE) or the owner of the
+    earliest overdue meeting action (ACTION_OVERDUE), else None.
     Sorted by severity (high, medium, low), since, student_id, then code (in CODES order)
     and placement_id.
 

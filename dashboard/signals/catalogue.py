@@ -7,7 +7,7 @@ SEVERITY_ORDER here, the signal thresholds among dashboard.settings.DEFAULTS, wh
 texts of signals.describe, and the texts themselves (dashboard.i18n reads the `nl` and `en`
 tables of the file as keys signals.CODE.title/explanation/next_step).
 
-To add a signal (ACTION_OVERDUE of docs/flags.md is the first that will):
+To add a signal (as ACTION_OVERDUE, the follow-up of caseload meetings, was added):
 1. Add its entry to catalogue.toml, in the order of docs/flags.md: severity, needs, settings
    (thresholds with default, minimum, maximum) and the nl and en texts.
 2. Add its rule to queries/signals.sql as a section marked `-- signal: CODE` that yields

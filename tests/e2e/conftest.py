@@ -172,6 +172,10 @@ def prepare_store(path: Path, today: dt.date) -> dict:
 
 
 def free_port() -> int:
+    """$REGIEBORD_E2E_PORT when set (a machine shared by several runs gives each its own
+    ports), else any free one."""
+    if os.environ.get("REGIEBORD_E2E_PORT"):
+        return int(os.environ["REGIEBORD_E2E_PORT"])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -126,9 +126,14 @@ def test_manager_sees_no_student_data(signed_in):
 @pytest.mark.parametrize(
     ("username", "expected", "absent"),
     [
-        ("beheerder", {"caseload", "students", "settings", "admin_data"}, set()),
-        ("zorgcoordinator", {"caseload", "students", "student"}, {"settings", "admin_data"}),
-        ("praktijkbegeleider", {"students", "student"}, {"caseload", "settings"}),
+        ("beheerder", {"caseload", "students", "meetings", "settings", "admin_data"}, set()),
+        (
+            "zorgcoordinator",
+            {"caseload", "students", "student", "meetings"},
+            {"settings", "admin_data"},
+        ),
+        ("mentor", {"caseload", "students", "meetings"}, {"settings"}),
+        ("praktijkbegeleider", {"students", "student"}, {"caseload", "meetings", "settings"}),
     ],
 )
 def test_navigation_per_role(signed_in, username, expected, absent):
@@ -281,7 +286,7 @@ def menu(monkeypatch):
     ("username", "expected"),
     [
         ("praktijkbegeleider", ["Leerlingen", "Leerlingdossier"]),  # a menu of two, so shown
-        ("zorgcoordinator", ["Caseload", "Leerlingen", "Trends"]),  # trends: issue 17
+        ("zorgcoordinator", ["Caseload", "Leerlingen", "Caseloadbespreking", "Trends"]),
     ],
 )
 def test_the_menu_has_at_least_two_pages(signed_in, menu, username, expected):
