@@ -502,6 +502,7 @@ SERVICES = [
         lambda c: signals.counts_report(c.store, c.user, [T - days(7), T]),
         lambda r, c: r.startswith("day,code,severity,open,acknowledged\n"),
         "AXXXXX",
+    ),
     # -- caseload meetings (coordinators run them; attendees and guides follow them up) ------
     Service(
         prepare.propose_agenda,
