@@ -39,7 +39,7 @@ from dashboard.signals import caseload, day_cache, rules
 from dashboard.store import Store, open_store
 from dashboard.students import agreements, listing, records, rights, student_file
 from dashboard.trends import overview as trends_overview
-from dashboard.trends import signal_history
+from dashboard.trends import privacy, signal_history
 from validation.checklists import ChecklistForm, ItemText
 from validation.forms import AgreementForm, ConsentForm, ContactForm, RoleForm, StatusForm
 
@@ -833,6 +833,7 @@ SERVICES = [
 TRUSTED = {
     settings.current: "the school's settings (no personal data), read before anyone signs in",
     settings.texts: "the school's text settings (a backup folder; no personal data)",
+    privacy.threshold: "the small-cell threshold (a setting; no personal data)",
     backups.folder: "where the scheduled backups go (a setting; no personal data)",
     backups.run_scheduled: "the app's own daily backup: nobody asks, it acts as SCHEDULE_USER",
     backups.keep_backing_up: "the app's backup thread, running run_scheduled",
