@@ -141,7 +141,7 @@ class BackupFile:
 def folder(store: Store) -> Path:
     """The folder of the scheduled backups: the setting, else `backups` beside the store."""
     chosen = settings.texts(store)["backup_folder"]
-    return Path(chosen) if chosen else store.path.parent / "backups"
+    return Path(chosen) if chosen else Path(store.path).parent / "backups"
 
 
 def _in(where: Path) -> list[BackupFile]:

@@ -13,6 +13,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard.app import render, runtime, session, trend_page
+from dashboard.checklists.shares import improvement_shares
 from dashboard.security.access import User
 from dashboard.trends import TrendFilters
 from dashboard.trends import overview as trends_overview
@@ -28,8 +29,10 @@ def load_options(store_key: tuple, user: User, as_of: dt.date) -> trends_overvie
 def load_page(
     store_key: tuple, user: User, as_of: dt.date, filters: TrendFilters, period: Period, lang: str
 ) -> trend_page.Page:
-    found = trends_overview.overview(runtime.store(), user, as_of, filters, period)
-    return trend_page.build(found)
+    store = runtime.store()
+    found = trends_overview.overview(store, user, as_of, filters, period)
+    shares = improvement_shares(store, user, period.end(as_of), filters, lang)
+    return trend_page.build(found, shares)
 
 
 def school_year_text(year: int | None) -> str:

@@ -130,9 +130,11 @@ def bars(
     title: str,
     percent: bool,
     tooltip: list[str],
+    side_by_side: bool = False,
 ) -> alt.Chart:
-    """Horizontal bars of `y` per `x` (labels in the frame's order), coloured by `colour`."""
-    return (
+    """Horizontal bars of `y` per `x` (labels in the frame's order), coloured by `colour`;
+    with `side_by_side` the colours of one label stand beside each other, not stacked."""
+    chart = (
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
@@ -143,3 +145,4 @@ def bars(
         )
         .properties(width=WIDTH)
     )
+    return chart.encode(yOffset=alt.YOffset(f"{colour}:N")) if side_by_side else chart

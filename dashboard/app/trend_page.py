@@ -2,8 +2,8 @@
 shown: each figure's chart, a note where figures are hidden, its table and CSV in an expander,
 and one workbook of all of them.
 
-SECTIONS is the page's order. Section 3 (signals over time) is built elsewhere and joins the
-list between direction and contact.
+SECTIONS is the page's order; the checklists' section (issue 19) comes last, from its own
+service (dashboard/checklists/shares.py), which lies above the trends in the layers.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.app import render, session
 from dashboard.app.trend_figure import Figure
 from dashboard.app.trend_moments import contact, direction, moments
 from dashboard.app.trend_outcomes import coordination, dropout
+from dashboard.app.trend_signals import checklists, signals
 from dashboard.trends import sheets
 from dashboard.trends.overview import Overview
 
@@ -33,7 +35,7 @@ class Section:
 SECTIONS = (
     Section("moments", moments),
     Section("direction", direction),
-    # Section 3, signals over time, joins here.
+    Section("signals", signals),
     Section("contact", contact),
     Section("dropout", dropout),
     Section("coordination", coordination, note="coordination.causes"),
@@ -50,9 +52,13 @@ class Page:
     workbook: bytes  # every figure's table, a sheet each
 
 
-def build(ov: Overview) -> Page:
+CHECKLISTS = Section("checklists", lambda ov: [])  # its figures come from checklist shares
+
+
+def build(ov: Overview, checklist_shares: pd.DataFrame) -> Page:
     """Every section with its built figures, in the user's language, and the workbook."""
     raw = [(section, section.figures(ov)) for section in SECTIONS]
+    raw.append((CHECKLISTS, checklists(checklist_shares, ov.threshold)))
     workbook = sheets.workbook_bytes({f.title: f.table for _, figures in raw for f in figures})
     built = [(section, [f.built() for f in figures]) for section, figures in raw]
     return Page(ov.as_of, ov.threshold, built, workbook)

@@ -82,6 +82,12 @@ class Store:
 
     def __init__(self) -> None:
         self._listeners: list[Callable[[], None]] = []
+        self._open = True
+
+    @property
+    def is_open(self) -> bool:
+        """False once closed: background threads (the scheduled backup) stop then."""
+        return self._open
 
     def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         raise NotImplementedError
@@ -141,7 +147,6 @@ class FileStore(Store):
         self.path = Path(path)
         self._con = con
         self._write_lock = threading.RLock()
-        self._open = True
 
     # -- reads ---------------------------------------------------------------
     @contextmanager
@@ -203,11 +208,6 @@ class FileStore(Store):
     def close(self) -> None:
         self._open = False
         self._con.close()
-
-    @property
-    def is_open(self) -> bool:
-        """False once closed: background threads (the scheduled backup) stop then."""
-        return self._open
 
 
 # The value types duckdb.connect's `config` takes (its stubs want exactly this dict type).

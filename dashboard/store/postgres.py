@@ -372,6 +372,7 @@ class PgStore(Store):
     def close(self) -> None:
         self._forget_engine()
         self._closed = True
+        self._open = False
         self._pool.close()
 
     # -- schema ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from dashboard.store import Store
 from dashboard.store.tx import aggregate_row
 from dashboard.trends import TrendFilters, privacy, scope_params, trends
 from dashboard.trends.period import Period, offered_school_years
+from dashboard.trends.signal_history import SignalHistory, signal_history
 
 _log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class Overview:
     destinations: pd.DataFrame  # 5: month, destination, students
     cohorts: pd.DataFrame  # 5: cohort, months, students, enrolled, diploma, left_without, share
     coordination: pd.DataFrame  # 6: factor, group, students, dropouts, stayed, dropout_rate
+    signals: SignalHistory  # 3: open signals each Monday of the period, how long they stay open
 
 
 _cache: OrderedDict[tuple, Overview] = OrderedDict()
@@ -154,6 +156,7 @@ def _compute(
         destinations=_destinations(destinations, threshold),
         cohorts=_cohorts(cohorts, threshold),
         coordination=_coordination(coordination, threshold),
+        signals=signal_history(store, user, period.start(as_of), period.end(as_of), filters),
     )
 
 

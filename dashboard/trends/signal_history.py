@@ -23,6 +23,7 @@ from dashboard.signals.rules import evaluation_days, signal_query
 from dashboard.store import Store
 from dashboard.store.tx import aggregate_row
 from dashboard.trends import TrendFilters, privacy
+from dashboard.trends.period import Period
 
 MIN_BASE = 10  # a median rests on at least this many ended signals (the rule for rates)
 
@@ -121,11 +122,16 @@ def _students(store: Store, user: User, filters: TrendFilters) -> list[str] | No
         " AND (len($locations::VARCHAR[]) = 0 OR list_contains($locations::VARCHAR[], location))"
         " AND (len($programmes::VARCHAR[]) = 0"
         " OR list_contains($programmes::VARCHAR[], programme))"
+        " AND ($cohort_start::DATE IS NULL"
+        " OR enrolment_date BETWEEN $cohort_start::DATE AND $cohort_end::DATE)"
     )
+    cohort = Period(filters.cohort) if filters.cohort is not None else None
     values = {
         **params,
         "locations": list(filters.locations),
         "programmes": list(filters.programmes),
+        "cohort_start": cohort.start(cohort.last_day()) if cohort else None,
+        "cohort_end": cohort.last_day() if cohort else None,
     }
     with store.read() as cur:
         return [r[0] for r in cur.execute(sql, access.used_params(sql, values)).fetchall()]
