@@ -28,7 +28,7 @@ from dashboard.trends.overview import Overview
 @dataclass(frozen=True)
 class Section:
     key: str  # i18n group: trends.<key>.title / .caption
-    figures: Callable[[Overview], list[Figure]]
+    figures: Callable[[Overview], list[Figure]] | None  # None: built from another service
     note: str | None = None  # an i18n key shown under the section's caption
 
 
@@ -52,12 +52,12 @@ class Page:
     workbook: bytes  # every figure's table, a sheet each
 
 
-CHECKLISTS = Section("checklists", lambda ov: [])  # its figures come from checklist shares
+CHECKLISTS = Section("checklists", None)  # its figures come from the checklist shares
 
 
 def build(ov: Overview, checklist_shares: pd.DataFrame) -> Page:
     """Every section with its built figures, in the user's language, and the workbook."""
-    raw = [(section, section.figures(ov)) for section in SECTIONS]
+    raw = [(section, section.figures(ov)) for section in SECTIONS if section.figures]
     raw.append((CHECKLISTS, checklists(checklist_shares, ov.threshold)))
     workbook = sheets.workbook_bytes({f.title: f.table for _, figures in raw for f in figures})
     built = [(section, [f.built() for f in figures]) for section, figures in raw]

@@ -34,12 +34,14 @@ def test_a_manager_lands_on_the_trends_page_with_every_section(signed_in):
     assert subheaders == [
         "1. Vaste contactmomenten",
         "2. Regie en informatie",
+        "3. Signalen in de tijd",
         "4. Contact",
         "5. Uitval en uitstroom",
         "6. Uitval naast de afstemming",
+        "7. De checklists: waar is ruimte voor verbetering?",
     ]
     assert "samenhangen, geen oorzaken" in texts(at)
-    assert len(at.get("vega_lite_chart")) >= 10
+    assert len(at.get("vega_lite_chart")) >= 13  # with the signals' two and the checklists' one
     assert at.dataframe  # the figures behind each chart
     assert any(b.label.startswith("Alle cijfers") for b in at.get("download_button"))
     text = shown(at)
