@@ -672,6 +672,8 @@ def test_acknowledged_signal_stays_visible_and_is_not_open(store):
     with store.read() as cur:
         events = audit.search(cur, action="write", student_id="S1")
     assert events[0]["entity"] == "acknowledgements" and events[0]["actor"] == "cli"
+    # The trail says that there was a reason, never its text (docs/security.md, promise 6).
+    assert "nieuwe mentor" not in str(events[0])
 
 
 def test_acknowledgement_reopens_when_since_changes(store):

@@ -164,7 +164,10 @@ def acknowledge(
                 "acknowledgements",
                 f"{code}/{student_id}/{row['placement_id']}/{since.isoformat()}",
                 student_id=student_id,
-                new=row,
+                new={
+                    **row,
+                    "reason": True,
+                },  # never a note text in the trail: only that there was one
             ),
         )
 
