@@ -72,16 +72,44 @@ role_now AS MATERIALIZED (
 -- Guides: distinct people with an active role other than parent; a guide's start is the
 -- earliest start of those roles. `starts` holds the earliest starts the rules ask about, sorted
 -- with equal dates kept apart, so starts[k] is "the k-th earliest"; `guides` counts them all.
-guide_starts AS MATERIALIZED (
-    SELECT as_of, student_id, count(*) AS guides,
+-- In interval form: a student's guide roles change only on the days a role starts or the day
+-- after one ends, so the guides are counted once per span [from_day, to_day) between those
+-- days (from $first_day on) and joined to the days at the end, only for the spans with enough
+-- guides for a rule. One day: one span per student, as before.
+guide_role AS MATERIALIZED (
+    SELECT student_id, person_id, start_date, until
+    FROM role_scoped
+    WHERE role <> 'parent' AND until >= $first_day
+),
+guide_span AS (
+    SELECT student_id, from_day,
+           lead(from_day, 1, DATE '9999-12-31') OVER (PARTITION BY student_id ORDER BY from_day)
+               AS to_day
+    FROM (
+        SELECT DISTINCT student_id, greatest(start_date, $first_day) AS from_day
+        FROM guide_role
+        UNION
+        SELECT student_id, until + 1 FROM guide_role WHERE until < $last_day
+    )
+),
+guide_span_starts AS (
+    SELECT student_id, from_day, to_day, count(*) AS guides,
            min(start_date, greatest($many_guides, $direction_min_guides)) AS starts
     FROM (
-        SELECT as_of, student_id, person_id, min(start_date) AS start_date
-        FROM role_now
-        WHERE role <> 'parent'
-        GROUP BY as_of, student_id, person_id
+        SELECT s.student_id, s.from_day, s.to_day, r.person_id, min(r.start_date) AS start_date
+        FROM guide_span s
+        JOIN guide_role r
+          ON r.student_id = s.student_id AND r.start_date <= s.from_day
+         AND s.from_day <= r.until
+        GROUP BY ALL
     )
-    GROUP BY as_of, student_id
+    GROUP BY ALL
+    HAVING count(*) >= least($many_guides, $direction_min_guides)
+),
+guide_starts AS MATERIALIZED (
+    SELECT d.as_of, g.student_id, g.guides, g.starts
+    FROM guide_span_starts g
+    JOIN day d ON g.from_day <= d.as_of AND d.as_of < g.to_day
 ),
 -- Placements of active students that a rule looks at on the day: active on it, or (for
 -- FINAL_OVERDUE) in the window after their planned end.
