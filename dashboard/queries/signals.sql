@@ -18,7 +18,7 @@
 -- person_id) in `placement_rule`, `student_rule` or `signal`; person_id is the agreement holder
 -- a rule is about (used by the texts), NULL elsewhere.
 -- 1. Start FROM a relation that already carries as_of: `act` (active students per day),
---    `placement_now`/`placement_of_act`, `role_now`, `agreement_now`, `guide_starts`,
+--    `placement_now`/`placement_of_act`, `agreement_now`, `guide_starts`,
 --    `stop_due`, or join `day d` yourself with the rule's condition on d.as_of.
 -- 2. Every join between two such relations matches as_of too (`x.as_of = y.as_of`), and every
 --    GROUP BY and correlated EXISTS includes it: "on T" is always "on that row's as_of".
@@ -63,11 +63,6 @@ role_scoped AS MATERIALIZED (
     SELECT student_id, person_id, role, start_date, coalesce(end_date, DATE '9999-12-31') AS until
     FROM roles
     WHERE start_date <= $last_day AND /*:scope*/
-),
-role_now AS MATERIALIZED (
-    SELECT d.as_of, r.student_id, r.person_id, r.role, r.start_date
-    FROM role_scoped r
-    JOIN day d ON r.start_date <= d.as_of AND d.as_of <= r.until
 ),
 -- Guides: distinct people with an active role other than parent; a guide's start is the
 -- earliest start of those roles. `starts` holds the earliest starts the rules ask about, sorted
@@ -211,26 +206,38 @@ incomplete_contact AS (
            OR NOT f.student_present)
 ),
 -- Whether an active information / pedagogy agreement covers each active placement: one for
--- that placement or for the student as a whole.
-agreement_cover AS (
-    SELECT as_of, student_id, coalesce(placement_id, '') AS placement_id,
-           bool_or(topic = 'information') AS has_information,
-           bool_or(topic = 'pedagogy') AS has_pedagogy
-    FROM agreement_now
-    WHERE topic IN ('information', 'pedagogy')
-    GROUP BY ALL
+-- that placement or for the student as a whole. Read from the agreements themselves (few per
+-- student) with the day as a condition, not from agreement_now (one row per day).
+cover_agreement AS MATERIALIZED (
+    SELECT student_id, placement_id, topic, agreed_on,
+           coalesce(ended_on, DATE '9999-12-31') AS until
+    FROM agreements
+    WHERE topic IN ('information', 'pedagogy') AND agreed_on <= $last_day
+      AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
+),
+cover_match AS (
+    SELECT p.as_of, p.placement_id, a.topic
+    FROM placement_now p
+    JOIN cover_agreement a ON a.student_id = p.student_id AND a.placement_id = p.placement_id
+    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
+    UNION ALL
+    SELECT p.as_of, p.placement_id, a.topic
+    FROM placement_now p
+    JOIN (SELECT * FROM cover_agreement WHERE placement_id IS NULL) a
+      ON a.student_id = p.student_id
+    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
 ),
 placement_cover AS (
     SELECT p.as_of, p.student_id, p.placement_id, p.start_date,
-           coalesce(w.has_information, false) OR coalesce(o.has_information, false)
-               AS has_information,
-           coalesce(w.has_pedagogy, false) OR coalesce(o.has_pedagogy, false) AS has_pedagogy
+           coalesce(m.has_information, false) AS has_information,
+           coalesce(m.has_pedagogy, false) AS has_pedagogy
     FROM placement_now p
-    LEFT JOIN agreement_cover w
-           ON w.as_of = p.as_of AND w.student_id = p.student_id AND w.placement_id = ''
-    LEFT JOIN agreement_cover o
-           ON o.as_of = p.as_of AND o.student_id = p.student_id
-          AND o.placement_id = p.placement_id
+    LEFT JOIN (
+        SELECT as_of, placement_id, bool_or(topic = 'information') AS has_information,
+               bool_or(topic = 'pedagogy') AS has_pedagogy
+        FROM cover_match
+        GROUP BY ALL
+    ) m ON m.as_of = p.as_of AND m.placement_id = p.placement_id
 ),
 contact_frequency AS (
     SELECT as_of, agreement_id, student_id, holder_id, frequency_days, agreed_on
@@ -404,9 +411,10 @@ placement_rule AS (
     FROM placement_now p
     WHERE p.supervisor_id IS NULL
        OR NOT EXISTS (
-           SELECT 1 FROM role_now r
-           WHERE r.as_of = p.as_of AND r.student_id = p.student_id
-             AND r.person_id = p.supervisor_id AND r.role = 'workplace_supervisor'
+           SELECT 1 FROM role_scoped r
+           WHERE r.student_id = p.student_id AND r.person_id = p.supervisor_id
+             AND r.role = 'workplace_supervisor'
+             AND r.start_date <= p.as_of AND p.as_of <= r.until
        )
 
     -- Information -----------------------------------------------------------------------
@@ -463,15 +471,17 @@ student_rule AS (
 
     UNION ALL
     -- signal: EXTERNAL_WITHOUT_CARE_LEAD
-    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', r.as_of, r.student_id, NULL, min(r.start_date), NULL
-    FROM role_now r
+    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', d.as_of, r.student_id, NULL, min(r.start_date), NULL
+    FROM role_scoped r
+    JOIN day d ON r.start_date <= d.as_of AND d.as_of <= r.until
     WHERE r.role = 'external'
       AND NOT EXISTS (
-          SELECT 1 FROM role_now lead
-          WHERE lead.as_of = r.as_of AND lead.student_id = r.student_id
+          SELECT 1 FROM role_scoped lead
+          WHERE lead.student_id = r.student_id
             AND lead.role IN ('care_coordinator', 'class_counsellor')
+            AND lead.start_date <= d.as_of AND d.as_of <= lead.until
       )
-    GROUP BY r.as_of, r.student_id
+    GROUP BY d.as_of, r.student_id
 
     -- Direction (regie) -----------------------------------------------------------------
     UNION ALL
