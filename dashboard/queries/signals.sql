@@ -18,7 +18,7 @@
 -- person_id) in `placement_rule`, `student_rule` or `signal`; person_id is the agreement holder
 -- a rule is about (used by the texts), NULL elsewhere.
 -- 1. Start FROM a relation that already carries as_of: `act` (active students per day),
---    `placement_now`/`placement_of_act`, `role_now`, `agreement_now`, `guide_starts`,
+--    `placement_now`/`placement_of_act`, `agreement_now`, `guide_starts`,
 --    `stop_due`, or join `day d` yourself with the rule's condition on d.as_of.
 -- 2. Every join between two such relations matches as_of too (`x.as_of = y.as_of`), and every
 --    GROUP BY and correlated EXISTS includes it: "on T" is always "on that row's as_of".
@@ -64,24 +64,47 @@ role_scoped AS MATERIALIZED (
     FROM roles
     WHERE start_date <= $last_day AND /*:scope*/
 ),
-role_now AS MATERIALIZED (
-    SELECT d.as_of, r.student_id, r.person_id, r.role, r.start_date
-    FROM role_scoped r
-    JOIN day d ON r.start_date <= d.as_of AND d.as_of <= r.until
-),
 -- Guides: distinct people with an active role other than parent; a guide's start is the
 -- earliest start of those roles. `starts` holds the earliest starts the rules ask about, sorted
 -- with equal dates kept apart, so starts[k] is "the k-th earliest"; `guides` counts them all.
-guide_starts AS MATERIALIZED (
-    SELECT as_of, student_id, count(*) AS guides,
+-- In interval form: a student's guide roles change only on the days a role starts or the day
+-- after one ends, so the guides are counted once per span [from_day, to_day) between those
+-- days (from $first_day on) and joined to the days at the end, only for the spans with enough
+-- guides for a rule. One day: one span per student, as before.
+guide_role AS MATERIALIZED (
+    SELECT student_id, person_id, start_date, until
+    FROM role_scoped
+    WHERE role <> 'parent' AND until >= $first_day
+),
+guide_span AS (
+    SELECT student_id, from_day,
+           lead(from_day, 1, DATE '9999-12-31') OVER (PARTITION BY student_id ORDER BY from_day)
+               AS to_day
+    FROM (
+        SELECT DISTINCT student_id, greatest(start_date, $first_day) AS from_day
+        FROM guide_role
+        UNION
+        SELECT student_id, until + 1 FROM guide_role WHERE until < $last_day
+    )
+),
+guide_span_starts AS (
+    SELECT student_id, from_day, to_day, count(*) AS guides,
            min(start_date, greatest($many_guides, $direction_min_guides)) AS starts
     FROM (
-        SELECT as_of, student_id, person_id, min(start_date) AS start_date
-        FROM role_now
-        WHERE role <> 'parent'
-        GROUP BY as_of, student_id, person_id
+        SELECT s.student_id, s.from_day, s.to_day, r.person_id, min(r.start_date) AS start_date
+        FROM guide_span s
+        JOIN guide_role r
+          ON r.student_id = s.student_id AND r.start_date <= s.from_day
+         AND s.from_day <= r.until
+        GROUP BY ALL
     )
-    GROUP BY as_of, student_id
+    GROUP BY ALL
+    HAVING count(*) >= least($many_guides, $direction_min_guides)
+),
+guide_starts AS MATERIALIZED (
+    SELECT d.as_of, g.student_id, g.guides, g.starts
+    FROM guide_span_starts g
+    JOIN day d ON g.from_day <= d.as_of AND d.as_of < g.to_day
 ),
 -- Placements of active students that a rule looks at on the day: active on it, or (for
 -- FINAL_OVERDUE) in the window after their planned end.
@@ -183,26 +206,38 @@ incomplete_contact AS (
            OR NOT f.student_present)
 ),
 -- Whether an active information / pedagogy agreement covers each active placement: one for
--- that placement or for the student as a whole.
-agreement_cover AS (
-    SELECT as_of, student_id, coalesce(placement_id, '') AS placement_id,
-           bool_or(topic = 'information') AS has_information,
-           bool_or(topic = 'pedagogy') AS has_pedagogy
-    FROM agreement_now
-    WHERE topic IN ('information', 'pedagogy')
-    GROUP BY ALL
+-- that placement or for the student as a whole. Read from the agreements themselves (few per
+-- student) with the day as a condition, not from agreement_now (one row per day).
+cover_agreement AS MATERIALIZED (
+    SELECT student_id, placement_id, topic, agreed_on,
+           coalesce(ended_on, DATE '9999-12-31') AS until
+    FROM agreements
+    WHERE topic IN ('information', 'pedagogy') AND agreed_on <= $last_day
+      AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
+),
+cover_match AS (
+    SELECT p.as_of, p.placement_id, a.topic
+    FROM placement_now p
+    JOIN cover_agreement a ON a.student_id = p.student_id AND a.placement_id = p.placement_id
+    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
+    UNION ALL
+    SELECT p.as_of, p.placement_id, a.topic
+    FROM placement_now p
+    JOIN (SELECT * FROM cover_agreement WHERE placement_id IS NULL) a
+      ON a.student_id = p.student_id
+    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
 ),
 placement_cover AS (
     SELECT p.as_of, p.student_id, p.placement_id, p.start_date,
-           coalesce(w.has_information, false) OR coalesce(o.has_information, false)
-               AS has_information,
-           coalesce(w.has_pedagogy, false) OR coalesce(o.has_pedagogy, false) AS has_pedagogy
+           coalesce(m.has_information, false) AS has_information,
+           coalesce(m.has_pedagogy, false) AS has_pedagogy
     FROM placement_now p
-    LEFT JOIN agreement_cover w
-           ON w.as_of = p.as_of AND w.student_id = p.student_id AND w.placement_id = ''
-    LEFT JOIN agreement_cover o
-           ON o.as_of = p.as_of AND o.student_id = p.student_id
-          AND o.placement_id = p.placement_id
+    LEFT JOIN (
+        SELECT as_of, placement_id, bool_or(topic = 'information') AS has_information,
+               bool_or(topic = 'pedagogy') AS has_pedagogy
+        FROM cover_match
+        GROUP BY ALL
+    ) m ON m.as_of = p.as_of AND m.placement_id = p.placement_id
 ),
 contact_frequency AS (
     SELECT as_of, agreement_id, student_id, holder_id, frequency_days, agreed_on
@@ -376,9 +411,10 @@ placement_rule AS (
     FROM placement_now p
     WHERE p.supervisor_id IS NULL
        OR NOT EXISTS (
-           SELECT 1 FROM role_now r
-           WHERE r.as_of = p.as_of AND r.student_id = p.student_id
-             AND r.person_id = p.supervisor_id AND r.role = 'workplace_supervisor'
+           SELECT 1 FROM role_scoped r
+           WHERE r.student_id = p.student_id AND r.person_id = p.supervisor_id
+             AND r.role = 'workplace_supervisor'
+             AND r.start_date <= p.as_of AND p.as_of <= r.until
        )
 
     -- Information -----------------------------------------------------------------------
@@ -435,15 +471,17 @@ student_rule AS (
 
     UNION ALL
     -- signal: EXTERNAL_WITHOUT_CARE_LEAD
-    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', r.as_of, r.student_id, NULL, min(r.start_date), NULL
-    FROM role_now r
+    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', d.as_of, r.student_id, NULL, min(r.start_date), NULL
+    FROM role_scoped r
+    JOIN day d ON r.start_date <= d.as_of AND d.as_of <= r.until
     WHERE r.role = 'external'
       AND NOT EXISTS (
-          SELECT 1 FROM role_now lead
-          WHERE lead.as_of = r.as_of AND lead.student_id = r.student_id
+          SELECT 1 FROM role_scoped lead
+          WHERE lead.student_id = r.student_id
             AND lead.role IN ('care_coordinator', 'class_counsellor')
+            AND lead.start_date <= d.as_of AND d.as_of <= lead.until
       )
-    GROUP BY r.as_of, r.student_id
+    GROUP BY d.as_of, r.student_id
 
     -- Direction (regie) -----------------------------------------------------------------
     UNION ALL
