@@ -329,7 +329,7 @@ def set_action_status(
             access.ensure(user, "run_meetings")
             access.require_meeting(tx.duckdb, user, row["meeting_id"])
         current = tx.scalar(
-            "SELECT coalesce(any_value(status) FILTER (WHERE status <> 'open'), 'open') "
+            "SELECT coalesce(max(status) FILTER (WHERE status <> 'open'), 'open') "
             "FROM meeting_action_status WHERE action_id = $a",
             {"a": action_id},
         )
