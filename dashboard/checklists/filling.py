@@ -149,7 +149,8 @@ def _write(tx: Tx, user: User, student_id: str, form: ChecklistForm, today: dt.d
     versions = {
         r["item_id"]: r["version"]
         for r in tx.rows(
-            f"SELECT item_id, version FROM ({CURRENT_SQL}) AS current_items WHERE checklist = $c AND NOT retired",
+            f"SELECT item_id, version FROM ({CURRENT_SQL}) AS current_items "
+            "WHERE checklist = $c AND NOT retired",
             {"c": form.checklist},
         )
     }
