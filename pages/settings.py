@@ -45,7 +45,7 @@ if isinstance(store, FileStore):
         "settings_page.backup_folder_help", default=render.plain(str(store.path.parent / "backups"))
     )
 else:  # the app's own backups are the file's: a PostgreSQL store is backed up with pg_dump
-    folder_help = session.tr("cli.backup.on_server", path=render.plain(store.path))
+    folder_help = session.tr("cli.backup.on_server", path=render.plain(str(store.path)))
 wanted: dict[str, int | str] = {}
 with st.form("settings"):
     for group, keys in GROUPS.items():
