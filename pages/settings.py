@@ -15,6 +15,7 @@ from dashboard.app import render, runtime, session
 from dashboard.app.checklist_items import checklist_items_section
 from dashboard.errors import RegiebordError
 from dashboard.signals.catalogue import THRESHOLDS
+from dashboard.store import FileStore
 
 GROUPS = {
     "group_signals": tuple(THRESHOLDS),  # declared per signal in signals/catalogue.toml
@@ -39,6 +40,13 @@ if notice:
 
 current = settings.current(runtime.store())
 folder = settings.texts(runtime.store())["backup_folder"]
+store = runtime.store()
+if isinstance(store, FileStore):
+    folder_help = session.tr(
+        "settings_page.backup_folder_help", default=render.plain(str(store.path.parent / "backups"))
+    )
+else:  # the app's own backups are the file's: a PostgreSQL store is backed up with pg_dump
+    folder_help = session.tr("cli.backup.on_server", path=render.plain(str(store.path)))
 wanted: dict[str, int | str] = {}
 with st.form("settings"):
     for group, keys in GROUPS.items():
@@ -60,10 +68,7 @@ with st.form("settings"):
                 session.tr("settings_page.labels.backup_folder"),
                 value=folder,
                 max_chars=settings.MAX_TEXT,
-                help=session.tr(
-                    "settings_page.backup_folder_help",
-                    default=render.plain(str(runtime.store().path.parent / "backups")),
-                ),
+                help=folder_help,
                 key="setting_backup_folder",
             )
     submitted = st.form_submit_button(session.tr("settings_page.save"), type="primary")

@@ -1,6 +1,6 @@
 """The two guidance checklists (issue 19): recording alone and with a fixed moment, versioned
 wording, latest and previous scores, disagreement between the parties, the step that closes
-an open signal, who reads what, and bad input that changes nothing (real DuckDB files)."""
+an open signal, who reads what, and bad input that changes nothing (a real store, on both backends)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ COLLABORATION = ("informing", "shared_picture", "learning_needs", "pedagogy", "d
 def world(store):
     w.build(store)
     return store
+
+
+@pytest.fixture
+def file_world(file_store):
+    """The same world in a DuckDB file: backups are the file backend's (a PostgreSQL store
+    is backed up with pg_dump, docs/deployment.md)."""
+    w.build(file_store)
+    return file_store
 
 
 def rows(store, sql: str, *params) -> list[tuple]:
@@ -336,14 +344,14 @@ def test_a_workplace_supervisor_reads_only_their_own_placements_checklists(world
             reading.student_checklists(world, user, student, T)
 
 
-def test_checklists_are_in_the_backup(world, tmp_path):
+def test_checklists_are_in_the_backup(file_world, tmp_path):
     from dashboard import backups
     from dashboard.security.access import CLI_USER
     from dashboard.store import open_store
 
-    filling.record_checklist(world, w.MENTOR, "S1", sheet(on=T, direction="improve"), T)
-    items.reword_item(world, w.ADMIN, "direction", ItemText("Regie", "Direction", "a", "b"))
-    backups.backup(world, CLI_USER, tmp_path / "backup.duckdb")
+    filling.record_checklist(file_world, w.MENTOR, "S1", sheet(on=T, direction="improve"), T)
+    items.reword_item(file_world, w.ADMIN, "direction", ItemText("Regie", "Direction", "a", "b"))
+    backups.backup(file_world, CLI_USER, tmp_path / "backup.duckdb")
     copy = open_store(tmp_path / "backup.duckdb")
     try:
         assert rows(copy, "SELECT count(*) FROM checklists") == [(1,)]
@@ -355,7 +363,10 @@ def test_checklists_are_in_the_backup(world, tmp_path):
         copy.close()
 
 
-def test_the_demo_fills_in_checklists_the_same_way_every_time(tmp_path):
+def test_the_demo_fills_in_checklists_the_same_way_every_time(store, tmp_path):
+    """The same checklists every time, on either backend: the first store is the fixture's
+    (a file, or PostgreSQL where the generator's rows are copied in: Tx.bulk), the second
+    always a file."""
     from dashboard import demo
     from dashboard.security.access import CLI_USER
     from dashboard.store import open_store
@@ -364,14 +375,18 @@ def test_the_demo_fills_in_checklists_the_same_way_every_time(tmp_path):
         return rows(
             store,
             "SELECT c.checklist, c.party, count(*), count(DISTINCT c.student_id), "
-            "md5(string_agg(a.checklist_id || a.item_id || a.score, ',' ORDER BY ALL)) "
+            # An explicit order: DuckDB expands `ORDER BY ALL` inside an aggregate over an
+            # attached PostgreSQL table into every column (one md5 per column).
+            "md5(string_agg(a.checklist_id || a.item_id || a.score, ',' "
+            "ORDER BY a.checklist_id, a.item_id)) "
             "FROM checklists c JOIN checklist_answers a USING (checklist_id) GROUP BY ALL "
             "ORDER BY ALL",
         )
 
     made = []
     for name in ("a", "b"):
-        store = open_store(tmp_path / f"{name}.duckdb")
+        if name == "b":
+            store = open_store(tmp_path / f"{name}.duckdb")
         demo.generate(store, CLI_USER, students=60, seed=1, today=T)
         made.append(digest(store))
         if name == "a":
@@ -386,5 +401,6 @@ def test_the_demo_fills_in_checklists_the_same_way_every_time(tmp_path):
                 "WHERE c.checklist = 'collaboration' AND (k.placement_id IS DISTINCT FROM "
                 "c.placement_id OR k.kind NOT IN ('start', 'mid') OR k.date <> c.filled_on)",
             ) == [(0,)]
-        store.close()
+        if name == "b":
+            store.close()
     assert made[0] == made[1]

@@ -91,7 +91,7 @@ def _context(tx: Tx, user: User, student_id: str, today: dt.date) -> ChecklistCo
     )
     contacts = tx.rows(
         "SELECT contact_id, kind, date, placement_id, visibility, reason FROM contacts "
-        "WHERE student_id = $sid AND list_contains($kinds, kind)",
+        "WHERE student_id = $sid AND kind IN (SELECT unnest($kinds::VARCHAR[]))",
         {"sid": student_id, "kinds": list(FIXED_KINDS)},
     )
     moments = {
@@ -103,7 +103,7 @@ def _context(tx: Tx, user: User, student_id: str, today: dt.date) -> ChecklistCo
         "SELECT contact_id, party FROM checklists WHERE student_id = $sid AND contact_id IS NOT NULL",
         {"sid": student_id},
     )
-    items = tx.rows(f"SELECT item_id, checklist, retired FROM ({CURRENT_SQL})")
+    items = tx.rows(f"SELECT item_id, checklist, retired FROM ({CURRENT_SQL}) AS current_items")
     return ChecklistContext(
         today=today,
         enrolment_date=tx.scalar(
@@ -149,7 +149,8 @@ def _write(tx: Tx, user: User, student_id: str, form: ChecklistForm, today: dt.d
     versions = {
         r["item_id"]: r["version"]
         for r in tx.rows(
-            f"SELECT item_id, version FROM ({CURRENT_SQL}) WHERE checklist = $c AND NOT retired",
+            f"SELECT item_id, version FROM ({CURRENT_SQL}) AS current_items "
+            "WHERE checklist = $c AND NOT retired",
             {"c": form.checklist},
         )
     }

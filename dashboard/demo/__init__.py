@@ -68,6 +68,9 @@ QUERIES = (
     "demo_fill_meetings",
     "demo_cleanup",
 )
+# The tables the generator fills: the interchange tables and the checklists filled in
+# (their items come with migration 006).
+FILLED = (*TABLES, "checklists", "checklist_answers")
 
 # Short Dutch texts, four variants each (the SQL picks one by hash). They are demo data,
 # not interface text, so they live here and not in i18n.
@@ -395,7 +398,7 @@ def generate(
         _refuse_filled(tx)
         # The generator is DuckDB SQL on a DuckDB cursor (on PostgreSQL its rows are copied
         # in when the bulk block ends: Tx.bulk).
-        with tx.bulk(TABLES) as cur, _bulk_settings(cur):
+        with tx.bulk(FILLED) as cur, _bulk_settings(cur):
             _fill(cur, pools, seed, students, today)
         counts = {t: tx.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
         tx.execute("UPDATE store_info SET is_demo = true")
