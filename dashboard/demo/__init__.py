@@ -68,9 +68,19 @@ QUERIES = (
     "demo_fill_meetings",
     "demo_cleanup",
 )
-# The tables the generator fills: the interchange tables and the checklists filled in
-# (their items come with migration 006).
-FILLED = (*TABLES, "checklists", "checklist_answers")
+# The tables the generator fills: the interchange tables, the checklists filled in (their
+# items come with migration 006) and the past caseload meetings (demo_fill_meetings).
+FILLED = (
+    *TABLES,
+    "checklists",
+    "checklist_answers",
+    "meetings",
+    "meeting_attendees",
+    "meeting_items",
+    "meeting_decisions",
+    "meeting_actions",
+    "meeting_action_status",
+)
 
 # Short Dutch texts, four variants each (the SQL picks one by hash). They are demo data,
 # not interface text, so they live here and not in i18n.
