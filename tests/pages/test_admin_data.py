@@ -86,6 +86,7 @@ def test_only_admins_have_the_page(signed_in):
         at.switch_page("pages/admin_data.py")
 
 
+@pytest.mark.parametrize("backend", ["file"], indirect=True)  # PostgreSQL: pg_dump (below)
 def test_lists_the_scheduled_backups_with_size_and_age(admin_page, db):
     at = admin_page
     assert "Er is nog geen back-up gemaakt" in texts(at)
@@ -151,3 +152,8 @@ def test_an_upload_is_checked_once_not_on_every_rerun(admin_page, monkeypatch):
     at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW, BAD_ROW), "text/csv"))
     at.run()
     assert len(calls) == 2 and "Er zijn 1 problemen gevonden" in texts(at)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_on_postgresql_the_backups_section_points_to_pg_dump(admin_page):
+    assert "pg_dump" in texts(admin_page) and not admin_page.exception
