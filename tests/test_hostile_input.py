@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 import student_world as w
+from store_dump import dump
 
 from dashboard import signals
 from dashboard.errors import Invalid
@@ -24,19 +25,6 @@ FAR = (dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(9999, 12, 31))
 def world(store):
     w.build(store)
     return store
-
-
-def dump(store) -> dict[str, list]:
-    """Every row of every table (the audit trail included): nothing may change on a refusal."""
-    with store.read() as cur:
-        tables = [
-            r[0]
-            for r in cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-                " AND schema_name = current_schema()"
-            ).fetchall()
-        ]
-        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
 
 
 def contact(**changes) -> ContactForm:

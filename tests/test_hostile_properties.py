@@ -20,6 +20,7 @@ import student_world as w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from store_dump import dump
 
 from dashboard import interchange, signals
 from dashboard.app import render
@@ -77,18 +78,6 @@ def codes(*values):
 def world(store):
     w.build(store)
     return store
-
-
-def dump(store) -> dict[str, list]:
-    with store.read() as cur:
-        tables = [
-            r[0]
-            for r in cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-                " AND schema_name = current_schema()"
-            ).fetchall()
-        ]
-        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
 
 
 _md = MarkdownIt("commonmark")
