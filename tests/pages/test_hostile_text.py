@@ -55,7 +55,7 @@ def hostile_world(store, monkeypatch):
         tx.execute("UPDATE students SET status_reason = 'x'")
         tx.execute(
             "INSERT INTO agreements VALUES ('AG2', 'S1', 'PL1', 'task_division', 'P-MEN', "
-            "['P-SUP'], 'x', NULL, true, '2025-09-01', NULL, NULL)"
+            "ARRAY['P-SUP'], 'x', NULL, true, '2025-09-01', NULL, NULL)"
         )
         for table, columns in TEXT_COLUMNS.items():
             sets = ", ".join(f"{c} = ${c}" for c in columns)
