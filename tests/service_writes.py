@@ -92,6 +92,7 @@ class Facts(NamedTuple):
     audited: dict[str, frozenset[str]]  # per kind, the keys the audit trail names
     version: int
     chain_broken_at: int | None
+    ack_moments: frozenset[str]  # when each acknowledgement was made: how its event names it
 
     def holds(self, done: Written) -> bool:
         return done.key in getattr(self, done.kind + "s")
@@ -113,18 +114,25 @@ def facts(store: Store) -> Facts:
         contacts = keys("SELECT contact_id FROM contacts WHERE summary LIKE 'stream %'")
         agreement_ids = keys("SELECT agreement_id FROM agreements WHERE details LIKE 'stream %'")
         acks = keys("SELECT reason FROM acknowledgements WHERE reason LIKE 'stream %'")
+        # The audit event keeps no reason text: an acknowledgement is matched to its event
+        # by the moment it was made (unique in the stream), in the event's own text form.
+        ack_moments = keys(
+            "SELECT strftime(acknowledged_at, '%Y-%m-%d %H:%M:%S.%f') FROM acknowledgements"
+            " WHERE reason LIKE 'stream %'"
+        )
         audited = {
             "contact": keys("SELECT entity_key FROM audit WHERE action = 'log_contact'"),
             "agreement": keys("SELECT entity_key FROM audit WHERE action = 'record_agreement'"),
             "acknowledgement": keys(
-                "SELECT json_extract_string(new_value, '$.reason') FROM audit"
+                "SELECT strftime(CAST(json_extract_string(new_value, '$.acknowledged_at')"
+                " AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') FROM audit"
                 " WHERE action = 'write' AND entity = 'acknowledgements'"
             ),
         }
         version = int(cur.execute("SELECT version FROM change_counter").fetchone()[0])
         broken = audit.verify_chain(cur)
         cur.execute("COMMIT")
-    return Facts(contacts, agreement_ids, acks, audited, version, broken)
+    return Facts(contacts, agreement_ids, acks, audited, version, broken, ack_moments)
 
 
 def problems(now: Facts, baseline_version: int) -> list[str]:
@@ -132,7 +140,7 @@ def problems(now: Facts, baseline_version: int) -> list[str]:
     round), a change counter that does not count every write, or a broken audit chain."""
     found = []
     for kind in KINDS:
-        stored = getattr(now, kind + "s")
+        stored = now.ack_moments if kind == "acknowledgement" else getattr(now, kind + "s")
         if stored != now.audited[kind]:
             found.append(f"{kind}s and their audit events differ: {stored ^ now.audited[kind]}")
     if now.version != baseline_version + now.writes:
