@@ -104,7 +104,9 @@ def _check(cur, files: list[tuple[Path, str]], with_store: bool, write=None) -> 
         if write is not None and not file_problems and not sql_total:
             try:
                 written = write(cur, labels)
-            except duckdb.ConstraintException as exc:  # a bad cell; the cell checks name it
+            # A bad cell (PostgreSQL refuses some values DuckDB holds, e.g. a NUL character);
+            # the cell checks name it.
+            except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
                 write_error = exc
         cell_frames = [f for f in (job.result() for job in cell_jobs) if len(f)]
     cell_rows = pd.concat(cell_frames, ignore_index=True) if cell_frames else found_sql.head(0)
