@@ -18,7 +18,6 @@ from dashboard.app import render, runtime, session
 from dashboard.errors import Invalid, NotAllowed, RegiebordError
 from dashboard.problem import Problem, Where
 from dashboard.security import access
-from dashboard.store import FileStore
 
 
 def problem_table(problems: list[Problem]) -> pd.DataFrame:
@@ -134,7 +133,7 @@ def age_text(age: dt.timedelta) -> str:
 def backups_section(user: access.User) -> None:
     st.subheader(session.tr("admin_data.backups_title"))
     store = runtime.store()
-    if not isinstance(store, FileStore):  # PostgreSQL keeps its own backups: pg_dump
+    if not runtime.on_a_file(store):  # PostgreSQL keeps its own backups: pg_dump
         st.info(session.tr("cli.backup.on_server", path=render.plain(str(store.path))))
         return
     values = settings.current(store)

@@ -15,7 +15,6 @@ from dashboard.app import render, runtime, session
 from dashboard.app.checklist_items import checklist_items_section
 from dashboard.errors import RegiebordError
 from dashboard.signals.catalogue import THRESHOLDS
-from dashboard.store import FileStore
 
 GROUPS = {
     "group_signals": tuple(THRESHOLDS),  # declared per signal in signals/catalogue.toml
@@ -41,7 +40,7 @@ if notice:
 current = settings.current(runtime.store())
 folder = settings.texts(runtime.store())["backup_folder"]
 store = runtime.store()
-if isinstance(store, FileStore):
+if runtime.on_a_file(store):
     folder_help = session.tr(
         "settings_page.backup_folder_help", default=render.plain(str(store.path.parent / "backups"))
     )

@@ -42,7 +42,7 @@ def _open(path: str) -> Store:
     # The command line cannot back up a store the app holds, so the app does it itself (at
     # the hour set by the admin; the thread ends when the store is closed).
     # (PostgreSQL has its own backups: pg_dump, see docs/deployment.md.)
-    if isinstance(store, FileStore):
+    if on_a_file(store):
         threading.Thread(
             target=backups.keep_backing_up,
             args=(store, threading.Event()),
@@ -69,6 +69,12 @@ def db_path() -> str:
     """The store: $REGIEBORD_DB (a file, or a postgresql:// URL), else the project's
     data/regiebord.duckdb."""
     return str(os.environ.get("REGIEBORD_DB") or default_db_path())
+
+
+def on_a_file(store: Store) -> bool:
+    """Whether `store` is the embedded DuckDB file (it backs itself up; a PostgreSQL store is
+    backed up with pg_dump): the pages ask here and never import the store."""
+    return isinstance(store, FileStore)
 
 
 def store() -> Store:
