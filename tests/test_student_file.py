@@ -219,9 +219,9 @@ def test_a_supervisor_without_consent_sees_that_there_is_none_but_not_why(world,
         )
         tx.execute(
             "INSERT INTO agreements VALUES "
-            "('AG-TD', 'S1', NULL, 'task_division', 'P-MEN', ['P-CARE'],"
+            "('AG-TD', 'S1', NULL, 'task_division', 'P-MEN', ARRAY['P-CARE'],"
             " 'zorgteam: thuissituatie', NULL, true, '2025-09-01', NULL, NULL),"
-            "('AG-PED', 'S1', 'PL1', 'pedagogy', 'P-MEN', ['P-SUP'],"
+            "('AG-PED', 'S1', 'PL1', 'pedagogy', 'P-MEN', ARRAY['P-SUP'],"
             " 'bij te laat komen eerst een gesprek', NULL, true, '2025-09-01', NULL, NULL)"
         )
     f = student_file.load(world, w.SUPERVISOR, "S1", T)
