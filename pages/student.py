@@ -21,6 +21,7 @@ import streamlit as st
 from dashboard.app import nav, render, runtime, session
 from dashboard.app.meeting_page.follow_up import student_block
 from dashboard.app.session import tr
+from dashboard.app.student_page import cached
 from dashboard.app.student_page.agreements import agreements_tab
 from dashboard.app.student_page.checklists import checklists_tab
 from dashboard.app.student_page.common import FLASH
@@ -48,9 +49,14 @@ def main() -> None:
     # One view_student audit event per opening of a file, not per click inside it.
     opening = session.arrived() or st.session_state.get(LAST_STUDENT) != student_id
     try:
-        f = student_file.load(
-            runtime.store(), user, student_id, session.today(), session.lang(), log_view=opening
-        )
+        if opening:
+            f = student_file.load(
+                runtime.store(), user, student_id, session.today(), session.lang()
+            )
+        else:
+            f = cached.student(
+                runtime.store_key(), user, student_id, session.today(), session.lang()
+            )
     except RegiebordError as exc:
         render.show_error(exc)
         st.stop()

@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard.app import render, runtime, session
 from dashboard.app.session import label, tr
+from dashboard.app.student_page import cached
 from dashboard.app.student_page.agreements import agreement_form
 from dashboard.app.student_page.common import Slots, day, key, person_name, placement_label, submit
 from dashboard.checklists import CHECKLISTS, PARTIES, SCORES, filling, items, reading
@@ -75,8 +76,8 @@ def moment_views(form: str) -> list[ChecklistForm]:
 
 def checklists_tab(f: file_model.StudentFile) -> None:
     try:
-        got = reading.student_checklists(
-            runtime.store(), session.user(), f.student.student_id, f.as_of, session.lang()
+        got = cached.checklists(
+            runtime.store_key(), session.user(), f.student.student_id, f.as_of, session.lang()
         )
     except RegiebordError as exc:
         render.show_error(exc)
