@@ -21,6 +21,7 @@ from dashboard.checklists.items import CURRENT_SQL, Item, item_from
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import rows
 from dashboard.students.student_file import own_placement_ids
 
 # A score's rank: a change from improve to sufficient is better.
@@ -119,12 +120,6 @@ class StudentChecklists:
         )
 
 
-def _rows(cur, sql: str, params: dict | None = None) -> list[dict]:
-    rel = cur.execute(sql, params or {})
-    names = [d[0] for d in rel.description]
-    return [dict(zip(names, r)) for r in rel.fetchall()]
-
-
 def student_checklists(
     store: Store, user: User, student_id: str, as_of: dt.date, lang: str = "nl"
 ) -> StudentChecklists:
@@ -134,33 +129,33 @@ def student_checklists(
         access.require_student(cur, user, student_id, as_of)
         lens = access.lens(cur, user, student_id, as_of)
         params = {"sid": student_id}
-        placements = _rows(
+        placements = rows(
             cur,
             "SELECT placement_id, supervisor_id FROM placements WHERE student_id = $sid",
             params,
         )
         contacts = {
             c["contact_id"]: c
-            for c in _rows(
+            for c in rows(
                 cur,
                 "SELECT contact_id, kind, visibility, reason FROM contacts WHERE student_id = $sid",
                 params,
             )
         }
-        sheets = _rows(
+        sheets = rows(
             cur,
             "SELECT * FROM checklists WHERE student_id = $sid AND filled_on <= $as_of "
             "ORDER BY filled_on DESC, recorded_at DESC, checklist_id",
             {**params, "as_of": as_of},
         )
-        answers = _rows(
+        answers = rows(
             cur,
             "SELECT a.*, i.wording_nl, i.wording_en FROM checklist_answers a "
             "JOIN checklist_items i ON i.item_id = a.item_id AND i.version = a.item_version "
             "WHERE a.student_id = $sid",
             params,
         )
-        versions = [item_from(r) for r in _rows(cur, f"{CURRENT_SQL} ORDER BY position")]
+        versions = [item_from(r) for r in rows(cur, f"{CURRENT_SQL} ORDER BY position")]
     own = own_placement_ids(placements, user)
     own_party = parties_for(user)["guidance"][0]
 

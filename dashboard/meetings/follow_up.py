@@ -11,10 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dashboard.meetings.model import Action, Meeting, MeetingSummary
-from dashboard.meetings.reads import actions, care_readers, load, rows, visible_ids
+from dashboard.meetings.reads import actions, care_readers, load, visible_ids
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
+from dashboard.store.tx import rows
 
 _STILL_OPEN = (
     "NOT EXISTS (SELECT 1 FROM meeting_action_status h "

@@ -23,12 +23,13 @@ from dashboard.meetings.model import (
     MeetingForm,
     Proposal,
 )
-from dashboard.meetings.reads import rows, visible_ids
+from dashboard.meetings.reads import visible_ids
 from dashboard.problem import Problem, Where
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.signals import day_cache
 from dashboard.store import Store
+from dashboard.store.tx import rows
 from dashboard.students.write_steps import check
 
 MAX_MINUTES = 600  # a meeting's minutes available

@@ -23,6 +23,7 @@ from dashboard.meetings.model import (
 )
 from dashboard.security import access
 from dashboard.security.access import User
+from dashboard.store.tx import rows
 from dashboard.students.student_file import ADULT_AGE
 
 _ACTIONS_SQL = """
@@ -39,12 +40,6 @@ LEFT JOIN staff p ON p.person_id = a.owner_id
 WHERE {where}
 ORDER BY a.due_on, a.student_id, a.created_at, a.action_id
 """
-
-
-def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
-    rel = cur.execute(sql, params)
-    names = [d[0] for d in rel.description]
-    return [dict(zip(names, row)) for row in rel.fetchall()]
 
 
 def visible_ids(

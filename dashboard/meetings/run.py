@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from dashboard.errors import NotFound
 from dashboard.meetings import writes
 from dashboard.meetings.model import CLOSED_STATUSES, Action, AgendaItem
-from dashboard.meetings.reads import actions, ask_first, load, rows, visible_ids
+from dashboard.meetings.reads import actions, ask_first, load, visible_ids
 from dashboard.problem import Problem, Where
 from dashboard.security import access
 from dashboard.security.access import User
 from dashboard.store import Store
-from dashboard.store.tx import Tx
+from dashboard.store.tx import Tx, rows
 from dashboard.students import agreements, student_file
 from dashboard.students.file_model import Contact, StudentFile
 from dashboard.students.write_steps import check, clean_text, insert, new_id

@@ -27,6 +27,14 @@ def scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> A
     return None if row is None else row[0]
 
 
+def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> list[dict[str, Any]]:
+    """Every row as a dict by column name: `Tx.rows` for code that holds a plain cursor (the
+    reads of the student file, the checklists and the meetings)."""
+    rel = cur.execute(sql, params)
+    names = [d[0] for d in rel.description]
+    return [dict(zip(names, row)) for row in rel.fetchall()]
+
+
 def aggregate_row(
     cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None
 ) -> tuple[Any, ...]:
@@ -66,9 +74,7 @@ class Tx:
     # -- reading within the transaction --------------------------------------------------------
     def rows(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         """Every row, as a dict by column name."""
-        self._cur.execute(sql, params)
-        names = [d[0] for d in self._cur.description]
-        return [dict(zip(names, row)) for row in self._cur.fetchall()]
+        return rows(self._cur, sql, params)
 
     def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
         """The first row as a dict, or None when there is none."""

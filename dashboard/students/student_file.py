@@ -25,6 +25,7 @@ from dashboard.security import access, audit
 from dashboard.security.access import User
 from dashboard.signals import day_cache
 from dashboard.store import Store
+from dashboard.store.tx import rows
 from dashboard.students.file_model import (
     Agreement,
     ConsentDecision,
@@ -65,12 +66,6 @@ def own_placement_ids(placements: list[dict], user: User) -> set[str] | None:
     return {p["placement_id"] for p in placements if p["supervisor_id"] == user.person_id}
 
 
-def _rows(cur, sql: str, params: dict) -> list[dict]:
-    rel = cur.execute(sql, params)
-    names = [d[0] for d in rel.description]
-    return [dict(zip(names, row)) for row in rel.fetchall()]
-
-
 def _active(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
     return start <= day and (end is None or day <= end)
 
@@ -100,23 +95,23 @@ def load(
         lens = access.lens(cur, user, student_id, as_of)
         params = {"sid": student_id}
         student_row = lens.student(
-            _rows(cur, "SELECT * FROM students WHERE student_id = $sid", params)[0]
+            rows(cur, "SELECT * FROM students WHERE student_id = $sid", params)[0]
         )
-        role_rows = _rows(cur, "SELECT * FROM roles WHERE student_id = $sid", params)
-        placement_rows = _rows(
+        role_rows = rows(cur, "SELECT * FROM roles WHERE student_id = $sid", params)
+        placement_rows = rows(
             cur, "SELECT * FROM placements WHERE student_id = $sid ORDER BY start_date", params
         )
-        contact_rows = _rows(
+        contact_rows = rows(
             cur,
             "SELECT * FROM contacts WHERE student_id = $sid ORDER BY date DESC, contact_id",
             params,
         )
-        agreement_rows = _rows(
+        agreement_rows = rows(
             cur,
             "SELECT * FROM agreements WHERE student_id = $sid ORDER BY agreed_on DESC, agreement_id",
             params,
         )
-        consent_rows = _rows(
+        consent_rows = rows(
             cur,
             "SELECT * FROM consents WHERE student_id = $sid ORDER BY audience, decided_on DESC",
             params,
@@ -207,8 +202,8 @@ def _people(cur, roles, placements, contacts, agreements, consents, lens) -> dic
         wanted |= {a["holder_id"], *(a["counterpart_ids"] or [])}
     wanted |= {c["recorded_by"] for c in consents}
     ids = sorted(p for p in wanted if p and p not in lens.hidden_persons)
-    rows = _rows(cur, "SELECT * FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": ids})
-    return {r["person_id"]: _person(r) for r in rows}
+    found = rows(cur, "SELECT * FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": ids})
+    return {r["person_id"]: _person(r) for r in found}
 
 
 def find_staff(store: Store, user: User, text: str, limit: int = 50) -> list[Person]:
@@ -222,13 +217,13 @@ def find_staff(store: Store, user: User, text: str, limit: int = 50) -> list[Per
     if not text:
         return []
     with store.read() as cur:
-        rows = _rows(
+        found = rows(
             cur,
             "SELECT * FROM staff WHERE contains(lower(name), $t) OR contains(lower(organisation), $t)"
             f" OR lower(person_id) = $t ORDER BY name, person_id LIMIT {int(limit)}",
             {"t": text},
         )
-    return [_person(r) for r in rows]
+    return [_person(r) for r in found]
 
 
 def history(store: Store, user: User, student_id: str, as_of: dt.date) -> tuple[HistoryEntry, ...]:
@@ -240,7 +235,7 @@ def history(store: Store, user: User, student_id: str, as_of: dt.date) -> tuple[
     access.ensure(user, "write_student")
     with store.read() as cur:
         access.require_student(cur, user, student_id, as_of)
-        rows = _rows(
+        found = rows(
             cur,
             "SELECT occurred_at, actor, action, entity, entity_key, old_value, new_value "
             "FROM audit WHERE student_id = $sid AND action NOT IN (SELECT unnest($views)) "
@@ -257,7 +252,7 @@ def history(store: Store, user: User, student_id: str, as_of: dt.date) -> tuple[
             old_value=json.loads(r["old_value"]) if r["old_value"] else None,
             new_value=json.loads(r["new_value"]) if r["new_value"] else None,
         )
-        for r in rows
+        for r in found
     )
 
 
