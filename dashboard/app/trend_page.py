@@ -2,14 +2,14 @@
 shown: each figure's chart, a note where figures are hidden, its table and CSV in an expander,
 and one workbook of all of them.
 
-SECTIONS is the page's order; the checklists' section (issue 19) comes last, from its own
-service (dashboard/checklists/shares.py), which lies above the trends in the layers.
+`build` lists the sections in the page's order; the checklists' section (issue 19) comes
+last, from its own service (dashboard/checklists/shares.py), which lies above the trends in
+the layers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -28,18 +28,7 @@ from dashboard.trends.overview import Overview
 @dataclass(frozen=True)
 class Section:
     key: str  # i18n group: trends.<key>.title / .caption
-    figures: Callable[[Overview], list[Figure]] | None  # None: built from another service
     note: str | None = None  # an i18n key shown under the section's caption
-
-
-SECTIONS = (
-    Section("moments", moments),
-    Section("direction", direction),
-    Section("signals", signals),
-    Section("contact", contact),
-    Section("dropout", dropout),
-    Section("coordination", coordination, note="coordination.causes"),
-)
 
 
 @dataclass(frozen=True)
@@ -52,13 +41,17 @@ class Page:
     workbook: bytes  # every figure's table, a sheet each
 
 
-CHECKLISTS = Section("checklists", None)  # its figures come from the checklist shares
-
-
 def build(ov: Overview, checklist_shares: pd.DataFrame) -> Page:
     """Every section with its built figures, in the user's language, and the workbook."""
-    raw = [(section, section.figures(ov)) for section in SECTIONS if section.figures]
-    raw.append((CHECKLISTS, checklists(checklist_shares, ov.threshold)))
+    raw = [
+        (Section("moments"), moments(ov)),
+        (Section("direction"), direction(ov)),
+        (Section("signals"), signals(ov)),
+        (Section("contact"), contact(ov)),
+        (Section("dropout"), dropout(ov)),
+        (Section("coordination", note="coordination.causes"), coordination(ov)),
+        (Section("checklists"), checklists(checklist_shares, ov.threshold)),
+    ]
     workbook = sheets.workbook_bytes({f.title: f.table for _, figures in raw for f in figures})
     built = [(section, [f.built() for f in figures]) for section, figures in raw]
     return Page(ov.as_of, ov.threshold, built, workbook)
