@@ -17,7 +17,12 @@ import streamlit as st
 import student_world as w
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app import runtime
+from dashboard.app import render, runtime
+from dashboard.app.meeting_page.common import CURRENT
+from dashboard.checklists import filling, items
+from dashboard.meetings import prepare, run
+from dashboard.meetings.model import CaseloadChoice, MeetingForm
+from validation.checklists import ChecklistForm
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
@@ -61,17 +66,53 @@ def hostile_world(store, monkeypatch):
             sets = ", ".join(f"{c} = ${c}" for c in columns)
             tx.execute(f"UPDATE {table} SET {sets}", {c: hostile(c) for c in columns})
         tx.execute("UPDATE students SET status_reason = $t", {"t": hostile("status_reason")})
+        # The checklist items as an admin may reword them on the settings page.
+        columns = ("wording_nl", "wording_en", "explanation_nl", "explanation_en")
+        sets = ", ".join(f"{c} = ${c}" for c in columns)
+        tx.execute(f"UPDATE checklist_items SET {sets}", {c: hostile(c) for c in columns})
         tx.touch_all()
+    _meeting_and_checklist(store)
     monkeypatch.setenv("REGIEBORD_DB", str(store.path))
     yield store
     runtime.store().close()
     st.cache_resource.clear()
 
 
-def open_page(page: str, user, **query) -> AppTest:
+def _meeting_and_checklist(store) -> None:
+    """The texts only a page writes: a caseload meeting about S1 with a decision and an
+    action for the mentor (decision, action and note in hostile text), and a guidance
+    checklist of S1 with a hostile note."""
+    form = MeetingForm(w.TODAY, "internal", CaseloadChoice("list", None, ("S1",)), 30)
+    meeting = prepare.create_meeting(store, w.ADMIN, form, w.TODAY)
+    run.record_decision(store, w.ADMIN, meeting, "S1", hostile("decision"), w.TODAY)
+    run.add_action(
+        store,
+        w.ADMIN,
+        meeting,
+        "S1",
+        hostile("what"),
+        "P-MEN",
+        w.TODAY,
+        w.TODAY,
+        note=hostile("note"),
+    )
+    item = items.current_items(store, w.MENTOR, "guidance")[0].item_id
+    checklist = ChecklistForm(
+        "guidance", "school", w.TODAY, scores={item: "improve"}, notes={item: hostile("note")}
+    )
+    filling.record_checklist(store, w.MENTOR, "S1", checklist, w.TODAY)
+    MEETING["id"] = meeting
+
+
+MEETING: dict[str, str] = {}  # the id of the hostile world's meeting
+
+
+def open_page(page: str, user, state: dict | None = None, **query) -> AppTest:
     at = AppTest.from_file(str(PAGES / page), default_timeout=60)
     at.session_state["user"] = user
     at.session_state["today"] = w.TODAY
+    for name, value in (state or {}).items():
+        at.session_state[name] = value
     for name, value in query.items():
         at.query_params[name] = value
     at.run()
@@ -139,10 +180,14 @@ def test_the_walker_finds_unescaped_markdown(hostile_world):
         ("student_rights.py", w.ADMIN, {"student": "S1"}),
         ("audit_log.py", w.ADMIN, {}),
         ("users.py", w.ADMIN, {}),
+        ("meetings.py", w.ADMIN, {}),
+        ("settings.py", w.ADMIN, {}),
+        ("trends.py", w.ADMIN, {}),
     ],
 )
 def test_hostile_texts_show_literally(hostile_world, page, user, query):
-    at = open_page(page, user, **query)
+    state = {CURRENT: MEETING["id"]} if page == "meetings.py" else None
+    at = open_page(page, user, state, **query)
     shown = "\n".join(rendered_markdown(at))
     assert shown, "the page shows something"
     assert unescaped(at) == []
@@ -158,3 +203,26 @@ def test_the_hand_over_message_shows_the_new_holder_literally(hostile_world):
     assert not at.exception, [e.value for e in at.exception]
     assert any("holder" in s or "regie" in s.lower() for s in (m.value for m in at.success))
     assert unescaped(at) == []
+
+
+@pytest.mark.parametrize(
+    ("page", "user", "query", "columns"),
+    [
+        ("meetings.py", w.ADMIN, {}, ("decision", "what")),
+        ("caseload.py", w.MENTOR, {}, ("what",)),
+        (
+            "student.py",
+            w.MENTOR,
+            {"student": "S1"},
+            ("decision", "what", "wording_nl", "explanation_nl", "note"),
+        ),
+    ],
+)
+def test_texts_written_on_pages_are_shown_escaped(hostile_world, page, user, query, columns):
+    """The walk above is not empty-handed for the texts only pages write (a meeting's
+    decisions and actions, checklist notes, the items' wording): they are shown, escaped."""
+    state = {CURRENT: MEETING["id"]} if page == "meetings.py" else None
+    shown = rendered_markdown(open_page(page, user, state, **query))
+    for column in columns:
+        escaped = f"{render.plain(column)} \\*\\*B\\*\\*"
+        assert any(escaped in s for s in shown), (column, shown)

@@ -37,11 +37,11 @@ def score_fields(form: str, item_list, party: str) -> tuple[dict[str, str], dict
     scores, notes = {}, {}
     for item in item_list:
         left, middle, right = st.columns([3, 7, 2], vertical_alignment="center")
-        left.markdown(
-            render.plain(item.wording(session.lang())), help=item.explanation(session.lang())
-        )
+        # An admin words the items (the settings page): shown literally, as any user text.
+        wording = render.plain(item.wording(session.lang()))
+        left.markdown(wording, help=render.plain(item.explanation(session.lang())))
         scores[item.item_id] = middle.radio(
-            item.wording(session.lang()),
+            wording,
             SCORES,
             index=SCORES.index("not_discussed"),
             horizontal=True,
