@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import logging
 import sys
 from pathlib import Path
 
@@ -318,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
 
         args.db = default_db_path()
     lang = i18n.message_language()
+    # The connection pool logs each failed attempt to reach PostgreSQL (in English, to
+    # stderr); the command says it once, in the user's language, when it gives up.
+    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
     try:
         return args.func(args)
     except Invalid as exc:

@@ -101,6 +101,7 @@ def test_server_down_at_start_is_a_plain_message(lang, words):
     assert done.returncode == 1
     assert words in done.stderr and "Traceback" not in done.stderr
     assert "secret" not in done.stderr  # the password never shows
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # said once, not per retry
 
 
 def test_the_command_line_imports_while_the_app_runs(pg_url):
