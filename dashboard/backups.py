@@ -5,11 +5,16 @@ restore copies a backup into a new store file, migrated to the current schema. B
 admins (`import_export`; the command line acts as one). Neither overwrites a file unless asked
 (`force`), and a replaced file is replaced at once: the copy is written beside it first.
 
-Only the DuckDB backend: a store held by another process (the running app) gives StoreLocked
-before anything is written. While the app runs, it makes its own backups instead: once a day
-at the hour the admin set, into the folder set, keeping the newest few (`run_scheduled`,
-called from a background thread by `keep_backing_up`). On PostgreSQL backups are pg_dump's
-and pg_restore's work: see server mode.
+A DuckDB store held by another process (the running app) gives StoreLocked before anything
+is written. While the app runs, it makes its own backups instead: once a day at the hour the
+admin set, into the folder set, keeping the newest few (`run_scheduled`, called from a
+background thread by `keep_backing_up`).
+
+On PostgreSQL (server mode) the same two work while app servers run: a backup is the same
+kind of DuckDB file, copied under the store-wide write lock (writes wait for it); a restore
+replaces the rows of the database's store in one transaction (`PgTx.replace_all_from`), so
+app servers see the store before or after it, never half. The database's own pg_dump and
+replication stay the way to run a server (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from dashboard.errors import Invalid
 from dashboard.problem import Problem
 from dashboard.security import access, audit
 from dashboard.security.access import User
-from dashboard.store import FileStore, Store, open_store
+from dashboard.store import FileStore, Store, is_server_url, open_store
 from dashboard.store import backup as copying
+from dashboard.store.postgres import PgTx
+from dashboard.store.tx import scalar
 
 REFUSED = Problem("cli.backup.refused")
 SCHEDULE_USER = User(username="schedule", kind="admin", name="scheduled backup")
@@ -67,13 +74,8 @@ def backup(store: Store, user: User, out: Path | str, *, force: bool = False) ->
     should the copy then fail, the trail shows an attempt that left no file.
     """
     access.ensure(user, "import_export")
-    if not isinstance(store, FileStore):
-        raise Invalid(
-            [Problem("cli.backup.on_server", {"path": str(store.path)})],
-            summary=Problem("cli.backup.refused"),
-        )
     out = Path(out)
-    if out.resolve() == store.path.resolve():
+    if isinstance(store, FileStore) and out.resolve() == store.path.resolve():
         raise _refuse("cli.backup.same_file", out)
     _make_room(out, force, "cli.backup.out_exists")
     with store.write(audit_only=True) as tx:
@@ -99,9 +101,12 @@ def restore(user: User, source: Path | str, db: Path | str, *, force: bool = Fal
     process holds it (StoreLocked). A refusal leaves `db` as it was.
     """
     access.ensure(user, "import_export")
-    source, db = Path(source), Path(db)
+    source = Path(source)
     if not copying.is_store(source):
         raise _refuse("cli.backup.not_a_store", source)
+    if is_server_url(db):
+        return _restore_on_server(user, source, str(db), force)
+    db = Path(db)
     if source.resolve() == db.resolve():
         raise _refuse("cli.backup.same_file", db)
     _make_room(db, force, "cli.backup.db_exists")
@@ -121,6 +126,36 @@ def restore(user: User, source: Path | str, db: Path | str, *, force: bool = Fal
     finally:
         copying.remove(part)
     return version
+
+
+def _restore_on_server(user: User, source: Path, url: str, force: bool) -> int:
+    """Restore the backup `source` into the PostgreSQL database at `url`: its store (made or
+    upgraded first) must hold nothing unless `force`. The backup is first copied into a
+    temporary file and migrated there, so an older backup fits the current schema."""
+    part = _part(source.with_name("restore.duckdb"))
+    copying.remove(part)
+    try:
+        copying.copy_file(source, part)
+        open_store(part).close()  # migrates an older backup
+        store = open_store(url)
+        try:
+            with store.read() as cur:
+                used = scalar(
+                    cur, "SELECT (SELECT count(*) FROM audit) + (SELECT count(*) FROM students)"
+                )
+            if used and not force:
+                raise _refuse("cli.backup.db_exists", Path(store.path))
+            with store.write() as tx:
+                assert isinstance(tx, PgTx)  # a postgresql:// URL opens a PgStore
+                tx.replace_all_from(part)
+                tx.touch_all()
+                version = int(tx.scalar("SELECT max(version) FROM schema_version"))
+                audit.record(tx, audit.Restore(user.actor, str(source), version))
+            return version
+        finally:
+            store.close()
+    finally:
+        copying.remove(part)
 
 
 # -- the app's scheduled backups ---------------------------------------------------------------

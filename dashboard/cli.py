@@ -46,19 +46,6 @@ def _add_db(p: argparse.ArgumentParser, default: object = None) -> None:
     p.add_argument("--db", type=_db, default=default, help=tr("cli.help.db"))
 
 
-def _refuse_on_server(db: Path | str) -> None:
-    """Backups of a PostgreSQL store are PostgreSQL's own (pg_dump): refuse plainly."""
-    from dashboard.store import is_server_url
-
-    if is_server_url(db):
-        from dashboard.store.postgres import public_url
-
-        raise Invalid(
-            [Problem("cli.backup.on_server", {"path": public_url(str(db))})],
-            summary=Problem("cli.backup.refused"),
-        )
-
-
 def cmd_init(args) -> int:
     from dashboard.store import open_store
 
@@ -156,8 +143,7 @@ def cmd_backup(args) -> int:
     from dashboard.security.access import CLI_USER
     from dashboard.store import open_store
 
-    _refuse_on_server(args.db)
-    if not args.db.is_file():
+    if isinstance(args.db, Path) and not args.db.is_file():
         raise Invalid(
             [Problem("cli.backup.no_store", {"path": str(args.db)})],
             summary=Problem("cli.backup.refused"),
@@ -179,7 +165,6 @@ def cmd_restore(args) -> int:
     from dashboard import backups
     from dashboard.security.access import CLI_USER
 
-    _refuse_on_server(args.db)
     version = backups.restore(CLI_USER, args.source, args.db, force=args.force)
     print(tr("cli.backup.restored", source=args.source, path=args.db, version=version))
     return 0

@@ -31,14 +31,6 @@ def world(store):
     return store
 
 
-@pytest.fixture
-def file_world(file_store):
-    """The same world in a DuckDB file: backups are the file backend's (a PostgreSQL store
-    is backed up with pg_dump, docs/deployment.md)."""
-    w.build(file_store)
-    return file_store
-
-
 def rows(store, sql: str, *params) -> list[tuple]:
     with store.read() as cur:
         return cur.execute(sql, list(params)).fetchall()
@@ -344,14 +336,14 @@ def test_a_workplace_supervisor_reads_only_their_own_placements_checklists(world
             reading.student_checklists(world, user, student, T)
 
 
-def test_checklists_are_in_the_backup(file_world, tmp_path):
+def test_checklists_are_in_the_backup(world, tmp_path):
     from dashboard import backups
     from dashboard.security.access import CLI_USER
     from dashboard.store import open_store
 
-    filling.record_checklist(file_world, w.MENTOR, "S1", sheet(on=T, direction="improve"), T)
-    items.reword_item(file_world, w.ADMIN, "direction", ItemText("Regie", "Direction", "a", "b"))
-    backups.backup(file_world, CLI_USER, tmp_path / "backup.duckdb")
+    filling.record_checklist(world, w.MENTOR, "S1", sheet(on=T, direction="improve"), T)
+    items.reword_item(world, w.ADMIN, "direction", ItemText("Regie", "Direction", "a", "b"))
+    backups.backup(world, CLI_USER, tmp_path / "backup.duckdb")
     copy = open_store(tmp_path / "backup.duckdb")
     try:
         assert rows(copy, "SELECT count(*) FROM checklists") == [(1,)]

@@ -139,10 +139,9 @@ def test_making_minutes_is_audited_and_checks_its_input(meeting):
         minutes.minutes(store, COORD, meeting_id, "everyone", "pdf", T)
 
 
-def test_meetings_are_in_backups(file_store, tmp_path):
-    """Backups are the file backend's (a server is backed up with pg_dump, docs/deployment.md)."""
-    hold_meeting(file_store)
-    backups.backup(file_store, CLI_USER, tmp_path / "backup.duckdb")
+def test_meetings_are_in_backups(store, tmp_path):
+    hold_meeting(store)
+    backups.backup(store, CLI_USER, tmp_path / "backup.duckdb")
     copy = duckdb.connect(str(tmp_path / "backup.duckdb"), read_only=True)
     assert copy.execute("SELECT count(*) FROM meeting_actions").fetchone() == (3,)
     copy.close()

@@ -98,6 +98,10 @@ class Store:
     def close(self) -> None:
         raise NotImplementedError
 
+    def copy_to(self, path: Path) -> None:
+        """Copy the whole store, as one consistent state, into a new DuckDB file (a backup)."""
+        raise NotImplementedError
+
     def _notify(self) -> None:
         for listener in self._listeners:
             listener()
@@ -260,6 +264,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     if scalar(con, "SELECT count(*) FROM store_info") == 0:
         con.execute("INSERT INTO store_info VALUES (false, current_timestamp::TIMESTAMP)")
     return applied
+
+
+def store_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the store in the DuckDB database `con` is connected to, by name."""
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = 'main' ORDER BY table_name"
+        ).fetchall()
+    ]
 
 
 def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:

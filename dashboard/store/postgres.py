@@ -38,7 +38,15 @@ import psycopg_pool
 
 from dashboard import i18n
 from dashboard.errors import StoreUnavailable
-from dashboard.store import FIRST_MIGRATION, Store, _config, changes, migration_files
+from dashboard.store import (
+    FIRST_MIGRATION,
+    Store,
+    _config,
+    changes,
+    migrate,
+    migration_files,
+    store_tables,
+)
 from dashboard.store.tx import Cursor, Params, Tx
 
 # Keys of PostgreSQL advisory locks (any fixed numbers; "RBWR", "RBMG").
@@ -46,6 +54,7 @@ WRITE_LOCK = 0x52425752
 MIGRATE_LOCK = 0x52424D47
 ALIAS = "rb"  # the attached database's name inside DuckDB
 POOL_SIZE = 8  # connections per process: Streamlit sessions write one at a time anyway
+CHANGE_FEED = ("change_counter", "changes")  # a restore keeps the target's own
 COPY_BATCH = 10_000  # rows fetched from DuckDB at a time while copying into PostgreSQL
 CONNECT_TIMEOUT = 5  # seconds to wait for the server (or a pooled connection) before giving up
 
@@ -221,9 +230,16 @@ class PgTx(Tx):
         with _translated_errors(self._store.url):
             self._pg.executemany(pg_sql(sql), [list(_params(list(r)) or ()) for r in rows])
 
-    def _copy(self, target: str, columns: Sequence[str], query: str) -> None:
-        """COPY the rows of a DuckDB query into PostgreSQL's `target`, in batches."""
-        source = self.duckdb.execute(query)
+    def _copy(
+        self,
+        target: str,
+        columns: Sequence[str],
+        query: str,
+        engine: Cursor | None = None,
+    ) -> None:
+        """COPY the rows of a DuckDB query (on the attached store, or on `engine`) into
+        PostgreSQL's `target`, in batches."""
+        source = (engine or self.duckdb).execute(query)
         with _translated_errors(self._store.url):
             with self._pg.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
                 while batch := source.fetchmany(COPY_BATCH):
@@ -232,6 +248,25 @@ class PgTx(Tx):
 
     def insert_from(self, table: str, columns: Sequence[str], query: str) -> None:
         self._copy(table, columns, query)
+
+    def replace_all_from(self, path: Path) -> None:
+        """Replace every table's rows by those of the store in the DuckDB file at `path` (a
+        backup at this schema version), inside this transaction: a failure leaves the store
+        as it was. The change feed stays this store's own (running app servers key their
+        caches on its version, which must never go back); the audit sequence moves past the
+        restored trail."""
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            tables = [t for t in store_tables(con) if t not in CHANGE_FEED]
+            self._run(f"TRUNCATE {', '.join(tables)}", None)
+            for table in tables:
+                columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+                self._copy(table, columns, f"SELECT * FROM {table}", engine=con)
+            self._run(
+                "SELECT setval('audit_seq', coalesce(max(id), 0) + 1, false) FROM audit", None
+            )
+        finally:
+            con.close()
 
     @contextmanager
     def bulk(self, tables: Iterable[str]) -> Iterator[Cursor]:
@@ -370,7 +405,30 @@ class PgStore(Store):
             self._notify()
 
     def copy_to(self, path: Path) -> None:
-        raise NotImplementedError("back up a PostgreSQL store with pg_dump (docs/deployment.md)")
+        """Copy the whole store into a new DuckDB file at `path` (a backup, restorable to a
+        file or to PostgreSQL). The file gets its schema from the migrations, then every
+        table's rows, read through the attachment while this process holds the store-wide
+        write lock: no write commits meanwhile, so the copy is one consistent state. The
+        file's audit sequence is moved past the copied trail (DuckDB has no setval)."""
+        with self.write(audit_only=True):
+            con = duckdb.connect(str(path), config=_config())
+            try:
+                migrate(con)
+                con.execute(f"LOAD {_literal(postgres_extension())}")
+                con.execute(f"ATTACH {_literal(self.url)} AS rb_source (TYPE postgres, READ_ONLY)")
+                con.execute("BEGIN TRANSACTION")
+                for table in store_tables(con):
+                    con.execute(f"DELETE FROM {table}")
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rb_source.{table}")
+                con.execute(
+                    "SELECT max(nextval('audit_seq'))"
+                    " FROM range((SELECT coalesce(max(id), 0) FROM audit))"
+                )
+                con.execute("COMMIT")
+                con.execute("DETACH rb_source")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
 
     def close(self) -> None:
         self._forget_engine()
