@@ -62,7 +62,7 @@ def file_store(tmp_path):
 
 
 @pytest.fixture
-def store_location(tmp_path) -> str:
+def store_location(store_target) -> str:
     """Where a test that opens the store itself (in child processes, threads, after a
-    crash) finds it: a DuckDB file path here; a server-mode fixture may parametrise this."""
-    return str(tmp_path / "store.duckdb")
+    crash) finds it, as text: a DuckDB file's path or a PostgreSQL URL (both backends)."""
+    return str(store_target)

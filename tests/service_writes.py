@@ -1,7 +1,7 @@
 """A stream of audited writes through the services, and what a store must hold afterwards.
 
 Shared by the crash test (a child process writes, the parent kills it) and the concurrency
-test (threads write while a reader watches). Each write goes through a public service exactly
+tests (threads, or processes on PostgreSQL, write while a reader watches). Each write goes through a public service exactly
 as a page calls it (access check, validation, one transaction with its audit event and its
 change-feed entry), on the small world of tests/student_world.py, and returns a `Written`
 that names it so the store can be searched for it afterwards.
@@ -15,15 +15,27 @@ from typing import Any, NamedTuple
 import student_world as w
 
 from dashboard import signals
+from dashboard.meetings import prepare, run
+from dashboard.meetings.model import CaseloadChoice, MeetingForm
 from dashboard.security import audit
 from dashboard.security.access import User
-from dashboard.store import Store, open_store
+from dashboard.store import FileStore, Store, open_store
 from dashboard.students import agreements, records
 from validation.forms import AgreementForm, ContactForm
 
 T = w.TODAY
-KINDS = ("contact", "agreement", "acknowledgement")
+KINDS = ("contact", "agreement", "acknowledgement", "action")
 WRITERS = (w.MENTOR, w.CARE)  # two kinds of user who write to S1's file
+# Who runs the caseload meeting about S1 and writes its actions (a meeting's actions are
+# written by whoever runs meetings, not by the guides).
+COORDINATOR = User("coord", "care_coordinator", None, "Carla Coördinator", locations=("Noord",))
+
+
+def build(store: Store) -> None:
+    """The small world of tests/student_world.py and an open caseload meeting about S1."""
+    w.build(store)
+    form = MeetingForm(T, "internal", CaseloadChoice("list", None, ("S1",)), 30)
+    prepare.create_meeting(store, COORDINATOR, form, T)
 
 
 class Written(NamedTuple):
@@ -60,6 +72,13 @@ def write(store: Store, user: User, kind: str, label: str) -> Written:
             placement_id="PL1",
         )
         return Written(kind, agreements.record_agreement(store, user, "S1", form, T))
+    if kind == "action":
+        with store.read() as cur:
+            meeting_id = cur.execute("SELECT min(meeting_id) FROM meetings").fetchone()[0]
+        action_id = run.add_action(
+            store, COORDINATOR, meeting_id, "S1", f"stream {label}", "P-MEN", T, T
+        )
+        return Written(kind, action_id)
     reason = f"stream {label}"
     until = T + dt.timedelta(days=30)
     signals.acknowledge(
@@ -76,11 +95,11 @@ def write_stream(path: str, sender: Any, label: str, checkpoint_every: int) -> N
     store = open_store(path)
     n = 0
     while True:
-        done = write(store, WRITERS[n % 2], KINDS[n % 3], f"{label}.{n}")
+        done = write(store, WRITERS[n % 2], KINDS[n % len(KINDS)], f"{label}.{n}")
         sender.send(tuple(done))
         n += 1
-        if n % checkpoint_every == 0:
-            store.checkpoint()
+        if n % checkpoint_every == 0 and isinstance(store, FileStore):
+            store.checkpoint()  # PostgreSQL checkpoints by itself
 
 
 class Facts(NamedTuple):
@@ -89,6 +108,7 @@ class Facts(NamedTuple):
     contacts: frozenset[str]
     agreements: frozenset[str]
     acknowledgements: frozenset[str]
+    actions: frozenset[str]
     audited: dict[str, frozenset[str]]  # per kind, the keys the audit trail names
     version: int
     chain_broken_at: int | None
@@ -99,7 +119,7 @@ class Facts(NamedTuple):
 
     @property
     def writes(self) -> int:
-        return len(self.contacts) + len(self.agreements) + len(self.acknowledgements)
+        return sum(len(getattr(self, kind + "s")) for kind in KINDS)
 
 
 def facts(store: Store) -> Facts:
@@ -114,6 +134,7 @@ def facts(store: Store) -> Facts:
         contacts = keys("SELECT contact_id FROM contacts WHERE summary LIKE 'stream %'")
         agreement_ids = keys("SELECT agreement_id FROM agreements WHERE details LIKE 'stream %'")
         acks = keys("SELECT reason FROM acknowledgements WHERE reason LIKE 'stream %'")
+        actions = keys("SELECT action_id FROM meeting_actions WHERE what LIKE 'stream %'")
         # The audit event keeps no reason text: an acknowledgement is matched to its event
         # by the moment it was made (unique in the stream), in the event's own text form.
         ack_moments = keys(
@@ -128,11 +149,12 @@ def facts(store: Store) -> Facts:
                 " AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') FROM audit"
                 " WHERE action = 'write' AND entity = 'acknowledgements'"
             ),
+            "action": keys("SELECT entity_key FROM audit WHERE action = 'add_action'"),
         }
         version = int(cur.execute("SELECT version FROM change_counter").fetchone()[0])
         broken = audit.verify_chain(cur)
         cur.execute("COMMIT")
-    return Facts(contacts, agreement_ids, acks, audited, version, broken, ack_moments)
+    return Facts(contacts, agreement_ids, acks, actions, audited, version, broken, ack_moments)
 
 
 def problems(now: Facts, baseline_version: int) -> list[str]:

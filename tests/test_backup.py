@@ -291,13 +291,12 @@ def test_the_scheduled_backup_goes_to_the_folder_set(original, tmp_path):
     assert made is not None and made.parent == tmp_path / "elsewhere"
 
 
-def test_the_backup_thread_backs_up_while_sessions_write_and_stops_with_the_store(
-    store_location, tmp_path
-):
+def test_the_backup_thread_backs_up_while_sessions_write_and_stops_with_the_store(tmp_path):
     """The copy is taken under the write lock: writes going on at the time are in it whole
-    or not at all (every write with its audit event and change-feed entry)."""
-    store = open_store(store_location)
-    w.build(store)
+    or not at all (every write with its audit event and change-feed entry). The app backs up
+    only a store file itself (a PostgreSQL store: tests/test_backup_server.py)."""
+    store = open_store(tmp_path / "store.duckdb")
+    sw.build(store)
     baseline = store.version
     stop = threading.Event()
     thread = threading.Thread(target=backups.keep_backing_up, args=(store, stop, 0.01))
@@ -305,7 +304,7 @@ def test_the_backup_thread_backs_up_while_sessions_write_and_stops_with_the_stor
     try:
         n = 0
         while not backups.listed(store, CLI_USER):
-            sw.write(store, w.MENTOR, sw.KINDS[n % 3], f"during.{n}")
+            sw.write(store, w.MENTOR, sw.KINDS[n % len(sw.KINDS)], f"during.{n}")
             n += 1
         made = backups.listed(store, CLI_USER)[0].path
     finally:

@@ -4,20 +4,25 @@ nothing raises (the day cache is warmed after every write in threads of its own,
 does). Meanwhile a reader checks, in one snapshot at a time, that the store is whole
 (every write with its audit event and change-feed entry, the audit chain verifying) and that
 counts and the version only grow: DuckDB's test_concurrentupdate shape, over our layers.
+On PostgreSQL the same sessions also run spread over four processes (app servers), with
+the reader in a fifth.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 
+import pytest
 import service_writes as sw
-import student_world as w
 
 from dashboard.signals import caseload, day_cache
 from dashboard.store import open_store
 from dashboard.students import listing, student_file
 
 SESSIONS = 16
+PROCESSES = 4  # app servers over one PostgreSQL store
+REPORT_SECONDS = 300  # how long the test waits for an app server's report
 WRITES_PER_SESSION = 4
 
 
@@ -26,7 +31,7 @@ def _session(store, number: int, written: list[sw.Written]) -> None:
     list, the caseload, in turn), WRITES_PER_SESSION times."""
     user = sw.WRITERS[number % 2]
     for n in range(WRITES_PER_SESSION):
-        done = sw.write(store, user, sw.KINDS[(number + n) % 3], f"{number}.{n}")
+        done = sw.write(store, user, sw.KINDS[(number + n) % len(sw.KINDS)], f"{number}.{n}")
         written.append(done)
         page = (number + n) % 3
         if page == 0:
@@ -82,7 +87,7 @@ def _run(target, *args, failures: list[BaseException]) -> threading.Thread:
 def test_sixteen_sessions_at_once_lose_nothing_and_raise_nothing(store_location):
     store = open_store(store_location)
     try:
-        w.build(store)
+        sw.build(store)
         baseline = store.version
         warmers = _warm_after_every_write(store)
         failures: list[BaseException] = []
@@ -106,3 +111,68 @@ def test_sixteen_sessions_at_once_lose_nothing_and_raise_nothing(store_location)
     assert after.writes == len(written)
     assert sw.problems(after, baseline) == []
     assert len(seen) > 1  # the watcher really looked while the sessions wrote
+
+
+def _app_server(url: str, first: int, sender) -> None:
+    """A child process: an app server over `url` running its share of the sessions (numbers
+    `first` on), then sending back what they wrote and what they raised."""
+    written: list[sw.Written] = []
+    failures: list[BaseException] = []
+    try:
+        store = open_store(url)
+        try:
+            share = SESSIONS // PROCESSES
+            sessions = [
+                _run(_session, store, first + n, written, failures=failures) for n in range(share)
+            ]
+            for thread in sessions:
+                thread.join()
+        finally:
+            store.close()
+    except BaseException as exc:
+        failures.append(exc)
+    sender.send(([tuple(done) for done in written], [repr(exc) for exc in failures]))
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_four_app_servers_at_once_lose_nothing_and_raise_nothing(store_location):
+    store = open_store(store_location)
+    sw.build(store)
+    baseline = store.version
+    store.close()  # forked children must not inherit an open store (its pool's threads)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    share = SESSIONS // PROCESSES
+    children = [
+        context.Process(target=_app_server, args=(store_location, n * share, sender))
+        for n in range(PROCESSES)
+    ]
+    for child in children:
+        child.start()
+    sender.close()
+    store = open_store(store_location)
+    try:
+        failures: list[BaseException] = []
+        seen: list[sw.Facts] = []
+        stop = threading.Event()
+        watcher = _run(_watch, store, baseline, stop, seen, failures=failures)
+        reports = []
+        for _ in children:  # a child that died without a word fails here, not hangs
+            assert receiver.poll(REPORT_SECONDS), "an app server process sent no report"
+            reports.append(receiver.recv())
+        for child in children:
+            child.join()
+        stop.set()
+        watcher.join()
+        after = sw.facts(store)
+    finally:
+        store.close()
+    assert failures == [], failures
+    assert [raised for _, raised in reports if raised] == []
+    assert [child.exitcode for child in children] == [0] * PROCESSES
+    written = [sw.Written(*done) for wrote, _ in reports for done in wrote]
+    assert len(written) == SESSIONS * WRITES_PER_SESSION
+    assert [done for done in written if not after.holds(done)] == []
+    assert after.writes == len(written)
+    assert sw.problems(after, baseline) == []
+    assert len(seen) > 1  # the watcher really looked while the app servers wrote

@@ -1,10 +1,10 @@
 """Kill the app at any moment and nothing acknowledged is lost (issue 21, point 1).
 
 A child process opens the store the way the app does and writes a stream of audited writes
-through the services (contacts, agreements, signal acknowledgements), telling the parent over
+through the services (contacts, agreements, signal acknowledgements, meeting actions), telling the parent over
 a pipe about each write once its service call has returned. The parent kills it with SIGKILL
 at a random moment, reopens the store (replaying DuckDB's write-ahead log, as the app does on
-its next start) and checks: every acknowledged write is there; at most the one write in flight
+its next start; on PostgreSQL the server rolls back the killed connection's transaction) and checks: every acknowledged write is there; at most the one write in flight
 is there unacknowledged; every write has its audit event and its change-feed entry and
 nothing else is (nothing half-written); the audit chain verifies. Many trials run on one
 store, each starting from what the previous kill left, for TRIAL_SECONDS.
@@ -23,7 +23,6 @@ import signal
 import time
 
 import service_writes as sw
-import student_world as w
 
 from dashboard.store import open_store
 
@@ -64,7 +63,7 @@ def _run_and_kill(context, path: str, label: str, life: float) -> list[sw.Writte
 
 def test_every_acknowledged_write_survives_a_kill_at_any_moment(store_location):
     store = open_store(store_location)
-    w.build(store)
+    sw.build(store)
     baseline = store.version
     store.close()
     context = _children()
