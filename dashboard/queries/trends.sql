@@ -209,6 +209,7 @@ moment AS (
 -- Per student and cell first (a student may have two placements due in one month).
 moment_student AS (
     SELECT date_trunc('month', mo.due)::DATE AS month, mo.rank, mo.student_id,
+           any_value(mo.location) AS location, any_value(mo.programme) AS programme,
            count(*) AS due,
            count(*) FILTER (WHERE mo.held_on <= mo.due) AS on_time,
            count(*) FILTER (WHERE mo.held_on > mo.due) AS late,
@@ -246,24 +247,25 @@ moment_all_month AS (
     )
     GROUP BY month
 ),
--- The same over the whole window, per location and per programme (all kinds together).
+-- The same over the whole window, per location and per programme (all kinds together): per
+-- student first, so a student is counted with a plain count (a student has one location and
+-- one programme), not a DISTINCT per cell.
 moment_group AS (
     SELECT CASE WHEN grouping(location) = 0 THEN 'location' ELSE 'programme' END AS by,
            coalesce(location, programme) AS "group",
-           count(*) AS due, count(DISTINCT student_id) AS due_students,
-           count(*) FILTER (WHERE held_on <= due) AS on_time,
-           count(DISTINCT student_id) FILTER (WHERE held_on <= due) AS on_time_students,
-           count(*) FILTER (WHERE held_on > due) AS late,
-           count(DISTINCT student_id) FILTER (WHERE held_on > due) AS late_students,
-           count(*) FILTER (WHERE held_on IS NULL) AS not_held,
-           count(DISTINCT student_id) FILTER (WHERE held_on IS NULL) AS not_held_students,
-           count(*) FILTER (WHERE held_on IS NOT NULL AND complete) AS all_three,
-           count(DISTINCT student_id) FILTER (WHERE held_on IS NOT NULL AND complete)
-               AS all_three_students,
-           count(*) FILTER (WHERE held_on IS NOT NULL AND NOT complete) AS partial,
-           count(DISTINCT student_id) FILTER (WHERE held_on IS NOT NULL AND NOT complete)
-               AS partial_students
-    FROM moment
+           sum(due) AS due, count(*) AS due_students,
+           sum(on_time) AS on_time, count(*) FILTER (WHERE on_time > 0) AS on_time_students,
+           sum(late) AS late, count(*) FILTER (WHERE late > 0) AS late_students,
+           sum(not_held) AS not_held, count(*) FILTER (WHERE not_held > 0) AS not_held_students,
+           sum(all_three) AS all_three, count(*) FILTER (WHERE all_three > 0) AS all_three_students,
+           sum(partial) AS partial, count(*) FILTER (WHERE partial > 0) AS partial_students
+    FROM (
+        SELECT student_id, any_value(location) AS location, any_value(programme) AS programme,
+               sum(due) AS due, sum(on_time) AS on_time, sum(late) AS late,
+               sum(not_held) AS not_held, sum(all_three) AS all_three, sum(partial) AS partial
+        FROM moment_student
+        GROUP BY student_id
+    )
     GROUP BY GROUPING SETS ((location), (programme))
 ),
 moment_kind AS (
