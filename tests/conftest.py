@@ -9,9 +9,14 @@ reason.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pg_server
 import pytest
 
+from dashboard import demo
+from dashboard.security.access import CLI_USER
 from dashboard.store import open_store
 
 BACKENDS = ["file", "postgres"]
@@ -59,6 +64,19 @@ def file_store(tmp_path):
     s = open_store(tmp_path / "test.duckdb")
     yield s
     s.close()
+
+
+@pytest.fixture
+def original(tmp_path) -> Path:
+    """A closed demo store in a DuckDB file, original.duckdb (20 students, as of 2025-10-01):
+    what the backup tests back up and restore."""
+    path = tmp_path / "original.duckdb"
+    store = open_store(path)
+    try:
+        demo.generate(store, CLI_USER, students=20, seed=3, today=dt.date(2025, 10, 1))
+    finally:
+        store.close()
+    return path
 
 
 @pytest.fixture

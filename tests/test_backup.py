@@ -18,30 +18,16 @@ import service_writes as sw
 import student_world as w
 from command_line import run
 
-from dashboard import backups, demo, interchange, settings
+from dashboard import backups, interchange, settings
 from dashboard.errors import Invalid, NotAllowed
 from dashboard.security import audit
 from dashboard.security.access import CLI_USER, User
 from dashboard.security.audit import verify_chain
 from dashboard.store import open_store
 
-T = dt.date(2025, 10, 1)
-
 
 def run_in_english(*args: str) -> subprocess.CompletedProcess:
     return run(*args, lang="en")
-
-
-@pytest.fixture
-def original(tmp_path) -> Path:
-    """A closed demo store on disk."""
-    path = tmp_path / "original.duckdb"
-    store = open_store(path)
-    try:
-        demo.generate(store, CLI_USER, students=20, seed=3, today=T)
-    finally:
-        store.close()
-    return path
 
 
 def _export(path: Path, out: Path) -> dict[str, bytes]:

@@ -42,18 +42,6 @@ def _chain_and_actions(store: Store) -> tuple[int | None, list[str]]:
 
 
 @pytest.fixture
-def original(tmp_path) -> Path:
-    """A closed demo store in a DuckDB file."""
-    path = tmp_path / "original.duckdb"
-    store = open_store(path)
-    try:
-        demo.generate(store, CLI_USER, students=20, seed=3, today=T)
-    finally:
-        store.close()
-    return path
-
-
-@pytest.fixture
 def pg_store(pg_url, original):
     """A PostgreSQL store holding the same school as `original` (restored from its backup)."""
     seed = open_store(original)
