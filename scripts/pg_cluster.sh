@@ -6,6 +6,8 @@
 # /usr/lib/postgresql/<version>/bin. PostgreSQL refuses to run as root, so when we are root
 # (as in CI) the cluster belongs to the `postgres` user the package creates. It trusts local
 # connections and listens on 127.0.0.1 only: never use it for real data.
+# It runs with fsync=off (the tests need speed, not durability); REGIEBORD_PG_FSYNC=on keeps
+# fsync on, as a real server has it (benchmarks/pg_bench.py measures commits that way).
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?the cluster directory}
@@ -17,6 +19,8 @@ as_owner() {
 case "$action" in
   start)
     port=${3:?the port}
+    fsync=${REGIEBORD_PG_FSYNC:-off}
+    case "$fsync" in on|off) ;; *) echo "REGIEBORD_PG_FSYNC must be on or off" >&2; exit 2 ;; esac
     if [ ! -f "$dir/PG_VERSION" ]; then
       mkdir -p "$dir"
       [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
@@ -24,7 +28,7 @@ case "$action" in
         || { cat "$dir.initdb.log" >&2; exit 1; }
     fi
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c max_connections=200" >/dev/null \
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=$fsync -c max_connections=200" >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgresql://postgres@127.0.0.1:$port/postgres"
     ;;
