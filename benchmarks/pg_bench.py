@@ -17,9 +17,10 @@ the tests do that). It fills it the real way: `regiebord demo` into a file, `reg
 - reads: bench.py's own workers (all signals of one day, the caseload data of the busiest
   guide, the student file of the student with the most contacts) on the PostgreSQL store and,
   for reference, on a file store imported from the same files;
-- the import beside 16 writers: a second database holding every table but the contacts, and
-  the whole export imported into it while 16 writers write to it (the contacts are then new
-  rows, the other tables unchanged): rows/s, and the writers' errors.
+- the import beside 16 writers: a copy of the store with its contacts emptied (as if the
+  contacts were the day's news), and the whole export imported into it while 16 writers write
+  to it (the contacts are then new rows, the other tables unchanged): rows/s, and the
+  writers' errors.
 
 Stops the cluster it started (by its pid) and removes its folder and the work folder.
 """
@@ -54,7 +55,6 @@ SIGNALS_FACTOR = 2  # all signals on PostgreSQL at most this times the file's
 CASELOAD_TARGET_MS = 150
 STUDENT_FILE_TARGET_MS = 100
 IMPORT_TARGET_ROWS_S = 100_000
-BESIDE_IMPORT_WRITERS = 16
 
 
 # -- the server ------------------------------------------------------------------------------------
@@ -104,12 +104,19 @@ class Server:
         with psycopg.connect(self.admin_url, autocommit=True) as con:
             con.execute(sql)
 
-    def database(self, name: str) -> str:
-        """A new, empty database (dropped at the end); its URL."""
+    def database(self, name: str, template: str | None = None) -> str:
+        """A new database (dropped at the end), empty or a copy of `template`'s; its URL."""
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        self._admin(f"CREATE DATABASE {name}")
+        copy = f" TEMPLATE {urlsplit(template).path.lstrip('/')}" if template else ""
+        self._admin(f"CREATE DATABASE {name}{copy}")
         self.created.append(name)
         return _with_database(self.admin_url, name)
+
+    def execute(self, url: str, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(sql)
 
     def setting(self, name: str) -> str:
         import psycopg
@@ -170,6 +177,7 @@ def _collect(procs: list[subprocess.Popen]) -> dict:
         "messages": [m for r in results for m in r["messages"]][:3],
         "retries": sum(r["retries"] for r in results),
         "window": max(r["elapsed"] for r in results),
+        "cpu": sum(r["cpu"] for r in results),
     }
 
 
@@ -195,6 +203,10 @@ def _check_store(url: str) -> tuple[int, int | None]:
             return int(stored), audit.verify_chain(cur)
     finally:
         store.close()
+
+
+def _cpu_per_write(result: dict) -> str:
+    return _ms(result["cpu"] * 1000 / result["written"]) if result["written"] else "-"
 
 
 # -- the table -------------------------------------------------------------------------------------
@@ -229,7 +241,8 @@ def _writers_row(table: Table, n: int, result: dict, stored: int, expected: int,
     note = (
         f"{result['written']:,} writes in {result['window']:.1f} s, {result['errors']} errors"
         f" ({result['retries']} retries); {stored:,} of {expected:,} acknowledged contacts stored;"
-        f" audit chain {'verifies' if broken is None else f'BREAKS at row {broken}'}"
+        f" audit chain {'verifies' if broken is None else f'BREAKS at row {broken}'};"
+        f" {_cpu_per_write(result)} ms of the writers' own CPU per write"
     )
     if result["messages"]:
         note += "; first error: " + result["messages"][0][:200]
@@ -283,7 +296,7 @@ def run(args) -> int:
             bench._regiebord("import", "--db", str(file_db), *files), "import (file)"
         )
         log(f"import into the file: {file_s:.1f} s")
-        url = server.database("rb_bench")
+        url = server.database(f"rb_bench_{os.getpid()}")
         pg_s, peak, _ = bench._run_child(
             bench._regiebord("import", "--db", url, *files), "import (PostgreSQL)"
         )
@@ -345,12 +358,11 @@ def run(args) -> int:
             )
             _writers_row(table, count, result, stored, expected, broken)
 
-        # 4. the import beside 16 writers, into a database holding every table but the contacts
-        side = server.database("rb_bench_side")
-        no_contacts = [f for f in files if not f.endswith("contacts.csv")]
-        bench._run_child(bench._regiebord("import", "--db", side, *no_contacts), "import")
+        # 4. the import beside the writers, into a copy of the store without its contacts
+        side = server.database(f"rb_bench_side_{os.getpid()}", template=url)
+        server.execute(side, "TRUNCATE contacts")
         stop_file = work / "stop-import"
-        procs = _start_writers(side, BESIDE_IMPORT_WRITERS, 24 * 3600, stop_file)
+        procs = _start_writers(side, args.beside_writers, 24 * 3600, stop_file)
         _go(procs)
         time.sleep(1)  # the writers in their stride
         imp_s, _, _ = bench._run_child(bench._regiebord("import", "--db", side, *files), "import")
@@ -363,7 +375,7 @@ def run(args) -> int:
         whole = stored == result["written"] and broken is None
         log(f"import beside writers: {imp_s:.1f} s, writers {result['errors']} errors")
         table.add(
-            f"import of all files beside {BESIDE_IMPORT_WRITERS} writers",
+            f"import of all files beside {args.beside_writers} writers",
             imp_s * 1000,
             None,
             None,
@@ -401,6 +413,9 @@ def main() -> int:
         help="writer processes per row, comma-separated",
     )
     parser.add_argument("--seconds", type=float, default=10, help="writing time per writer row")
+    parser.add_argument(
+        "--beside-writers", type=int, default=16, help="writer processes beside the import"
+    )
     parser.add_argument("--server", help="a running server's URL to create databases from")
     parser.add_argument("--workdir", type=Path, default=None, help="for the data (default /tmp)")
     return run(parser.parse_args())
