@@ -126,8 +126,11 @@ class Server:
 
     def stop(self) -> None:
         if self.folder is not None:
-            subprocess.run(["bash", str(SCRIPT), "stop", str(self.folder / "data")], check=False)
-            shutil.rmtree(self.folder, ignore_errors=True)
+            stop = ["bash", str(SCRIPT), "stop", str(self.folder / "data")]
+            if subprocess.run(stop, check=False).returncode == 0:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            else:  # never remove the folder of a server that still runs
+                print(f"PostgreSQL in {self.folder} did not stop: left there", file=sys.stderr)
             return
         for name in self.created:
             self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -36,7 +36,8 @@ case "$action" in
     [ -f "$dir/postmaster.pid" ] || exit 0
     pid=$(head -1 "$dir/postmaster.pid")
     kill -INT "$pid" 2>/dev/null || true   # fast shutdown
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
+    # a fast shutdown still writes a checkpoint: with fsync on and a large store that takes a while
+    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
     echo "PostgreSQL (pid $pid) did not stop" >&2; exit 1
     ;;
   *) echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2 ;;
