@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashboard.codes import TABLES  # noqa: E402 (after the path above)
+from dashboard.store import db_target  # noqa: E402
 
 BENCH_TODAY = dt.date(2026, 3, 16)
 # Targets on the 2-core machine (docs/performance.md): (school scale, sector scale) in ms.
@@ -85,7 +86,7 @@ def _regiebord(*args: str) -> list[str]:
     return [sys.executable, "-m", "dashboard", *args]
 
 
-def _worker(name: str, db: Path, runs: int) -> dict:
+def _worker(name: str, db: Path | str, runs: int) -> dict:
     _, peak, out = _run_child(
         [sys.executable, __file__, "--worker", name, "--db", str(db), "--runs", str(runs)], name
     )
@@ -355,7 +356,7 @@ WORKERS = {
 }
 
 
-def worker_main(name: str, db: Path, runs: int) -> int:
+def worker_main(name: str, db: Path | str, runs: int) -> int:
     from dashboard.store import open_store
 
     store = open_store(db)
@@ -587,7 +588,8 @@ def main() -> int:
     parser.add_argument("--skip-location", action="store_true")
     parser.add_argument("--keep-generated", action="store_true")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
-    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    # a DuckDB file or a postgresql:// URL (benchmarks/pg_bench.py runs these workers there)
+    parser.add_argument("--db", type=db_target, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker_main(args.worker, args.db, args.runs)
