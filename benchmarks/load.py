@@ -158,8 +158,11 @@ async def open_a_file(page: Page, nth: int) -> None:
 async def fill_contact(page: Page, label: str):
     """Open the contact form of the file shown and fill in an incidental phone contact."""
     await page.get_by_role("tab", name="Stage en contactmomenten").click()
-    expander = page.locator('[data-testid="stExpander"]').filter(has_text="Contact vastleggen")
-    await expander.locator("summary").click()
+    # The summary alone: the form holds the checklist's own expander, whose text matches too.
+    summary = page.locator('[data-testid="stExpander"] summary').filter(
+        has_text="Contact vastleggen"
+    )
+    await summary.click()
     form = page.locator('[data-testid="stForm"]').filter(has_text="Contact opslaan")
     await form.wait_for()
     await choose(form, "stSelectbox", "Kanaal", "telefoon")
