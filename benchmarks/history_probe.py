@@ -74,7 +74,7 @@ def main() -> int:
         # Each CTE's count with what it depends on (cumulative), then each rule of the two
         # rule CTEs alone: the rules' own cost is their figure less that of their inputs.
         parts = [(name, f"SELECT count(*) FROM {name}") for name in _sections(sql)]
-        for cte in ("placement_rule", "student_rule"):
+        for cte in ("span_rule", "placement_rule", "student_rule"):
             body = re.search(rf"^{cte} AS \((.*?)^\),$", sql, re.MULTILINE | re.DOTALL)
             for rule in re.split(r"^    UNION ALL$", body.group(1), flags=re.MULTILINE):
                 code = re.search(r"'(\w+)'", rule).group(1)

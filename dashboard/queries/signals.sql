@@ -46,18 +46,18 @@ WITH
 day AS (
     SELECT DISTINCT unnest($days::DATE[]) AS as_of
 ),
+-- Active student: enrolled on T and not yet left (status active, or the status begins after T),
+-- that is T in [enrolment_date, active_to).
 st AS MATERIALIZED (
-    SELECT student_id, enrolment_date, status, status_date
+    SELECT student_id, enrolment_date, status, status_date,
+           CASE WHEN status = 'active' THEN DATE '9999-12-31' ELSE status_date END AS active_to
     FROM students
     WHERE /*:scope*/
 ),
--- Active student: enrolled on T and not yet left (status active, or the status begins after T).
 act AS MATERIALIZED (
     SELECT d.as_of, s.student_id, s.enrolment_date
     FROM st s
-    JOIN day d
-      ON s.enrolment_date <= d.as_of
-     AND d.as_of < (CASE WHEN s.status = 'active' THEN DATE '9999-12-31' ELSE s.status_date END)
+    JOIN day d ON s.enrolment_date <= d.as_of AND d.as_of < s.active_to
 ),
 role_scoped AS MATERIALIZED (
     SELECT student_id, person_id, role, start_date, coalesce(end_date, DATE '9999-12-31') AS until
@@ -106,25 +106,22 @@ guide_starts AS MATERIALIZED (
     FROM guide_span_starts g
     JOIN day d ON g.from_day <= d.as_of AND d.as_of < g.to_day
 ),
--- Placements of active students that a rule looks at on the day: active on it, or (for
--- FINAL_OVERDUE) in the window after their planned end.
-placement_of_act AS MATERIALIZED (
-    SELECT a.as_of, p.student_id, p.placement_id, p.supervisor_id, p.start_date, p.end_date,
-           p.ended_early_on,
-           -- mid = start + (planned end - start) // 2 whole days
-           p.start_date + ((p.end_date - p.start_date) // 2)::INTEGER AS mid_date,
-           p.start_date <= a.as_of AND a.as_of <= coalesce(p.ended_early_on, p.end_date)
-               AS is_active
-    FROM placements p
-    JOIN act a ON a.student_id = p.student_id
-    WHERE p.start_date <= $last_day
-      AND coalesce(p.ended_early_on, p.end_date + $final_window_days) >= $first_day
-      AND p.start_date <= a.as_of
-      AND (a.as_of <= coalesce(p.ended_early_on, p.end_date)
-           OR (p.ended_early_on IS NULL AND a.as_of <= p.end_date + $final_window_days))
-),
-placement_now AS MATERIALIZED (
-    SELECT * FROM placement_of_act WHERE is_active
+-- Placements in interval form: the days [from_day, to_day) on which the placement is active
+-- and its student too (placements change a few times a year, so the placement rules are
+-- evaluated once per placement and joined to the days only where they fire: `span_rule`).
+placement_span AS MATERIALIZED (
+    SELECT *
+    FROM (
+        SELECT p.student_id, p.placement_id, p.supervisor_id, p.start_date, p.end_date,
+               -- mid = start + (planned end - start) // 2 whole days
+               p.start_date + ((p.end_date - p.start_date) // 2)::INTEGER AS mid_date,
+               greatest(p.start_date, s.enrolment_date) AS from_day,
+               least(coalesce(p.ended_early_on, p.end_date) + 1, s.active_to) AS to_day
+        FROM placements p
+        JOIN st s ON s.student_id = p.student_id
+        WHERE p.start_date <= $last_day AND coalesce(p.ended_early_on, p.end_date) >= $first_day
+    )
+    WHERE from_day < to_day AND from_day <= $last_day AND to_day > $first_day
 ),
 agreement_now AS MATERIALIZED (
     SELECT d.as_of, a.agreement_id, a.student_id, a.placement_id, a.topic, a.holder_id,
@@ -175,13 +172,12 @@ moments_held AS MATERIALIZED (
     WHERE kind <> 'incidental'
     GROUP BY placement_id
 ),
--- Fixed-moment contacts of placements active on one of the days, for MOMENT_INCOMPLETE.
+-- Fixed-moment contacts of placements active in the days' range, for MOMENT_INCOMPLETE.
 fixed_contact AS MATERIALIZED (
     SELECT c.contact_key, c.student_id, c.placement_id, c.date, c.participants,
            c.student_present, p.supervisor_id
     FROM contact_upto c
-    JOIN (SELECT DISTINCT student_id, placement_id, supervisor_id FROM placement_now) p
-      ON p.placement_id = c.placement_id
+    JOIN placement_span p ON p.placement_id = c.placement_id
     WHERE c.kind <> 'incidental' AND p.student_id = c.student_id
 ),
 -- Fixed contacts of those placements where a participant held a school-guide role for the
@@ -205,9 +201,11 @@ incomplete_contact AS (
            OR g.contact_key IS NULL
            OR NOT f.student_present)
 ),
--- Whether an active information / pedagogy agreement covers each active placement: one for
--- that placement or for the student as a whole. Read from the agreements themselves (few per
--- student) with the day as a condition, not from agreement_now (one row per day).
+-- Rules of the form "X is missing on T" in interval form. `cover` holds, per (kind, key), the
+-- spans [from_day, to_day) on which X is there (a role, an agreement), plus an empty span at
+-- the end of time for every key a rule asks about; `gap` the spans between them, each with the
+-- day after the last cover before it ended (`after`; NULL before the first). End dates are
+-- never before their start (interchange.md), so spans are never empty.
 cover_agreement AS MATERIALIZED (
     SELECT student_id, placement_id, topic, agreed_on,
            coalesce(ended_on, DATE '9999-12-31') AS until
@@ -215,29 +213,39 @@ cover_agreement AS MATERIALIZED (
     WHERE topic IN ('information', 'pedagogy') AND agreed_on <= $last_day
       AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
 ),
-cover_match AS (
-    SELECT p.as_of, p.placement_id, a.topic
-    FROM placement_now p
-    JOIN cover_agreement a ON a.student_id = p.student_id AND a.placement_id = p.placement_id
-    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
+cover AS (
+    -- NO_SUPERVISOR: the supervisor's workplace_supervisor roles for the student
+    SELECT 'supervisor' AS kind, p.placement_id AS key, r.start_date AS from_day,
+           r.until + 1 AS to_day
+    FROM placement_span p
+    JOIN role_scoped r
+      ON r.student_id = p.student_id AND r.person_id = p.supervisor_id
+     AND r.role = 'workplace_supervisor'
     UNION ALL
-    SELECT p.as_of, p.placement_id, a.topic
-    FROM placement_now p
+    -- NO_INFORMATION_AGREEMENT, NO_PEDAGOGY_AGREEMENT: an agreement for the placement or for
+    -- the student as a whole
+    SELECT a.topic, p.placement_id, a.agreed_on, a.until + 1
+    FROM placement_span p
+    JOIN cover_agreement a ON a.student_id = p.student_id AND a.placement_id = p.placement_id
+    UNION ALL
+    SELECT a.topic, p.placement_id, a.agreed_on, a.until + 1
+    FROM placement_span p
     JOIN (SELECT * FROM cover_agreement WHERE placement_id IS NULL) a
       ON a.student_id = p.student_id
-    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
+    UNION ALL
+    SELECT k.kind, p.placement_id, DATE '9999-12-31', DATE '9999-12-31'
+    FROM placement_span p
+    CROSS JOIN (VALUES ('supervisor'), ('information'), ('pedagogy')) k(kind)
 ),
-placement_cover AS (
-    SELECT p.as_of, p.student_id, p.placement_id, p.start_date,
-           coalesce(m.has_information, false) AS has_information,
-           coalesce(m.has_pedagogy, false) AS has_pedagogy
-    FROM placement_now p
-    LEFT JOIN (
-        SELECT as_of, placement_id, bool_or(topic = 'information') AS has_information,
-               bool_or(topic = 'pedagogy') AS has_pedagogy
-        FROM cover_match
-        GROUP BY ALL
-    ) m ON m.as_of = p.as_of AND m.placement_id = p.placement_id
+gap AS (
+    SELECT kind, key, coalesce(after, DATE '0001-01-01') AS from_day, from_day AS to_day, after
+    FROM (
+        SELECT kind, key, from_day,
+               max(to_day) OVER (PARTITION BY kind, key ORDER BY from_day, to_day
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after
+        FROM cover
+    )
+    WHERE after IS NULL OR from_day > after
 ),
 contact_frequency AS (
     SELECT as_of, agreement_id, student_id, holder_id, frequency_days, agreed_on
@@ -333,43 +341,83 @@ consent_first AS (
     WHERE audience = 'workplace' AND decided_on <= $last_day AND /*:scope*/
     GROUP BY student_id
 ),
--- Rules over placements (of active students) and over `act` itself.
-placement_rule AS (
+-- Rules over the placements of active students in interval form: each yields the days
+-- [from_day, to_day) on which it fires with one since (joined to the days in placement_rule).
+span_rule AS (
     -- Fixed contact moments --------------------------------------------------------------
     -- signal: START_MISSING
-    SELECT 'START_MISSING' AS code, p.as_of, p.student_id, p.placement_id,
-           p.start_date + $start_grace_days + 1 AS since, NULL AS person_id
-    FROM placement_now p
+    SELECT 'START_MISSING' AS code, p.student_id, p.placement_id,
+           p.start_date + $start_grace_days + 1 AS since,
+           greatest(p.from_day, p.start_date + $start_grace_days + 1) AS from_day,
+           least(p.to_day, coalesce(m.start_on, DATE '9999-12-31')) AS to_day
+    FROM placement_span p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
-    WHERE p.as_of > p.start_date + $start_grace_days
-      AND (m.start_on IS NULL OR m.start_on > p.as_of)
 
     UNION ALL
     -- signal: MID_OVERDUE
-    SELECT 'MID_OVERDUE', p.as_of, p.student_id, p.placement_id,
-           p.mid_date + $mid_grace_days + 1, NULL
-    FROM placement_now p
+    SELECT 'MID_OVERDUE', p.student_id, p.placement_id, p.mid_date + $mid_grace_days + 1,
+           greatest(p.from_day, p.mid_date + $mid_grace_days + 1),
+           least(p.to_day, coalesce(m.mid_on, DATE '9999-12-31'))
+    FROM placement_span p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
-    WHERE p.as_of > p.mid_date + $mid_grace_days
-      AND (m.mid_on IS NULL OR m.mid_on > p.as_of)
 
     UNION ALL
     -- signal: FINAL_OVERDUE
-    SELECT 'FINAL_OVERDUE', p.as_of, p.student_id, p.placement_id,
-           p.end_date + $final_grace_days + 1, NULL
-    FROM placement_of_act p
+    -- Also after the placement ended (not early), while the student is active.
+    SELECT 'FINAL_OVERDUE', p.student_id, p.placement_id, p.end_date + $final_grace_days + 1,
+           greatest(p.start_date, s.enrolment_date, p.end_date + $final_grace_days + 1),
+           least(p.end_date + $final_window_days + 1, s.active_to,
+                 coalesce(m.final_on, DATE '9999-12-31'))
+    FROM placements p
+    JOIN st s ON s.student_id = p.student_id
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
-    WHERE p.ended_early_on IS NULL
-      AND p.end_date + $final_grace_days < p.as_of AND p.as_of <= p.end_date + $final_window_days
-      AND (m.final_on IS NULL OR m.final_on > p.as_of)
+    WHERE p.ended_early_on IS NULL AND p.start_date <= $last_day
+      AND p.end_date + $final_window_days >= $first_day
 
     UNION ALL
     -- signal: MOMENT_INCOMPLETE
-    SELECT 'MOMENT_INCOMPLETE', p.as_of, p.student_id, p.placement_id, min(f.date), NULL
-    FROM placement_now p
-    JOIN incomplete_contact f
-      ON f.placement_id = p.placement_id AND f.student_id = p.student_id AND f.date <= p.as_of
-    GROUP BY p.as_of, p.student_id, p.placement_id
+    SELECT 'MOMENT_INCOMPLETE', p.student_id, p.placement_id, f.since,
+           greatest(p.from_day, f.since), p.to_day
+    FROM placement_span p
+    JOIN (SELECT student_id, placement_id, min(date) AS since FROM incomplete_contact GROUP BY ALL) f
+      ON f.placement_id = p.placement_id AND f.student_id = p.student_id
+
+    UNION ALL
+    -- Roles -----------------------------------------------------------------------------
+    -- signal: NO_SUPERVISOR
+    SELECT 'NO_SUPERVISOR', p.student_id, p.placement_id, p.start_date,
+           greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
+    FROM placement_span p
+    JOIN gap g ON g.kind = 'supervisor' AND g.key = p.placement_id
+
+    -- Information -----------------------------------------------------------------------
+    UNION ALL
+    -- signal: NO_INFORMATION_AGREEMENT
+    SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date,
+           greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
+    FROM placement_span p
+    JOIN gap g ON g.kind = 'information' AND g.key = p.placement_id
+
+    UNION ALL
+    -- signal: NO_CONSENT_RECORD
+    SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, p.from_day,
+           least(p.to_day, coalesce(c.decided_on, DATE '9999-12-31'))
+    FROM placement_span p
+    LEFT JOIN consent_first c ON c.student_id = p.student_id
+
+    -- Care and attendance ---------------------------------------------------------------
+    UNION ALL
+    -- signal: NO_PEDAGOGY_AGREEMENT
+    SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date,
+           greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
+    FROM placement_span p
+    JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
+),
+-- Rules over placements (of active students) and over `act` itself.
+placement_rule AS (
+    SELECT r.code, d.as_of, r.student_id, r.placement_id, r.since, NULL AS person_id
+    FROM span_rule r
+    JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
 
     -- Contact ---------------------------------------------------------------------------
     UNION ALL
@@ -405,32 +453,6 @@ placement_rule AS (
     GROUP BY a.as_of, a.student_id, a.enrolment_date
     HAVING NOT coalesce(bool_or(a.as_of <= r.until), false)
 
-    UNION ALL
-    -- signal: NO_SUPERVISOR
-    SELECT 'NO_SUPERVISOR', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE p.supervisor_id IS NULL
-       OR NOT EXISTS (
-           SELECT 1 FROM role_scoped r
-           WHERE r.student_id = p.student_id AND r.person_id = p.supervisor_id
-             AND r.role = 'workplace_supervisor'
-             AND r.start_date <= p.as_of AND p.as_of <= r.until
-       )
-
-    -- Information -----------------------------------------------------------------------
-    UNION ALL
-    -- signal: NO_INFORMATION_AGREEMENT
-    SELECT 'NO_INFORMATION_AGREEMENT', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_cover p
-    WHERE NOT p.has_information
-
-    UNION ALL
-    -- signal: NO_CONSENT_RECORD
-    SELECT 'NO_CONSENT_RECORD', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    LEFT JOIN consent_first c ON c.student_id = p.student_id
-    WHERE c.decided_on IS NULL OR c.decided_on > p.as_of
-
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
     -- signal: ABSENCE_NO_FOLLOW_UP
@@ -442,11 +464,6 @@ placement_rule AS (
           AND l.last_date >= o.first_day
     )
 
-    UNION ALL
-    -- signal: NO_PEDAGOGY_AGREEMENT
-    SELECT 'NO_PEDAGOGY_AGREEMENT', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_cover p
-    WHERE NOT p.has_pedagogy
 ),
 -- Rules over roles and agreements, for every student in scope; active ones kept below.
 student_rule AS (
