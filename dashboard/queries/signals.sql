@@ -87,7 +87,7 @@ guide_span AS (
         SELECT student_id, until + 1 FROM guide_role WHERE until < $last_day
     )
 ),
-guide_span_starts AS (
+guide_span_starts AS MATERIALIZED (
     SELECT student_id, from_day, to_day, count(*) AS guides,
            min(start_date, greatest($many_guides, $direction_min_guides)) AS starts
     FROM (
@@ -100,11 +100,6 @@ guide_span_starts AS (
     )
     GROUP BY ALL
     HAVING count(*) >= least($many_guides, $direction_min_guides)
-),
-guide_starts AS MATERIALIZED (
-    SELECT d.as_of, g.student_id, g.guides, g.starts
-    FROM guide_span_starts g
-    JOIN day d ON g.from_day <= d.as_of AND d.as_of < g.to_day
 ),
 -- Placements in interval form: the days [from_day, to_day) on which the placement is active
 -- and its student too (placements change a few times a year, so the placement rules are
@@ -123,13 +118,13 @@ placement_span AS MATERIALIZED (
     )
     WHERE from_day < to_day AND from_day <= $last_day AND to_day > $first_day
 ),
-agreement_now AS MATERIALIZED (
-    SELECT d.as_of, a.agreement_id, a.student_id, a.placement_id, a.topic, a.holder_id,
-           a.frequency_days, a.discussed_with_student, a.agreed_on, a.review_on
-    FROM agreements a
-    JOIN day d ON a.agreed_on <= d.as_of AND d.as_of <= coalesce(a.ended_on, DATE '9999-12-31')
-    WHERE a.agreed_on <= $last_day AND (a.ended_on IS NULL OR a.ended_on >= $first_day)
-      AND /*:scope*/
+-- Agreements in force on a day of the range: active on T when agreed_on <= T <= until.
+agreement_span AS MATERIALIZED (
+    SELECT agreement_id, student_id, placement_id, topic, holder_id, frequency_days,
+           discussed_with_student, agreed_on, review_on,
+           coalesce(ended_on, DATE '9999-12-31') AS until
+    FROM agreements
+    WHERE agreed_on <= $last_day AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
 ),
 -- Contacts count only when dated on or before T: every rule reads contacts through here (up
 -- to the last day) and compares their dates with its own day.
@@ -206,12 +201,8 @@ incomplete_contact AS (
 -- the end of time for every key a rule asks about; `gap` the spans between them, each with the
 -- day after the last cover before it ended (`after`; NULL before the first). End dates are
 -- never before their start (interchange.md), so spans are never empty.
-cover_agreement AS MATERIALIZED (
-    SELECT student_id, placement_id, topic, agreed_on,
-           coalesce(ended_on, DATE '9999-12-31') AS until
-    FROM agreements
-    WHERE topic IN ('information', 'pedagogy') AND agreed_on <= $last_day
-      AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
+cover_agreement AS (
+    SELECT * FROM agreement_span WHERE topic IN ('information', 'pedagogy')
 ),
 cover AS (
     -- NO_SUPERVISOR: the supervisor's workplace_supervisor roles for the student
@@ -233,9 +224,40 @@ cover AS (
     JOIN (SELECT * FROM cover_agreement WHERE placement_id IS NULL) a
       ON a.student_id = p.student_id
     UNION ALL
+    -- NO_MENTOR: the mentor roles
+    SELECT 'mentor', student_id, start_date, until + 1
+    FROM role_scoped
+    WHERE role = 'mentor'
+    UNION ALL
+    -- NO_DIRECTION, NO_FINAL_RESPONSIBILITY: the student's agreements of that topic
+    SELECT topic, student_id, agreed_on, until + 1
+    FROM agreement_span
+    WHERE topic IN ('direction', 'final_responsibility')
+    UNION ALL
+    -- DIRECTION_HOLDER_GONE: the holder's roles (not parent) for the student, per agreement
+    SELECT 'holder', a.agreement_id, r.start_date, r.until + 1
+    FROM agreement_span a
+    JOIN role_scoped r
+      ON r.student_id = a.student_id AND r.person_id = a.holder_id AND r.role <> 'parent'
+    WHERE a.topic = 'direction'
+    UNION ALL
+    -- the end of time for every key asked about
     SELECT k.kind, p.placement_id, DATE '9999-12-31', DATE '9999-12-31'
     FROM placement_span p
     CROSS JOIN (VALUES ('supervisor'), ('information'), ('pedagogy')) k(kind)
+    UNION ALL
+    SELECT 'mentor', student_id, DATE '9999-12-31', DATE '9999-12-31'
+    FROM st
+    WHERE enrolment_date <= $last_day AND active_to > $first_day
+    UNION ALL
+    SELECT k.kind, g.student_id, DATE '9999-12-31', DATE '9999-12-31'
+    FROM (SELECT DISTINCT student_id FROM guide_span_starts
+          WHERE guides >= $direction_min_guides) g
+    CROSS JOIN (VALUES ('direction'), ('final_responsibility')) k(kind)
+    UNION ALL
+    SELECT 'holder', agreement_id, DATE '9999-12-31', DATE '9999-12-31'
+    FROM agreement_span
+    WHERE topic = 'direction'
 ),
 gap AS (
     SELECT kind, key, coalesce(after, DATE '0001-01-01') AS from_day, from_day AS to_day, after
@@ -248,9 +270,10 @@ gap AS (
     WHERE after IS NULL OR from_day > after
 ),
 contact_frequency AS (
-    SELECT as_of, agreement_id, student_id, holder_id, frequency_days, agreed_on
-    FROM agreement_now
-    WHERE topic = 'contact_frequency' AND agreed_on <= as_of - frequency_days
+    SELECT d.as_of, a.agreement_id, a.student_id, a.holder_id, a.frequency_days, a.agreed_on
+    FROM agreement_span a
+    JOIN day d ON a.agreed_on <= d.as_of - a.frequency_days AND d.as_of <= a.until
+    WHERE a.topic = 'contact_frequency'
 ),
 -- Stops: the student left (dropped out / transferred) while the placement was active, or the
 -- placement itself ended early. All students in scope, active or not; only stops whose
@@ -412,6 +435,81 @@ span_rule AS (
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
     JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
+
+    -- Roles (of active students) -------------------------------------------------------
+    UNION ALL
+    -- signal: NO_MENTOR
+    -- since: the day after the last mentor role ended before T (the cover before the gap), or
+    -- enrolment_date.
+    SELECT 'NO_MENTOR', s.student_id, NULL, coalesce(g.after, s.enrolment_date),
+           greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
+    FROM st s
+    JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
+
+    UNION ALL
+    -- signal: MANY_GUIDES
+    SELECT 'MANY_GUIDES', s.student_id, NULL, g.starts[$many_guides],
+           greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
+    FROM guide_span_starts g
+    JOIN st s ON s.student_id = g.student_id
+    WHERE g.guides >= $many_guides
+
+    -- Direction (regie) -----------------------------------------------------------------
+    UNION ALL
+    -- signal: NO_DIRECTION
+    SELECT 'NO_DIRECTION', s.student_id, NULL, g.starts[$direction_min_guides],
+           greatest(s.enrolment_date, g.from_day, n.from_day),
+           least(s.active_to, g.to_day, n.to_day)
+    FROM guide_span_starts g
+    JOIN st s ON s.student_id = g.student_id
+    JOIN gap n
+      ON n.kind = 'direction' AND n.key = g.student_id
+     AND n.from_day < g.to_day AND g.from_day < n.to_day
+    WHERE g.guides >= $direction_min_guides
+
+    UNION ALL
+    -- signal: NO_FINAL_RESPONSIBILITY
+    SELECT 'NO_FINAL_RESPONSIBILITY', s.student_id, NULL, g.starts[$direction_min_guides],
+           greatest(s.enrolment_date, g.from_day, n.from_day),
+           least(s.active_to, g.to_day, n.to_day)
+    FROM guide_span_starts g
+    JOIN st s ON s.student_id = g.student_id
+    JOIN gap n
+      ON n.kind = 'final_responsibility' AND n.key = g.student_id
+     AND n.from_day < g.to_day AND g.from_day < n.to_day
+    WHERE g.guides >= $direction_min_guides
+),
+-- Rules over the agreements of active students in interval form, several cases per student:
+-- joined to the days and grouped per day (the earliest since) in `signal`.
+agreement_rule AS (
+    -- signal: DIRECTION_HOLDER_GONE
+    -- Per direction agreement: the holder's roles (not parent), none active on T; since is the
+    -- day after the latest one ended before T (the cover before the gap), or agreed_on.
+    SELECT 'DIRECTION_HOLDER_GONE' AS code, a.student_id, NULL AS placement_id,
+           coalesce(g.after, a.agreed_on) AS since, a.holder_id AS person_id,
+           greatest(s.enrolment_date, a.agreed_on, g.from_day) AS from_day,
+           least(s.active_to, a.until + 1, g.to_day) AS to_day
+    FROM agreement_span a
+    JOIN st s ON s.student_id = a.student_id
+    JOIN gap g ON g.kind = 'holder' AND g.key = a.agreement_id
+    WHERE a.topic = 'direction'
+
+    UNION ALL
+    -- signal: DIRECTION_NOT_DISCUSSED
+    SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, a.agreed_on, a.holder_id,
+           greatest(s.enrolment_date, a.agreed_on), least(s.active_to, a.until + 1)
+    FROM agreement_span a
+    JOIN st s ON s.student_id = a.student_id
+    WHERE a.topic = 'direction' AND NOT a.discussed_with_student
+
+    UNION ALL
+    -- signal: REVIEW_OVERDUE
+    SELECT 'REVIEW_OVERDUE', a.student_id, a.placement_id, a.review_on + 1, a.holder_id,
+           greatest(s.enrolment_date, a.agreed_on, a.review_on + 1),
+           least(s.active_to, a.until + 1)
+    FROM agreement_span a
+    JOIN st s ON s.student_id = a.student_id
+    WHERE a.review_on IS NOT NULL
 ),
 -- Rules over placements (of active students) and over `act` itself.
 placement_rule AS (
@@ -441,17 +539,6 @@ placement_rule AS (
     WHERE a.enrolment_date <= a.as_of - $no_contact_days
       AND (l.from_day IS NULL OR l.from_day > a.as_of)
 
-    -- Roles -----------------------------------------------------------------------------
-    UNION ALL
-    -- signal: NO_MENTOR
-    SELECT 'NO_MENTOR', a.as_of, a.student_id, NULL,
-           coalesce(max(r.until) FILTER (WHERE r.until < a.as_of) + 1, a.enrolment_date),
-           NULL
-    FROM act a
-    LEFT JOIN role_scoped r
-           ON r.student_id = a.student_id AND r.role = 'mentor' AND r.start_date <= a.as_of
-    GROUP BY a.as_of, a.student_id, a.enrolment_date
-    HAVING NOT coalesce(bool_or(a.as_of <= r.until), false)
 
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
@@ -481,12 +568,6 @@ student_rule AS (
     GROUP BY as_of, student_id
 
     UNION ALL
-    -- signal: MANY_GUIDES
-    SELECT 'MANY_GUIDES', g.as_of, g.student_id, NULL, g.starts[$many_guides], NULL
-    FROM guide_starts g
-    WHERE g.guides >= $many_guides
-
-    UNION ALL
     -- signal: EXTERNAL_WITHOUT_CARE_LEAD
     SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', d.as_of, r.student_id, NULL, min(r.start_date), NULL
     FROM role_scoped r
@@ -499,65 +580,6 @@ student_rule AS (
             AND lead.start_date <= d.as_of AND d.as_of <= lead.until
       )
     GROUP BY d.as_of, r.student_id
-
-    -- Direction (regie) -----------------------------------------------------------------
-    UNION ALL
-    -- signal: NO_DIRECTION
-    SELECT 'NO_DIRECTION', g.as_of, g.student_id, NULL, g.starts[$direction_min_guides], NULL
-    FROM guide_starts g
-    WHERE g.guides >= $direction_min_guides
-      AND NOT EXISTS (
-          SELECT 1 FROM agreement_now a
-          WHERE a.as_of = g.as_of AND a.student_id = g.student_id AND a.topic = 'direction'
-      )
-
-    UNION ALL
-    -- signal: NO_FINAL_RESPONSIBILITY
-    SELECT 'NO_FINAL_RESPONSIBILITY', g.as_of, g.student_id, NULL,
-           g.starts[$direction_min_guides], NULL
-    FROM guide_starts g
-    WHERE g.guides >= $direction_min_guides
-      AND NOT EXISTS (
-          SELECT 1 FROM agreement_now a
-          WHERE a.as_of = g.as_of AND a.student_id = g.student_id
-            AND a.topic = 'final_responsibility'
-      )
-
-    UNION ALL
-    -- signal: DIRECTION_HOLDER_GONE
-    -- Per direction agreement: the holder's guide roles (not parent), none active on T; since
-    -- is the day after the latest one ended before T, or agreed_on.
-    SELECT 'DIRECTION_HOLDER_GONE', as_of, student_id, NULL, min(since),
-           arg_min(holder_id, since)
-    FROM (
-        SELECT a.as_of, a.student_id, a.holder_id,
-               coalesce(max(r.until) FILTER (WHERE r.until < a.as_of) + 1, a.agreed_on)
-                   AS since
-        FROM agreement_now a
-        LEFT JOIN role_scoped r
-               ON r.student_id = a.student_id AND r.person_id = a.holder_id
-              AND r.role <> 'parent' AND r.start_date <= a.as_of
-        WHERE a.topic = 'direction'
-        GROUP BY a.as_of, a.agreement_id, a.student_id, a.holder_id, a.agreed_on
-        HAVING NOT coalesce(bool_or(a.as_of <= r.until), false)
-    )
-    GROUP BY as_of, student_id
-
-    UNION ALL
-    -- signal: DIRECTION_NOT_DISCUSSED
-    SELECT 'DIRECTION_NOT_DISCUSSED', a.as_of, a.student_id, NULL, min(a.agreed_on),
-           arg_min(a.holder_id, a.agreed_on)
-    FROM agreement_now a
-    WHERE a.topic = 'direction' AND NOT a.discussed_with_student
-    GROUP BY a.as_of, a.student_id
-
-    UNION ALL
-    -- signal: REVIEW_OVERDUE
-    SELECT 'REVIEW_OVERDUE', a.as_of, a.student_id, any_value(a.placement_id),
-           min(a.review_on) + 1, arg_min(a.holder_id, a.review_on)
-    FROM agreement_now a
-    WHERE a.review_on < a.as_of
-    GROUP BY a.as_of, a.student_id, coalesce(a.placement_id, '')
 
     -- Follow-up of caseload meetings -----------------------------------------------------
     UNION ALL
@@ -581,6 +603,12 @@ signal AS (
     SELECT * FROM placement_rule
     UNION ALL
     SELECT * FROM student_rule SEMI JOIN act USING (as_of, student_id)
+    UNION ALL
+    SELECT r.code, d.as_of, r.student_id, any_value(r.placement_id), min(r.since),
+           arg_min(r.person_id, r.since)
+    FROM agreement_rule r
+    JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
+    GROUP BY r.code, d.as_of, r.student_id, coalesce(r.placement_id, '')
     UNION ALL
     -- signal: STOP_NOT_COMMUNICATED
     -- Also for students who are no longer active.
