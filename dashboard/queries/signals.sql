@@ -197,10 +197,11 @@ incomplete_contact AS (
            OR NOT f.student_present)
 ),
 -- Rules of the form "X is missing on T" in interval form. `cover` holds, per (kind, key), the
--- spans [from_day, to_day) on which X is there (a role, an agreement), plus an empty span at
--- the end of time for every key a rule asks about; `gap` the spans between them, each with the
--- day after the last cover before it ended (`after`; NULL before the first). End dates are
--- never before their start (interchange.md), so spans are never empty.
+-- spans [from_day, to_day) on which X is there (a role, an agreement); `gap` the spans before,
+-- between and after them (NULL: unbounded), each with the day after the last cover before it
+-- ended (`after`; NULL before the first). A key without covers has no gap: a rule LEFT JOINs
+-- gap, and a NULL gap is every day (greatest and least skip NULLs). End dates are never before
+-- their start (interchange.md), so spans are never empty.
 cover_agreement AS (
     SELECT * FROM agreement_span WHERE topic IN ('information', 'pedagogy')
 ),
@@ -240,40 +241,39 @@ cover AS (
     JOIN role_scoped r
       ON r.student_id = a.student_id AND r.person_id = a.holder_id AND r.role <> 'parent'
     WHERE a.topic = 'direction'
-    UNION ALL
-    -- the end of time for every key asked about
-    SELECT k.kind, p.placement_id, DATE '9999-12-31', DATE '9999-12-31'
-    FROM placement_span p
-    CROSS JOIN (VALUES ('supervisor'), ('information'), ('pedagogy')) k(kind)
-    UNION ALL
-    SELECT 'mentor', student_id, DATE '9999-12-31', DATE '9999-12-31'
-    FROM st
-    WHERE enrolment_date <= $last_day AND active_to > $first_day
-    UNION ALL
-    SELECT k.kind, g.student_id, DATE '9999-12-31', DATE '9999-12-31'
-    FROM (SELECT DISTINCT student_id FROM guide_span_starts
-          WHERE guides >= $direction_min_guides) g
-    CROSS JOIN (VALUES ('direction'), ('final_responsibility')) k(kind)
-    UNION ALL
-    SELECT 'holder', agreement_id, DATE '9999-12-31', DATE '9999-12-31'
-    FROM agreement_span
-    WHERE topic = 'direction'
+
+),
+-- Most keys have one cover, or covers that overlap into one unbroken span (the latest start is
+-- not after the earliest end): their gaps are the days before and after it, from a GROUP BY.
+-- Only the covers of the other keys are ordered in a window, for the gaps between them.
+cover_key AS (
+    SELECT kind, key, min(from_day) AS first_from, max(to_day) AS last_to,
+           max(from_day) <= min(to_day) AS unbroken
+    FROM cover
+    GROUP BY kind, key
 ),
 gap AS (
-    SELECT kind, key, coalesce(after, DATE '0001-01-01') AS from_day, from_day AS to_day, after
+    SELECT kind, key, NULL::DATE AS from_day, first_from AS to_day, NULL::DATE AS after
+    FROM cover_key
+    UNION ALL
+    SELECT kind, key, last_to, NULL, last_to
+    FROM cover_key
+    UNION ALL
+    SELECT kind, key, after, from_day, after
     FROM (
-        SELECT kind, key, from_day,
-               max(to_day) OVER (PARTITION BY kind, key ORDER BY from_day, to_day
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after
-        FROM cover
+        SELECT c.kind, c.key, c.from_day,
+               max(c.to_day) OVER (PARTITION BY c.kind, c.key ORDER BY c.from_day
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after
+        FROM cover c
+        SEMI JOIN cover_key k ON k.kind = c.kind AND k.key = c.key AND NOT k.unbroken
     )
-    WHERE after IS NULL OR from_day > after
+    WHERE from_day > after
 ),
+-- contact_frequency agreements that can be due on a day of the range (agreed_on <= T - d).
 contact_frequency AS (
-    SELECT d.as_of, a.agreement_id, a.student_id, a.holder_id, a.frequency_days, a.agreed_on
-    FROM agreement_span a
-    JOIN day d ON a.agreed_on <= d.as_of - a.frequency_days AND d.as_of <= a.until
-    WHERE a.topic = 'contact_frequency'
+    SELECT agreement_id, student_id, holder_id, frequency_days, agreed_on, until
+    FROM agreement_span
+    WHERE topic = 'contact_frequency' AND agreed_on + frequency_days <= $last_day
 ),
 -- Stops: the student left (dropped out / transferred) while the placement was active, or the
 -- placement itself ended early. All students in scope, active or not; only stops whose
@@ -306,7 +306,7 @@ stop_due AS (
 -- the supervisor after a stop. One join reads the participants of the contacts once; the
 -- answers are dates, so each day takes the latest on or before it.
 contact_question AS (
-    SELECT DISTINCT 'frequency' AS rule, agreement_id AS question, student_id,
+    SELECT 'frequency' AS rule, agreement_id AS question, student_id,
            holder_id AS person_id, agreed_on + 1 AS first_day, $last_day AS last_day
     FROM contact_frequency
     UNION ALL
@@ -330,12 +330,6 @@ holder_contact_span AS (
                AS to_day
     FROM contact_answer
     WHERE rule = 'frequency'
-),
-holder_last_contact AS (
-    SELECT f.as_of, f.agreement_id, l.last_date
-    FROM contact_frequency f
-    JOIN holder_contact_span l
-      ON l.agreement_id = f.agreement_id AND l.from_day <= f.as_of AND f.as_of < l.to_day
 ),
 stop_informed AS (
     SELECT DISTINCT question FROM contact_answer WHERE rule = 'stop'
@@ -411,7 +405,7 @@ span_rule AS (
     SELECT 'NO_SUPERVISOR', p.student_id, p.placement_id, p.start_date,
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
-    JOIN gap g ON g.kind = 'supervisor' AND g.key = p.placement_id
+    LEFT JOIN gap g ON g.kind = 'supervisor' AND g.key = p.placement_id
 
     -- Information -----------------------------------------------------------------------
     UNION ALL
@@ -419,7 +413,7 @@ span_rule AS (
     SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date,
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
-    JOIN gap g ON g.kind = 'information' AND g.key = p.placement_id
+    LEFT JOIN gap g ON g.kind = 'information' AND g.key = p.placement_id
 
     UNION ALL
     -- signal: NO_CONSENT_RECORD
@@ -434,7 +428,26 @@ span_rule AS (
     SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date,
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
-    JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
+    LEFT JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
+
+    -- Contact (of active students) -----------------------------------------------------
+    UNION ALL
+    -- signal: NO_RECENT_CONTACT
+    -- On the days of a span whose last contact is $no_contact_days old or more ...
+    SELECT 'NO_RECENT_CONTACT', s.student_id, NULL, l.last_date + $no_contact_days,
+           greatest(s.enrolment_date, s.enrolment_date + $no_contact_days, l.from_day,
+                    l.last_date + $no_contact_days),
+           least(s.active_to, l.to_day)
+    FROM contact_span l
+    JOIN st s ON s.student_id = l.student_id
+    UNION ALL
+    -- ... or before the student's first contact.
+    SELECT 'NO_RECENT_CONTACT', s.student_id, NULL, s.enrolment_date + $no_contact_days,
+           greatest(s.enrolment_date, s.enrolment_date + $no_contact_days),
+           least(s.active_to, l.from_day)
+    FROM st s
+    LEFT JOIN (SELECT student_id, min(from_day) AS from_day FROM contact_span GROUP BY ALL) l
+           ON l.student_id = s.student_id
 
     -- Roles (of active students) -------------------------------------------------------
     UNION ALL
@@ -444,7 +457,7 @@ span_rule AS (
     SELECT 'NO_MENTOR', s.student_id, NULL, coalesce(g.after, s.enrolment_date),
            greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
     FROM st s
-    JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
+    LEFT JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
 
     UNION ALL
     -- signal: MANY_GUIDES
@@ -462,9 +475,7 @@ span_rule AS (
            least(s.active_to, g.to_day, n.to_day)
     FROM guide_span_starts g
     JOIN st s ON s.student_id = g.student_id
-    JOIN gap n
-      ON n.kind = 'direction' AND n.key = g.student_id
-     AND n.from_day < g.to_day AND g.from_day < n.to_day
+    LEFT JOIN gap n ON n.kind = 'direction' AND n.key = g.student_id
     WHERE g.guides >= $direction_min_guides
 
     UNION ALL
@@ -474,24 +485,46 @@ span_rule AS (
            least(s.active_to, g.to_day, n.to_day)
     FROM guide_span_starts g
     JOIN st s ON s.student_id = g.student_id
-    JOIN gap n
-      ON n.kind = 'final_responsibility' AND n.key = g.student_id
-     AND n.from_day < g.to_day AND g.from_day < n.to_day
+    LEFT JOIN gap n ON n.kind = 'final_responsibility' AND n.key = g.student_id
     WHERE g.guides >= $direction_min_guides
 ),
 -- Rules over the agreements of active students in interval form, several cases per student:
 -- joined to the days and grouped per day (the earliest since) in `signal`.
 agreement_rule AS (
+    -- Contact ---------------------------------------------------------------------------
+    -- signal: FREQUENCY_NOT_MET
+    -- Before the holder's first contact after agreed_on (see holder_contact_span) ...
+    SELECT 'FREQUENCY_NOT_MET' AS code, f.student_id, NULL AS placement_id,
+           f.agreed_on + f.frequency_days AS since, f.holder_id AS person_id,
+           greatest(s.enrolment_date, f.agreed_on + f.frequency_days) AS from_day,
+           least(s.active_to, f.until + 1, l.from_day) AS to_day
+    FROM contact_frequency f
+    JOIN st s ON s.student_id = f.student_id
+    LEFT JOIN (SELECT agreement_id, min(from_day) AS from_day
+               FROM holder_contact_span GROUP BY ALL) l
+           ON l.agreement_id = f.agreement_id
+    UNION ALL
+    -- ... and on the days of a span whose last contact is frequency_days old or more.
+    SELECT 'FREQUENCY_NOT_MET', f.student_id, NULL,
+           greatest(f.agreed_on, l.last_date) + f.frequency_days, f.holder_id,
+           greatest(s.enrolment_date, f.agreed_on + f.frequency_days, l.from_day,
+                    l.last_date + f.frequency_days),
+           least(s.active_to, f.until + 1, l.to_day)
+    FROM contact_frequency f
+    JOIN st s ON s.student_id = f.student_id
+    JOIN holder_contact_span l ON l.agreement_id = f.agreement_id
+
+    -- Direction (regie) -----------------------------------------------------------------
+    UNION ALL
     -- signal: DIRECTION_HOLDER_GONE
     -- Per direction agreement: the holder's roles (not parent), none active on T; since is the
     -- day after the latest one ended before T (the cover before the gap), or agreed_on.
-    SELECT 'DIRECTION_HOLDER_GONE' AS code, a.student_id, NULL AS placement_id,
-           coalesce(g.after, a.agreed_on) AS since, a.holder_id AS person_id,
-           greatest(s.enrolment_date, a.agreed_on, g.from_day) AS from_day,
-           least(s.active_to, a.until + 1, g.to_day) AS to_day
+    SELECT 'DIRECTION_HOLDER_GONE', a.student_id, NULL, coalesce(g.after, a.agreed_on),
+           a.holder_id, greatest(s.enrolment_date, a.agreed_on, g.from_day),
+           least(s.active_to, a.until + 1, g.to_day)
     FROM agreement_span a
     JOIN st s ON s.student_id = a.student_id
-    JOIN gap g ON g.kind = 'holder' AND g.key = a.agreement_id
+    LEFT JOIN gap g ON g.kind = 'holder' AND g.key = a.agreement_id
     WHERE a.topic = 'direction'
 
     UNION ALL
@@ -517,29 +550,6 @@ placement_rule AS (
     FROM span_rule r
     JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
 
-    -- Contact ---------------------------------------------------------------------------
-    UNION ALL
-    -- signal: NO_RECENT_CONTACT
-    -- On a day in a span whose last contact is $no_contact_days old or more ...
-    SELECT 'NO_RECENT_CONTACT', a.as_of, a.student_id, NULL, l.last_date + $no_contact_days,
-           NULL
-    FROM act a
-    JOIN contact_span l
-      ON l.student_id = a.student_id AND l.from_day <= a.as_of AND a.as_of < l.to_day
-     AND l.last_date + $no_contact_days < l.to_day
-    WHERE a.enrolment_date <= a.as_of - $no_contact_days
-      AND l.last_date <= a.as_of - $no_contact_days
-    UNION ALL
-    -- ... or before the student's first contact.
-    SELECT 'NO_RECENT_CONTACT', a.as_of, a.student_id, NULL,
-           a.enrolment_date + $no_contact_days, NULL
-    FROM act a
-    LEFT JOIN (SELECT student_id, min(from_day) AS from_day FROM contact_span GROUP BY ALL) l
-           ON l.student_id = a.student_id
-    WHERE a.enrolment_date <= a.as_of - $no_contact_days
-      AND (l.from_day IS NULL OR l.from_day > a.as_of)
-
-
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
     -- signal: ABSENCE_NO_FOLLOW_UP
@@ -550,26 +560,12 @@ placement_rule AS (
         WHERE l.student_id = o.student_id AND l.from_day <= o.as_of AND o.as_of < l.to_day
           AND l.last_date >= o.first_day
     )
-
 ),
 -- Rules over roles and agreements, for every student in scope; active ones kept below.
 student_rule AS (
-    -- signal: FREQUENCY_NOT_MET
-    SELECT 'FREQUENCY_NOT_MET' AS code, as_of, student_id, NULL AS placement_id,
-           min(since) AS since, arg_min(holder_id, since) AS person_id
-    FROM (
-        SELECT f.as_of, f.student_id, f.holder_id,
-               greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days) AS since
-        FROM contact_frequency f
-        LEFT JOIN holder_last_contact l
-               ON l.as_of = f.as_of AND l.agreement_id = f.agreement_id
-        WHERE l.last_date IS NULL OR l.last_date <= f.as_of - f.frequency_days
-    )
-    GROUP BY as_of, student_id
-
-    UNION ALL
     -- signal: EXTERNAL_WITHOUT_CARE_LEAD
-    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', d.as_of, r.student_id, NULL, min(r.start_date), NULL
+    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD' AS code, d.as_of, r.student_id, NULL AS placement_id,
+           min(r.start_date) AS since, NULL AS person_id
     FROM role_scoped r
     JOIN day d ON r.start_date <= d.as_of AND d.as_of <= r.until
     WHERE r.role = 'external'
