@@ -198,14 +198,13 @@ incomplete_contact AS (
 ),
 -- Rules of the form "X is missing on T" in interval form. `cover` holds, per (kind, key), the
 -- spans [from_day, to_day) on which X is there (a role, an agreement); `gap` the spans before,
--- between and after them (NULL: unbounded), each with the day after the last cover before it
--- ended (`after`; NULL before the first). A key without covers has no gap: a rule LEFT JOINs
--- gap, and a NULL gap is every day (greatest and least skip NULLs). End dates are never before
--- their start (interchange.md), so spans are never empty.
+-- between and after them (a NULL bound: unbounded; greatest and least skip NULLs), each with the
+-- day after the last cover before it ended (`after`; NULL before the first). End dates are
+-- never before their start (interchange.md), so spans are never empty.
 cover_agreement AS (
     SELECT * FROM agreement_span WHERE topic IN ('information', 'pedagogy')
 ),
-cover AS (
+cover AS MATERIALIZED (
     -- NO_SUPERVISOR: the supervisor's workplace_supervisor roles for the student
     SELECT 'supervisor' AS kind, p.placement_id AS key, r.start_date AS from_day,
            r.until + 1 AS to_day
@@ -241,33 +240,58 @@ cover AS (
     JOIN role_scoped r
       ON r.student_id = a.student_id AND r.person_id = a.holder_id AND r.role <> 'parent'
     WHERE a.topic = 'direction'
-
+    UNION ALL
+    -- every key a rule asks about, without a span: a key without covers has one gap, all days
+    SELECT k.kind, p.placement_id, NULL, NULL
+    FROM placement_span p
+    CROSS JOIN (VALUES ('supervisor'), ('information'), ('pedagogy')) k(kind)
+    UNION ALL
+    SELECT 'mentor', student_id, NULL, NULL
+    FROM st
+    WHERE enrolment_date <= $last_day AND active_to > $first_day
+    UNION ALL
+    SELECT k.kind, g.student_id, NULL, NULL
+    FROM (SELECT DISTINCT student_id FROM guide_span_starts
+          WHERE guides >= $direction_min_guides) g
+    CROSS JOIN (VALUES ('direction'), ('final_responsibility')) k(kind)
+    UNION ALL
+    SELECT 'holder', agreement_id, NULL, NULL
+    FROM agreement_span
+    WHERE topic = 'direction'
 ),
 -- Most keys have one cover, or covers that overlap into one unbroken span (the latest start is
 -- not after the earliest end): their gaps are the days before and after it, from a GROUP BY.
 -- Only the covers of the other keys are ordered in a window, for the gaps between them.
 cover_key AS (
     SELECT kind, key, min(from_day) AS first_from, max(to_day) AS last_to,
-           max(from_day) <= min(to_day) AS unbroken
+           coalesce(max(from_day) <= min(to_day), true) AS unbroken
     FROM cover
     GROUP BY kind, key
 ),
-gap AS (
-    SELECT kind, key, NULL::DATE AS from_day, first_from AS to_day, NULL::DATE AS after
-    FROM cover_key
-    UNION ALL
-    SELECT kind, key, last_to, NULL, last_to
-    FROM cover_key
-    UNION ALL
-    SELECT kind, key, after, from_day, after
+-- Only the gaps that meet the days' range are kept: on one day, only the keys not covered.
+gap AS MATERIALIZED (
+    SELECT *
     FROM (
-        SELECT c.kind, c.key, c.from_day,
-               max(c.to_day) OVER (PARTITION BY c.kind, c.key ORDER BY c.from_day
-                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after
-        FROM cover c
-        SEMI JOIN cover_key k ON k.kind = c.kind AND k.key = c.key AND NOT k.unbroken
+        SELECT kind, key, NULL::DATE AS from_day, first_from AS to_day, NULL::DATE AS after
+        FROM cover_key
+        UNION ALL
+        SELECT kind, key, last_to, NULL, last_to
+        FROM cover_key
+        WHERE last_to IS NOT NULL
+        UNION ALL
+        SELECT kind, key, after, from_day, after
+        FROM (
+            SELECT c.kind, c.key, c.from_day,
+                   max(c.to_day) OVER (PARTITION BY c.kind, c.key ORDER BY c.from_day
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                       AS after
+            FROM cover c
+            SEMI JOIN cover_key k ON k.kind = c.kind AND k.key = c.key AND NOT k.unbroken
+            WHERE c.from_day IS NOT NULL
+        )
+        WHERE from_day > after
     )
-    WHERE from_day > after
+    WHERE (to_day IS NULL OR to_day > $first_day) AND (from_day IS NULL OR from_day <= $last_day)
 ),
 -- contact_frequency agreements that can be due on a day of the range (agreed_on <= T - d).
 contact_frequency AS (
@@ -405,7 +429,7 @@ span_rule AS (
     SELECT 'NO_SUPERVISOR', p.student_id, p.placement_id, p.start_date,
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
-    LEFT JOIN gap g ON g.kind = 'supervisor' AND g.key = p.placement_id
+    JOIN gap g ON g.kind = 'supervisor' AND g.key = p.placement_id
 
     -- Information -----------------------------------------------------------------------
     UNION ALL
@@ -413,7 +437,7 @@ span_rule AS (
     SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date,
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
-    LEFT JOIN gap g ON g.kind = 'information' AND g.key = p.placement_id
+    JOIN gap g ON g.kind = 'information' AND g.key = p.placement_id
 
     UNION ALL
     -- signal: NO_CONSENT_RECORD
@@ -428,7 +452,7 @@ span_rule AS (
     SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date,
            greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
     FROM placement_span p
-    LEFT JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
+    JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
 
     -- Contact (of active students) -----------------------------------------------------
     UNION ALL
@@ -457,7 +481,7 @@ span_rule AS (
     SELECT 'NO_MENTOR', s.student_id, NULL, coalesce(g.after, s.enrolment_date),
            greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
     FROM st s
-    LEFT JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
+    JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
 
     UNION ALL
     -- signal: MANY_GUIDES
@@ -475,7 +499,7 @@ span_rule AS (
            least(s.active_to, g.to_day, n.to_day)
     FROM guide_span_starts g
     JOIN st s ON s.student_id = g.student_id
-    LEFT JOIN gap n ON n.kind = 'direction' AND n.key = g.student_id
+    JOIN gap n ON n.kind = 'direction' AND n.key = g.student_id
     WHERE g.guides >= $direction_min_guides
 
     UNION ALL
@@ -485,7 +509,7 @@ span_rule AS (
            least(s.active_to, g.to_day, n.to_day)
     FROM guide_span_starts g
     JOIN st s ON s.student_id = g.student_id
-    LEFT JOIN gap n ON n.kind = 'final_responsibility' AND n.key = g.student_id
+    JOIN gap n ON n.kind = 'final_responsibility' AND n.key = g.student_id
     WHERE g.guides >= $direction_min_guides
 ),
 -- Rules over the agreements of active students in interval form, several cases per student:
@@ -524,7 +548,7 @@ agreement_rule AS (
            least(s.active_to, a.until + 1, g.to_day)
     FROM agreement_span a
     JOIN st s ON s.student_id = a.student_id
-    LEFT JOIN gap g ON g.kind = 'holder' AND g.key = a.agreement_id
+    JOIN gap g ON g.kind = 'holder' AND g.key = a.agreement_id
     WHERE a.topic = 'direction'
 
     UNION ALL
