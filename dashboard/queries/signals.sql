@@ -211,7 +211,7 @@ cover AS MATERIALIZED (
     FROM placement_span p
     JOIN role_scoped r
       ON r.student_id = p.student_id AND r.person_id = p.supervisor_id
-     AND r.role = 'workplace_supervisor'
+     AND r.role = 'workplace_supervisor' AND r.until >= $first_day
     UNION ALL
     -- NO_INFORMATION_AGREEMENT, NO_PEDAGOGY_AGREEMENT: an agreement for the placement or for
     -- the student as a whole
