@@ -2,6 +2,8 @@
 -- Every signal of docs/flags.md on each day of $days, one row per (day, code, student, placement).
 -- switch: scope  `true`, or the base tables' filter to $student_ids (signals/rules.py)
 -- switch: scoped  whether the scoped contacts are MATERIALIZED (few, for a caseload)
+-- switch: order  the ORDER BY of signals.evaluate, or nothing for a caller that orders or
+--   aggregates the rows itself (sorting a history's rows costs about a sixth of its pass)
 --
 -- Parameters: $days (DATE[]: the evaluation days, one for the app and `flags --as-of`, many for
 -- a history), $first_day and $last_day (the earliest and latest of them, constants that DuckDB
@@ -667,4 +669,4 @@ JOIN catalogue c ON c.code = s.code
 LEFT JOIN latest_ack k
        ON k.as_of = s.as_of AND k.code = s.code AND k.student_id = s.student_id
       AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
-ORDER BY s.as_of, c.rank, s.since, s.student_id, c.code_rank, s.placement_id NULLS FIRST
+/*:order*/
