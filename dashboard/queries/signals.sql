@@ -56,11 +56,6 @@ st AS MATERIALIZED (
     FROM students
     WHERE /*:scope*/
 ),
-act AS MATERIALIZED (
-    SELECT d.as_of, s.student_id, s.enrolment_date
-    FROM st s
-    JOIN day d ON s.enrolment_date <= d.as_of AND d.as_of < s.active_to
-),
 role_scoped AS MATERIALIZED (
     SELECT student_id, person_id, role, start_date, coalesce(end_date, DATE '9999-12-31') AS until
     FROM roles
@@ -367,7 +362,8 @@ absence_running AS (
                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
     FROM absences b
     JOIN day d ON b.date > d.as_of - $absence_window_days AND b.date <= d.as_of
-    SEMI JOIN act a ON a.as_of = d.as_of AND a.student_id = b.student_id
+    JOIN st s
+      ON s.student_id = b.student_id AND s.enrolment_date <= d.as_of AND d.as_of < s.active_to
     WHERE NOT b.excused AND b.date > $first_day - $absence_window_days AND b.date <= $last_day
 ),
 absence_over AS (
@@ -624,7 +620,10 @@ student_rule AS (
 signal AS (
     SELECT * FROM placement_rule
     UNION ALL
-    SELECT * FROM student_rule SEMI JOIN act USING (as_of, student_id)
+    SELECT r.*
+    FROM student_rule r
+    JOIN st s
+      ON s.student_id = r.student_id AND s.enrolment_date <= r.as_of AND r.as_of < s.active_to
     UNION ALL
     SELECT r.code, d.as_of, r.student_id, any_value(r.placement_id), min(r.since),
            arg_min(r.person_id, r.since)
