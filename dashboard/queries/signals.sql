@@ -391,6 +391,8 @@ span_rule AS (
            least(p.to_day, coalesce(m.start_on, DATE '9999-12-31')) AS to_day
     FROM placement_span p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
+    WHERE p.start_date + $start_grace_days < $last_day
+      AND (m.start_on IS NULL OR m.start_on > $first_day)
 
     UNION ALL
     -- signal: MID_OVERDUE
@@ -399,6 +401,7 @@ span_rule AS (
            least(p.to_day, coalesce(m.mid_on, DATE '9999-12-31'))
     FROM placement_span p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
+    WHERE p.mid_date + $mid_grace_days < $last_day AND (m.mid_on IS NULL OR m.mid_on > $first_day)
 
     UNION ALL
     -- signal: FINAL_OVERDUE
@@ -412,6 +415,8 @@ span_rule AS (
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
     WHERE p.ended_early_on IS NULL AND p.start_date <= $last_day
       AND p.end_date + $final_window_days >= $first_day
+      AND p.end_date + $final_grace_days < $last_day
+      AND (m.final_on IS NULL OR m.final_on > $first_day)
 
     UNION ALL
     -- signal: MOMENT_INCOMPLETE
@@ -443,6 +448,7 @@ span_rule AS (
            least(p.to_day, coalesce(c.decided_on, DATE '9999-12-31'))
     FROM placement_span p
     LEFT JOIN consent_first c ON c.student_id = p.student_id
+    WHERE c.decided_on IS NULL OR c.decided_on > greatest(p.from_day, $first_day)
 
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
@@ -462,6 +468,8 @@ span_rule AS (
            least(s.active_to, l.to_day)
     FROM contact_span l
     JOIN st s ON s.student_id = l.student_id
+    WHERE l.last_date + $no_contact_days < l.to_day
+      AND l.last_date + $no_contact_days <= $last_day
     UNION ALL
     -- ... or before the student's first contact.
     SELECT 'NO_RECENT_CONTACT', s.student_id, NULL, s.enrolment_date + $no_contact_days,
@@ -470,6 +478,9 @@ span_rule AS (
     FROM st s
     LEFT JOIN (SELECT student_id, min(from_day) AS from_day FROM contact_span GROUP BY ALL) l
            ON l.student_id = s.student_id
+    WHERE s.enrolment_date + $no_contact_days <= $last_day
+      AND (l.from_day IS NULL
+           OR l.from_day > greatest(s.enrolment_date + $no_contact_days, $first_day))
 
     -- Roles (of active students) -------------------------------------------------------
     UNION ALL
@@ -480,6 +491,7 @@ span_rule AS (
            greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
     FROM st s
     JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
+    WHERE s.enrolment_date <= $last_day AND s.active_to > $first_day
 
     UNION ALL
     -- signal: MANY_GUIDES
@@ -525,6 +537,7 @@ agreement_rule AS (
     LEFT JOIN (SELECT agreement_id, min(from_day) AS from_day
                FROM holder_contact_span GROUP BY ALL) l
            ON l.agreement_id = f.agreement_id
+    WHERE l.from_day IS NULL OR l.from_day > greatest(f.agreed_on + f.frequency_days, $first_day)
     UNION ALL
     -- ... and on the days of a span whose last contact is frequency_days old or more.
     SELECT 'FREQUENCY_NOT_MET', f.student_id, NULL,
@@ -535,6 +548,8 @@ agreement_rule AS (
     FROM contact_frequency f
     JOIN st s ON s.student_id = f.student_id
     JOIN holder_contact_span l ON l.agreement_id = f.agreement_id
+    WHERE l.last_date + f.frequency_days < l.to_day
+      AND l.last_date + f.frequency_days <= $last_day
 
     -- Direction (regie) -----------------------------------------------------------------
     UNION ALL
@@ -564,7 +579,7 @@ agreement_rule AS (
            least(s.active_to, a.until + 1)
     FROM agreement_span a
     JOIN st s ON s.student_id = a.student_id
-    WHERE a.review_on IS NOT NULL
+    WHERE a.review_on < $last_day
 ),
 -- Rules over placements (of active students) and over `act` itself.
 placement_rule AS (
