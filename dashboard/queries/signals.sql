@@ -16,32 +16,37 @@
 -- set-based pass (tests/test_signal_history.py proves it equal to day-by-day evaluation).
 --
 -- How to write a signal section (`-- signal: CODE`, one per code of the catalogue; a test
--- checks both name the same codes). It yields (code, as_of, student_id, placement_id, since,
--- person_id) in `placement_rule`, `student_rule` or `signal`; person_id is the agreement holder
--- a rule is about (used by the texts), NULL elsewhere.
--- 1. Start FROM a relation that already carries as_of: `act` (active students per day),
---    `placement_now`/`placement_of_act`, `agreement_now`, `guide_starts`,
---    `stop_due`, or join `day d` yourself with the rule's condition on d.as_of.
--- 2. Every join between two such relations matches as_of too (`x.as_of = y.as_of`), and every
---    GROUP BY and correlated EXISTS includes it: "on T" is always "on that row's as_of".
--- 3. Write `$as_of` nowhere; write `x.as_of`. Read a base table straight only with a condition
---    on as_of in the join (`r.start_date <= a.as_of`), or for a fact that does not depend on
---    the day at all (`moments_held`: the first date of each moment; held by T is first <= T).
--- 4. Bound a scan of a large table by $last_day / $first_day so that one day reads no more
---    than before; for "the latest row on or before T" group the rows per evaluation day they
---    first count on (`day_of`) and join the spans between those days (`contact_span`), rather
---    than joining every row to every day.
--- A rule that can find several cases for one (code, student, placement) groups them itself
--- (per as_of), keeping the earliest since; every other rule yields at most one row per
--- placement or per student and day.
+-- checks both name the same codes). Rules are written in INTERVAL FORM where they can be: roles,
+-- agreements, placements and a student's enrolment change a few times a year, so a rule is
+-- evaluated once per span of calendar days on which its inputs are constant and joined to the
+-- days only at the end, where it fires (a history of 53 days then costs little more than one).
+-- 1. Interval form: yield (code, student_id, placement_id, since, from_day, to_day) in
+--    `span_rule` (at most one row per code, student, placement and day; person_id NULL) or, with
+--    person_id, in `agreement_rule` (several cases per student, grouped per day there, the
+--    earliest since): the rule fires with that since on every day T with from_day <= T < to_day.
+--    Build the span with greatest()/least() of the spans it rests on (NULL bounds are
+--    unbounded: both skip NULLs): the student's active span [enrolment_date, active_to) of `st`,
+--    `placement_span`, `agreement_span`, `guide_span_starts`, `contact_span`, and for "X is
+--    missing on T" the `gap`s between the spans of X (`cover`, keyed by kind; `after` is the day
+--    after the last cover before the gap ended). Add WHERE conditions that drop spans that cannot
+--    meet a day of $first_day..$last_day (they are implied by a non-empty span).
+-- 2. Per-day form, for a rule whose inputs change with the day itself (a sliding window, a
+--    mark made on a date): join `day d` and write the rule's condition on d.as_of (never a
+--    `$as_of`), yielding (code, as_of, student_id, placement_id, since, person_id) in
+--    `placement_rule`, `student_rule` (active students are kept there) or `signal`; match as_of
+--    in every join between per-day relations and put it in every GROUP BY and EXISTS.
+-- 3. Read a table that carries no day with the day (or the span) as a condition, or as a fact
+--    that does not depend on the day (`moments_held`: the first date of each moment; held by T
+--    is first <= T). Bound scans of large tables by $last_day / $first_day so that one day reads
+--    no more than before; for "the latest row on or before T" group the rows per evaluation day
+--    they first count on (`day_of`) and use the spans between those days (`contact_span`).
 --
 -- Roles and agreements are read once (materialized: the rules read them about ten times) for
--- every student in scope, and the rules built on them keep the active students at the end
--- (student_rule): cheaper than joining the big tables first. Contacts, the largest table, are
--- read for only what the rules need, each as facts that hold for every day at once (the first
--- date of each fixed moment, the incomplete fixed contacts, the dates of contacts with an
--- agreement holder or a supervisor after a stop) or as spans of days (the last contact on or
--- before the day); see docs/performance.md.
+-- every student in scope. Contacts, the largest table, are read for only what the rules need,
+-- each as facts that hold for every day at once (the first date of each fixed moment, the
+-- incomplete fixed contacts, the dates of contacts with an agreement holder or a supervisor
+-- after a stop) or as spans of days (the last contact on or before the day); see
+-- docs/performance.md.
 -- Fixed moments are selected with kind <> 'incidental': DuckDB pushes that into the scan, but
 -- turns kind IN ('start', 'mid', 'final') into an optional filter that reads every row.
 WITH
@@ -581,7 +586,7 @@ agreement_rule AS (
     JOIN st s ON s.student_id = a.student_id
     WHERE a.review_on < $last_day
 ),
--- Rules over placements (of active students) and over `act` itself.
+-- The interval rules joined to the days, and the per-day rules over active students.
 placement_rule AS (
     SELECT r.code, d.as_of, r.student_id, r.placement_id, r.since, NULL AS person_id
     FROM span_rule r
