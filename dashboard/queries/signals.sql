@@ -2,6 +2,8 @@
 -- Every signal of docs/flags.md on each day of $days, one row per (day, code, student, placement).
 -- switch: scope  `true`, or the base tables' filter to $student_ids (signals/rules.py)
 -- switch: scoped  whether the scoped contacts are MATERIALIZED (few, for a caseload)
+-- switch: order  the ORDER BY of signals.evaluate, or nothing for a caller that orders or
+--   aggregates the rows itself (sorting a history's rows costs about a sixth of its pass)
 --
 -- Parameters: $days (DATE[]: the evaluation days, one for the app and `flags --as-of`, many for
 -- a history), $first_day and $last_day (the earliest and latest of them, constants that DuckDB
@@ -14,50 +16,50 @@
 -- set-based pass (tests/test_signal_history.py proves it equal to day-by-day evaluation).
 --
 -- How to write a signal section (`-- signal: CODE`, one per code of the catalogue; a test
--- checks both name the same codes). It yields (code, as_of, student_id, placement_id, since,
--- person_id) in `placement_rule`, `student_rule` or `signal`; person_id is the agreement holder
--- a rule is about (used by the texts), NULL elsewhere.
--- 1. Start FROM a relation that already carries as_of: `act` (active students per day),
---    `placement_now`/`placement_of_act`, `agreement_now`, `guide_starts`,
---    `stop_due`, or join `day d` yourself with the rule's condition on d.as_of.
--- 2. Every join between two such relations matches as_of too (`x.as_of = y.as_of`), and every
---    GROUP BY and correlated EXISTS includes it: "on T" is always "on that row's as_of".
--- 3. Write `$as_of` nowhere; write `x.as_of`. Read a base table straight only with a condition
---    on as_of in the join (`r.start_date <= a.as_of`), or for a fact that does not depend on
---    the day at all (`moments_held`: the first date of each moment; held by T is first <= T).
--- 4. Bound a scan of a large table by $last_day / $first_day so that one day reads no more
---    than before; for "the latest row on or before T" group the rows per evaluation day they
---    first count on (`day_of`) and join the spans between those days (`contact_span`), rather
---    than joining every row to every day.
--- A rule that can find several cases for one (code, student, placement) groups them itself
--- (per as_of), keeping the earliest since; every other rule yields at most one row per
--- placement or per student and day.
+-- checks both name the same codes). Rules are written in INTERVAL FORM where they can be: roles,
+-- agreements, placements and a student's enrolment change a few times a year, so a rule is
+-- evaluated once per span of calendar days on which its inputs are constant and joined to the
+-- days only at the end, where it fires (a history of 53 days then costs little more than one).
+-- 1. Interval form: yield (code, student_id, placement_id, since, from_day, to_day) in
+--    `span_rule` (at most one row per code, student, placement and day; person_id NULL) or, with
+--    person_id, in `agreement_rule` (several cases per student, grouped per day there, the
+--    earliest since): the rule fires with that since on every day T with from_day <= T < to_day.
+--    Build the span with greatest()/least() of the spans it rests on (NULL bounds are
+--    unbounded: both skip NULLs): the student's active span [enrolment_date, active_to) of `st`,
+--    `placement_span`, `agreement_span`, `guide_span_starts`, `contact_span`, and for "X is
+--    missing on T" the `gap`s between the spans of X (`cover`, keyed by kind; `after` is the day
+--    after the last cover before the gap ended). Add WHERE conditions that drop spans that cannot
+--    meet a day of $first_day..$last_day (they are implied by a non-empty span).
+-- 2. Per-day form, for a rule whose inputs change with the day itself (a sliding window, a
+--    mark made on a date): join `day d` and write the rule's condition on d.as_of (never a
+--    `$as_of`), yielding (code, as_of, student_id, placement_id, since, person_id) in
+--    `placement_rule`, `student_rule` (active students are kept there) or `signal`; match as_of
+--    in every join between per-day relations and put it in every GROUP BY and EXISTS.
+-- 3. Read a table that carries no day with the day (or the span) as a condition, or as a fact
+--    that does not depend on the day (`moments_held`: the first date of each moment; held by T
+--    is first <= T). Bound scans of large tables by $last_day / $first_day so that one day reads
+--    no more than before; for "the latest row on or before T" group the rows per evaluation day
+--    they first count on (`day_of`) and use the spans between those days (`contact_span`).
 --
 -- Roles and agreements are read once (materialized: the rules read them about ten times) for
--- every student in scope, and the rules built on them keep the active students at the end
--- (student_rule): cheaper than joining the big tables first. Contacts, the largest table, are
--- read for only what the rules need, each as facts that hold for every day at once (the first
--- date of each fixed moment, the incomplete fixed contacts, the dates of contacts with an
--- agreement holder or a supervisor after a stop) or as spans of days (the last contact on or
--- before the day); see docs/performance.md.
+-- every student in scope. Contacts, the largest table, are read for only what the rules need,
+-- each as facts that hold for every day at once (the first date of each fixed moment, the
+-- incomplete fixed contacts, the dates of contacts with an agreement holder or a supervisor
+-- after a stop) or as spans of days (the last contact on or before the day); see
+-- docs/performance.md.
 -- Fixed moments are selected with kind <> 'incidental': DuckDB pushes that into the scan, but
 -- turns kind IN ('start', 'mid', 'final') into an optional filter that reads every row.
 WITH
 day AS (
     SELECT DISTINCT unnest($days::DATE[]) AS as_of
 ),
+-- Active student: enrolled on T and not yet left (status active, or the status begins after T),
+-- that is T in [enrolment_date, active_to).
 st AS MATERIALIZED (
-    SELECT student_id, enrolment_date, status, status_date
+    SELECT student_id, enrolment_date, status, status_date,
+           CASE WHEN status = 'active' THEN DATE '9999-12-31' ELSE status_date END AS active_to
     FROM students
     WHERE /*:scope*/
-),
--- Active student: enrolled on T and not yet left (status active, or the status begins after T).
-act AS MATERIALIZED (
-    SELECT d.as_of, s.student_id, s.enrolment_date
-    FROM st s
-    JOIN day d
-      ON s.enrolment_date <= d.as_of
-     AND d.as_of < (CASE WHEN s.status = 'active' THEN DATE '9999-12-31' ELSE s.status_date END)
 ),
 role_scoped AS MATERIALIZED (
     SELECT student_id, person_id, role, start_date, coalesce(end_date, DATE '9999-12-31') AS until
@@ -87,7 +89,7 @@ guide_span AS (
         SELECT student_id, until + 1 FROM guide_role WHERE until < $last_day
     )
 ),
-guide_span_starts AS (
+guide_span_starts AS MATERIALIZED (
     SELECT student_id, from_day, to_day, count(*) AS guides,
            min(start_date, greatest($many_guides, $direction_min_guides)) AS starts
     FROM (
@@ -101,38 +103,30 @@ guide_span_starts AS (
     GROUP BY ALL
     HAVING count(*) >= least($many_guides, $direction_min_guides)
 ),
-guide_starts AS MATERIALIZED (
-    SELECT d.as_of, g.student_id, g.guides, g.starts
-    FROM guide_span_starts g
-    JOIN day d ON g.from_day <= d.as_of AND d.as_of < g.to_day
+-- Placements in interval form: the days [from_day, to_day) on which the placement is active
+-- and its student too (placements change a few times a year, so the placement rules are
+-- evaluated once per placement and joined to the days only where they fire: `span_rule`).
+placement_span AS MATERIALIZED (
+    SELECT *
+    FROM (
+        SELECT p.student_id, p.placement_id, p.supervisor_id, p.start_date, p.end_date,
+               -- mid = start + (planned end - start) // 2 whole days
+               p.start_date + ((p.end_date - p.start_date) // 2)::INTEGER AS mid_date,
+               greatest(p.start_date, s.enrolment_date) AS from_day,
+               least(coalesce(p.ended_early_on, p.end_date) + 1, s.active_to) AS to_day
+        FROM placements p
+        JOIN st s ON s.student_id = p.student_id
+        WHERE p.start_date <= $last_day AND coalesce(p.ended_early_on, p.end_date) >= $first_day
+    )
+    WHERE from_day < to_day AND from_day <= $last_day AND to_day > $first_day
 ),
--- Placements of active students that a rule looks at on the day: active on it, or (for
--- FINAL_OVERDUE) in the window after their planned end.
-placement_of_act AS MATERIALIZED (
-    SELECT a.as_of, p.student_id, p.placement_id, p.supervisor_id, p.start_date, p.end_date,
-           p.ended_early_on,
-           -- mid = start + (planned end - start) // 2 whole days
-           p.start_date + ((p.end_date - p.start_date) // 2)::INTEGER AS mid_date,
-           p.start_date <= a.as_of AND a.as_of <= coalesce(p.ended_early_on, p.end_date)
-               AS is_active
-    FROM placements p
-    JOIN act a ON a.student_id = p.student_id
-    WHERE p.start_date <= $last_day
-      AND coalesce(p.ended_early_on, p.end_date + $final_window_days) >= $first_day
-      AND p.start_date <= a.as_of
-      AND (a.as_of <= coalesce(p.ended_early_on, p.end_date)
-           OR (p.ended_early_on IS NULL AND a.as_of <= p.end_date + $final_window_days))
-),
-placement_now AS MATERIALIZED (
-    SELECT * FROM placement_of_act WHERE is_active
-),
-agreement_now AS MATERIALIZED (
-    SELECT d.as_of, a.agreement_id, a.student_id, a.placement_id, a.topic, a.holder_id,
-           a.frequency_days, a.discussed_with_student, a.agreed_on, a.review_on
-    FROM agreements a
-    JOIN day d ON a.agreed_on <= d.as_of AND d.as_of <= coalesce(a.ended_on, DATE '9999-12-31')
-    WHERE a.agreed_on <= $last_day AND (a.ended_on IS NULL OR a.ended_on >= $first_day)
-      AND /*:scope*/
+-- Agreements in force on a day of the range: active on T when agreed_on <= T <= until.
+agreement_span AS MATERIALIZED (
+    SELECT agreement_id, student_id, placement_id, topic, holder_id, frequency_days,
+           discussed_with_student, agreed_on, review_on,
+           coalesce(ended_on, DATE '9999-12-31') AS until
+    FROM agreements
+    WHERE agreed_on <= $last_day AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
 ),
 -- Contacts count only when dated on or before T: every rule reads contacts through here (up
 -- to the last day) and compares their dates with its own day.
@@ -175,13 +169,12 @@ moments_held AS MATERIALIZED (
     WHERE kind <> 'incidental'
     GROUP BY placement_id
 ),
--- Fixed-moment contacts of placements active on one of the days, for MOMENT_INCOMPLETE.
+-- Fixed-moment contacts of placements active in the days' range, for MOMENT_INCOMPLETE.
 fixed_contact AS MATERIALIZED (
     SELECT c.contact_key, c.student_id, c.placement_id, c.date, c.participants,
            c.student_present, p.supervisor_id
     FROM contact_upto c
-    JOIN (SELECT DISTINCT student_id, placement_id, supervisor_id FROM placement_now) p
-      ON p.placement_id = c.placement_id
+    JOIN placement_span p ON p.placement_id = c.placement_id
     WHERE c.kind <> 'incidental' AND p.student_id = c.student_id
 ),
 -- Fixed contacts of those placements where a participant held a school-guide role for the
@@ -205,44 +198,108 @@ incomplete_contact AS (
            OR g.contact_key IS NULL
            OR NOT f.student_present)
 ),
--- Whether an active information / pedagogy agreement covers each active placement: one for
--- that placement or for the student as a whole. Read from the agreements themselves (few per
--- student) with the day as a condition, not from agreement_now (one row per day).
-cover_agreement AS MATERIALIZED (
-    SELECT student_id, placement_id, topic, agreed_on,
-           coalesce(ended_on, DATE '9999-12-31') AS until
-    FROM agreements
-    WHERE topic IN ('information', 'pedagogy') AND agreed_on <= $last_day
-      AND (ended_on IS NULL OR ended_on >= $first_day) AND /*:scope*/
+-- Rules of the form "X is missing on T" in interval form. `cover` holds, per (kind, key), the
+-- spans [from_day, to_day) on which X is there (a role, an agreement); `gap` the spans before,
+-- between and after them (a NULL bound: unbounded; greatest and least skip NULLs), each with the
+-- day after the last cover before it ended (`after`; NULL before the first). End dates are
+-- never before their start (interchange.md), so spans are never empty.
+cover_agreement AS (
+    SELECT * FROM agreement_span WHERE topic IN ('information', 'pedagogy')
 ),
-cover_match AS (
-    SELECT p.as_of, p.placement_id, a.topic
-    FROM placement_now p
-    JOIN cover_agreement a ON a.student_id = p.student_id AND a.placement_id = p.placement_id
-    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
+cover AS MATERIALIZED (
+    -- NO_SUPERVISOR: the supervisor's workplace_supervisor roles for the student
+    SELECT 'supervisor' AS kind, p.placement_id AS key, r.start_date AS from_day,
+           r.until + 1 AS to_day
+    FROM placement_span p
+    JOIN role_scoped r
+      ON r.student_id = p.student_id AND r.person_id = p.supervisor_id
+     AND r.role = 'workplace_supervisor' AND r.until >= $first_day
     UNION ALL
-    SELECT p.as_of, p.placement_id, a.topic
-    FROM placement_now p
+    -- NO_INFORMATION_AGREEMENT, NO_PEDAGOGY_AGREEMENT: an agreement for the placement or for
+    -- the student as a whole
+    SELECT a.topic, p.placement_id, a.agreed_on, a.until + 1
+    FROM placement_span p
+    JOIN cover_agreement a ON a.student_id = p.student_id AND a.placement_id = p.placement_id
+    UNION ALL
+    SELECT a.topic, p.placement_id, a.agreed_on, a.until + 1
+    FROM placement_span p
     JOIN (SELECT * FROM cover_agreement WHERE placement_id IS NULL) a
       ON a.student_id = p.student_id
-    WHERE a.agreed_on <= p.as_of AND p.as_of <= a.until
+    UNION ALL
+    -- NO_MENTOR: the mentor roles
+    SELECT 'mentor', student_id, start_date, until + 1
+    FROM role_scoped
+    WHERE role = 'mentor'
+    UNION ALL
+    -- NO_DIRECTION, NO_FINAL_RESPONSIBILITY: the student's agreements of that topic
+    SELECT topic, student_id, agreed_on, until + 1
+    FROM agreement_span
+    WHERE topic IN ('direction', 'final_responsibility')
+    UNION ALL
+    -- DIRECTION_HOLDER_GONE: the holder's roles (not parent) for the student, per agreement
+    SELECT 'holder', a.agreement_id, r.start_date, r.until + 1
+    FROM agreement_span a
+    JOIN role_scoped r
+      ON r.student_id = a.student_id AND r.person_id = a.holder_id AND r.role <> 'parent'
+    WHERE a.topic = 'direction'
+    UNION ALL
+    -- every key a rule asks about, without a span: a key without covers has one gap, all days
+    SELECT k.kind, p.placement_id, NULL, NULL
+    FROM placement_span p
+    CROSS JOIN (VALUES ('supervisor'), ('information'), ('pedagogy')) k(kind)
+    UNION ALL
+    SELECT 'mentor', student_id, NULL, NULL
+    FROM st
+    WHERE enrolment_date <= $last_day AND active_to > $first_day
+    UNION ALL
+    SELECT k.kind, g.student_id, NULL, NULL
+    FROM (SELECT DISTINCT student_id FROM guide_span_starts
+          WHERE guides >= $direction_min_guides) g
+    CROSS JOIN (VALUES ('direction'), ('final_responsibility')) k(kind)
+    UNION ALL
+    SELECT 'holder', agreement_id, NULL, NULL
+    FROM agreement_span
+    WHERE topic = 'direction'
 ),
-placement_cover AS (
-    SELECT p.as_of, p.student_id, p.placement_id, p.start_date,
-           coalesce(m.has_information, false) AS has_information,
-           coalesce(m.has_pedagogy, false) AS has_pedagogy
-    FROM placement_now p
-    LEFT JOIN (
-        SELECT as_of, placement_id, bool_or(topic = 'information') AS has_information,
-               bool_or(topic = 'pedagogy') AS has_pedagogy
-        FROM cover_match
-        GROUP BY ALL
-    ) m ON m.as_of = p.as_of AND m.placement_id = p.placement_id
+-- Most keys have one cover, or covers that overlap into one unbroken span (the latest start is
+-- not after the earliest end): their gaps are the days before and after it, from a GROUP BY.
+-- Only the covers of the other keys are ordered in a window, for the gaps between them.
+cover_key AS (
+    SELECT kind, key, min(from_day) AS first_from, max(to_day) AS last_to,
+           coalesce(max(from_day) <= min(to_day), true) AS unbroken
+    FROM cover
+    GROUP BY kind, key
 ),
+-- Only the gaps that meet the days' range are kept: on one day, only the keys not covered.
+gap AS MATERIALIZED (
+    SELECT *
+    FROM (
+        SELECT kind, key, NULL::DATE AS from_day, first_from AS to_day, NULL::DATE AS after
+        FROM cover_key
+        UNION ALL
+        SELECT kind, key, last_to, NULL, last_to
+        FROM cover_key
+        WHERE last_to IS NOT NULL
+        UNION ALL
+        SELECT kind, key, after, from_day, after
+        FROM (
+            SELECT c.kind, c.key, c.from_day,
+                   max(c.to_day) OVER (PARTITION BY c.kind, c.key ORDER BY c.from_day
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                       AS after
+            FROM cover c
+            SEMI JOIN cover_key k ON k.kind = c.kind AND k.key = c.key AND NOT k.unbroken
+            WHERE c.from_day IS NOT NULL
+        )
+        WHERE from_day > after
+    )
+    WHERE (to_day IS NULL OR to_day > $first_day) AND (from_day IS NULL OR from_day <= $last_day)
+),
+-- contact_frequency agreements that can be due on a day of the range (agreed_on <= T - d).
 contact_frequency AS (
-    SELECT as_of, agreement_id, student_id, holder_id, frequency_days, agreed_on
-    FROM agreement_now
-    WHERE topic = 'contact_frequency' AND agreed_on <= as_of - frequency_days
+    SELECT agreement_id, student_id, holder_id, frequency_days, agreed_on, until
+    FROM agreement_span
+    WHERE topic = 'contact_frequency' AND agreed_on + frequency_days <= $last_day
 ),
 -- Stops: the student left (dropped out / transferred) while the placement was active, or the
 -- placement itself ended early. All students in scope, active or not; only stops whose
@@ -275,7 +332,7 @@ stop_due AS (
 -- the supervisor after a stop. One join reads the participants of the contacts once; the
 -- answers are dates, so each day takes the latest on or before it.
 contact_question AS (
-    SELECT DISTINCT 'frequency' AS rule, agreement_id AS question, student_id,
+    SELECT 'frequency' AS rule, agreement_id AS question, student_id,
            holder_id AS person_id, agreed_on + 1 AS first_day, $last_day AS last_day
     FROM contact_frequency
     UNION ALL
@@ -300,12 +357,6 @@ holder_contact_span AS (
     FROM contact_answer
     WHERE rule = 'frequency'
 ),
-holder_last_contact AS (
-    SELECT f.as_of, f.agreement_id, l.last_date
-    FROM contact_frequency f
-    JOIN holder_contact_span l
-      ON l.agreement_id = f.agreement_id AND l.from_day <= f.as_of AND f.as_of < l.to_day
-),
 stop_informed AS (
     SELECT DISTINCT question FROM contact_answer WHERE rule = 'stop'
 ),
@@ -316,7 +367,8 @@ absence_running AS (
                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
     FROM absences b
     JOIN day d ON b.date > d.as_of - $absence_window_days AND b.date <= d.as_of
-    SEMI JOIN act a ON a.as_of = d.as_of AND a.student_id = b.student_id
+    JOIN st s
+      ON s.student_id = b.student_id AND s.enrolment_date <= d.as_of AND d.as_of < s.active_to
     WHERE NOT b.excused AND b.date > $first_day - $absence_window_days AND b.date <= $last_day
 ),
 absence_over AS (
@@ -333,103 +385,212 @@ consent_first AS (
     WHERE audience = 'workplace' AND decided_on <= $last_day AND /*:scope*/
     GROUP BY student_id
 ),
--- Rules over placements (of active students) and over `act` itself.
-placement_rule AS (
+-- Rules over the placements of active students in interval form: each yields the days
+-- [from_day, to_day) on which it fires with one since (joined to the days in placement_rule).
+span_rule AS (
     -- Fixed contact moments --------------------------------------------------------------
     -- signal: START_MISSING
-    SELECT 'START_MISSING' AS code, p.as_of, p.student_id, p.placement_id,
-           p.start_date + $start_grace_days + 1 AS since, NULL AS person_id
-    FROM placement_now p
+    SELECT 'START_MISSING' AS code, p.student_id, p.placement_id,
+           p.start_date + $start_grace_days + 1 AS since,
+           greatest(p.from_day, p.start_date + $start_grace_days + 1) AS from_day,
+           least(p.to_day, coalesce(m.start_on, DATE '9999-12-31')) AS to_day
+    FROM placement_span p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
-    WHERE p.as_of > p.start_date + $start_grace_days
-      AND (m.start_on IS NULL OR m.start_on > p.as_of)
+    WHERE p.start_date + $start_grace_days < $last_day
+      AND (m.start_on IS NULL OR m.start_on > $first_day)
 
     UNION ALL
     -- signal: MID_OVERDUE
-    SELECT 'MID_OVERDUE', p.as_of, p.student_id, p.placement_id,
-           p.mid_date + $mid_grace_days + 1, NULL
-    FROM placement_now p
+    SELECT 'MID_OVERDUE', p.student_id, p.placement_id, p.mid_date + $mid_grace_days + 1,
+           greatest(p.from_day, p.mid_date + $mid_grace_days + 1),
+           least(p.to_day, coalesce(m.mid_on, DATE '9999-12-31'))
+    FROM placement_span p
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
-    WHERE p.as_of > p.mid_date + $mid_grace_days
-      AND (m.mid_on IS NULL OR m.mid_on > p.as_of)
+    WHERE p.mid_date + $mid_grace_days < $last_day AND (m.mid_on IS NULL OR m.mid_on > $first_day)
 
     UNION ALL
     -- signal: FINAL_OVERDUE
-    SELECT 'FINAL_OVERDUE', p.as_of, p.student_id, p.placement_id,
-           p.end_date + $final_grace_days + 1, NULL
-    FROM placement_of_act p
+    -- Also after the placement ended (not early), while the student is active.
+    SELECT 'FINAL_OVERDUE', p.student_id, p.placement_id, p.end_date + $final_grace_days + 1,
+           greatest(p.start_date, s.enrolment_date, p.end_date + $final_grace_days + 1),
+           least(p.end_date + $final_window_days + 1, s.active_to,
+                 coalesce(m.final_on, DATE '9999-12-31'))
+    FROM placements p
+    JOIN st s ON s.student_id = p.student_id
     LEFT JOIN moments_held m ON m.placement_id = p.placement_id
-    WHERE p.ended_early_on IS NULL
-      AND p.end_date + $final_grace_days < p.as_of AND p.as_of <= p.end_date + $final_window_days
-      AND (m.final_on IS NULL OR m.final_on > p.as_of)
+    WHERE p.ended_early_on IS NULL AND p.start_date <= $last_day
+      AND p.end_date + $final_window_days >= $first_day
+      AND p.end_date + $final_grace_days < $last_day
+      AND (m.final_on IS NULL OR m.final_on > $first_day)
 
     UNION ALL
     -- signal: MOMENT_INCOMPLETE
-    SELECT 'MOMENT_INCOMPLETE', p.as_of, p.student_id, p.placement_id, min(f.date), NULL
-    FROM placement_now p
-    JOIN incomplete_contact f
-      ON f.placement_id = p.placement_id AND f.student_id = p.student_id AND f.date <= p.as_of
-    GROUP BY p.as_of, p.student_id, p.placement_id
+    SELECT 'MOMENT_INCOMPLETE', p.student_id, p.placement_id, f.since,
+           greatest(p.from_day, f.since), p.to_day
+    FROM placement_span p
+    JOIN (SELECT student_id, placement_id, min(date) AS since FROM incomplete_contact GROUP BY ALL) f
+      ON f.placement_id = p.placement_id AND f.student_id = p.student_id
 
-    -- Contact ---------------------------------------------------------------------------
     UNION ALL
-    -- signal: NO_RECENT_CONTACT
-    -- On a day in a span whose last contact is $no_contact_days old or more ...
-    SELECT 'NO_RECENT_CONTACT', a.as_of, a.student_id, NULL, l.last_date + $no_contact_days,
-           NULL
-    FROM act a
-    JOIN contact_span l
-      ON l.student_id = a.student_id AND l.from_day <= a.as_of AND a.as_of < l.to_day
-     AND l.last_date + $no_contact_days < l.to_day
-    WHERE a.enrolment_date <= a.as_of - $no_contact_days
-      AND l.last_date <= a.as_of - $no_contact_days
-    UNION ALL
-    -- ... or before the student's first contact.
-    SELECT 'NO_RECENT_CONTACT', a.as_of, a.student_id, NULL,
-           a.enrolment_date + $no_contact_days, NULL
-    FROM act a
-    LEFT JOIN (SELECT student_id, min(from_day) AS from_day FROM contact_span GROUP BY ALL) l
-           ON l.student_id = a.student_id
-    WHERE a.enrolment_date <= a.as_of - $no_contact_days
-      AND (l.from_day IS NULL OR l.from_day > a.as_of)
-
     -- Roles -----------------------------------------------------------------------------
-    UNION ALL
-    -- signal: NO_MENTOR
-    SELECT 'NO_MENTOR', a.as_of, a.student_id, NULL,
-           coalesce(max(r.until) FILTER (WHERE r.until < a.as_of) + 1, a.enrolment_date),
-           NULL
-    FROM act a
-    LEFT JOIN role_scoped r
-           ON r.student_id = a.student_id AND r.role = 'mentor' AND r.start_date <= a.as_of
-    GROUP BY a.as_of, a.student_id, a.enrolment_date
-    HAVING NOT coalesce(bool_or(a.as_of <= r.until), false)
-
-    UNION ALL
     -- signal: NO_SUPERVISOR
-    SELECT 'NO_SUPERVISOR', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
-    WHERE p.supervisor_id IS NULL
-       OR NOT EXISTS (
-           SELECT 1 FROM role_scoped r
-           WHERE r.student_id = p.student_id AND r.person_id = p.supervisor_id
-             AND r.role = 'workplace_supervisor'
-             AND r.start_date <= p.as_of AND p.as_of <= r.until
-       )
+    SELECT 'NO_SUPERVISOR', p.student_id, p.placement_id, p.start_date,
+           greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
+    FROM placement_span p
+    JOIN gap g ON g.kind = 'supervisor' AND g.key = p.placement_id
 
     -- Information -----------------------------------------------------------------------
     UNION ALL
     -- signal: NO_INFORMATION_AGREEMENT
-    SELECT 'NO_INFORMATION_AGREEMENT', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_cover p
-    WHERE NOT p.has_information
+    SELECT 'NO_INFORMATION_AGREEMENT', p.student_id, p.placement_id, p.start_date,
+           greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
+    FROM placement_span p
+    JOIN gap g ON g.kind = 'information' AND g.key = p.placement_id
 
     UNION ALL
     -- signal: NO_CONSENT_RECORD
-    SELECT 'NO_CONSENT_RECORD', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_now p
+    SELECT 'NO_CONSENT_RECORD', p.student_id, p.placement_id, p.start_date, p.from_day,
+           least(p.to_day, coalesce(c.decided_on, DATE '9999-12-31'))
+    FROM placement_span p
     LEFT JOIN consent_first c ON c.student_id = p.student_id
-    WHERE c.decided_on IS NULL OR c.decided_on > p.as_of
+    WHERE c.decided_on IS NULL OR c.decided_on > greatest(p.from_day, $first_day)
+
+    -- Care and attendance ---------------------------------------------------------------
+    UNION ALL
+    -- signal: NO_PEDAGOGY_AGREEMENT
+    SELECT 'NO_PEDAGOGY_AGREEMENT', p.student_id, p.placement_id, p.start_date,
+           greatest(p.from_day, g.from_day), least(p.to_day, g.to_day)
+    FROM placement_span p
+    JOIN gap g ON g.kind = 'pedagogy' AND g.key = p.placement_id
+
+    -- Contact (of active students) -----------------------------------------------------
+    UNION ALL
+    -- signal: NO_RECENT_CONTACT
+    -- On the days of a span whose last contact is $no_contact_days old or more ...
+    SELECT 'NO_RECENT_CONTACT', s.student_id, NULL, l.last_date + $no_contact_days,
+           greatest(s.enrolment_date, s.enrolment_date + $no_contact_days, l.from_day,
+                    l.last_date + $no_contact_days),
+           least(s.active_to, l.to_day)
+    FROM contact_span l
+    JOIN st s ON s.student_id = l.student_id
+    WHERE l.last_date + $no_contact_days < l.to_day
+      AND l.last_date + $no_contact_days <= $last_day
+    UNION ALL
+    -- ... or before the student's first contact.
+    SELECT 'NO_RECENT_CONTACT', s.student_id, NULL, s.enrolment_date + $no_contact_days,
+           greatest(s.enrolment_date, s.enrolment_date + $no_contact_days),
+           least(s.active_to, l.from_day)
+    FROM st s
+    LEFT JOIN (SELECT student_id, min(from_day) AS from_day FROM contact_span GROUP BY ALL) l
+           ON l.student_id = s.student_id
+    WHERE s.enrolment_date + $no_contact_days <= $last_day
+      AND (l.from_day IS NULL
+           OR l.from_day > greatest(s.enrolment_date + $no_contact_days, $first_day))
+
+    -- Roles (of active students) -------------------------------------------------------
+    UNION ALL
+    -- signal: NO_MENTOR
+    -- since: the day after the last mentor role ended before T (the cover before the gap), or
+    -- enrolment_date.
+    SELECT 'NO_MENTOR', s.student_id, NULL, coalesce(g.after, s.enrolment_date),
+           greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
+    FROM st s
+    JOIN gap g ON g.kind = 'mentor' AND g.key = s.student_id
+    WHERE s.enrolment_date <= $last_day AND s.active_to > $first_day
+
+    UNION ALL
+    -- signal: MANY_GUIDES
+    SELECT 'MANY_GUIDES', s.student_id, NULL, g.starts[$many_guides],
+           greatest(s.enrolment_date, g.from_day), least(s.active_to, g.to_day)
+    FROM guide_span_starts g
+    JOIN st s ON s.student_id = g.student_id
+    WHERE g.guides >= $many_guides
+
+    -- Direction (regie) -----------------------------------------------------------------
+    UNION ALL
+    -- signal: NO_DIRECTION
+    SELECT 'NO_DIRECTION', s.student_id, NULL, g.starts[$direction_min_guides],
+           greatest(s.enrolment_date, g.from_day, n.from_day),
+           least(s.active_to, g.to_day, n.to_day)
+    FROM guide_span_starts g
+    JOIN st s ON s.student_id = g.student_id
+    JOIN gap n ON n.kind = 'direction' AND n.key = g.student_id
+    WHERE g.guides >= $direction_min_guides
+
+    UNION ALL
+    -- signal: NO_FINAL_RESPONSIBILITY
+    SELECT 'NO_FINAL_RESPONSIBILITY', s.student_id, NULL, g.starts[$direction_min_guides],
+           greatest(s.enrolment_date, g.from_day, n.from_day),
+           least(s.active_to, g.to_day, n.to_day)
+    FROM guide_span_starts g
+    JOIN st s ON s.student_id = g.student_id
+    JOIN gap n ON n.kind = 'final_responsibility' AND n.key = g.student_id
+    WHERE g.guides >= $direction_min_guides
+),
+-- Rules over the agreements of active students in interval form, several cases per student:
+-- joined to the days and grouped per day (the earliest since) in `signal`.
+agreement_rule AS (
+    -- Contact ---------------------------------------------------------------------------
+    -- signal: FREQUENCY_NOT_MET
+    -- Before the holder's first contact after agreed_on (see holder_contact_span) ...
+    SELECT 'FREQUENCY_NOT_MET' AS code, f.student_id, NULL AS placement_id,
+           f.agreed_on + f.frequency_days AS since, f.holder_id AS person_id,
+           greatest(s.enrolment_date, f.agreed_on + f.frequency_days) AS from_day,
+           least(s.active_to, f.until + 1, l.from_day) AS to_day
+    FROM contact_frequency f
+    JOIN st s ON s.student_id = f.student_id
+    LEFT JOIN (SELECT agreement_id, min(from_day) AS from_day
+               FROM holder_contact_span GROUP BY ALL) l
+           ON l.agreement_id = f.agreement_id
+    WHERE l.from_day IS NULL OR l.from_day > greatest(f.agreed_on + f.frequency_days, $first_day)
+    UNION ALL
+    -- ... and on the days of a span whose last contact is frequency_days old or more.
+    SELECT 'FREQUENCY_NOT_MET', f.student_id, NULL,
+           greatest(f.agreed_on, l.last_date) + f.frequency_days, f.holder_id,
+           greatest(s.enrolment_date, f.agreed_on + f.frequency_days, l.from_day,
+                    l.last_date + f.frequency_days),
+           least(s.active_to, f.until + 1, l.to_day)
+    FROM contact_frequency f
+    JOIN st s ON s.student_id = f.student_id
+    JOIN holder_contact_span l ON l.agreement_id = f.agreement_id
+    WHERE l.last_date + f.frequency_days < l.to_day
+      AND l.last_date + f.frequency_days <= $last_day
+
+    -- Direction (regie) -----------------------------------------------------------------
+    UNION ALL
+    -- signal: DIRECTION_HOLDER_GONE
+    -- Per direction agreement: the holder's roles (not parent), none active on T; since is the
+    -- day after the latest one ended before T (the cover before the gap), or agreed_on.
+    SELECT 'DIRECTION_HOLDER_GONE', a.student_id, NULL, coalesce(g.after, a.agreed_on),
+           a.holder_id, greatest(s.enrolment_date, a.agreed_on, g.from_day),
+           least(s.active_to, a.until + 1, g.to_day)
+    FROM agreement_span a
+    JOIN st s ON s.student_id = a.student_id
+    JOIN gap g ON g.kind = 'holder' AND g.key = a.agreement_id
+    WHERE a.topic = 'direction'
+
+    UNION ALL
+    -- signal: DIRECTION_NOT_DISCUSSED
+    SELECT 'DIRECTION_NOT_DISCUSSED', a.student_id, NULL, a.agreed_on, a.holder_id,
+           greatest(s.enrolment_date, a.agreed_on), least(s.active_to, a.until + 1)
+    FROM agreement_span a
+    JOIN st s ON s.student_id = a.student_id
+    WHERE a.topic = 'direction' AND NOT a.discussed_with_student
+
+    UNION ALL
+    -- signal: REVIEW_OVERDUE
+    SELECT 'REVIEW_OVERDUE', a.student_id, a.placement_id, a.review_on + 1, a.holder_id,
+           greatest(s.enrolment_date, a.agreed_on, a.review_on + 1),
+           least(s.active_to, a.until + 1)
+    FROM agreement_span a
+    JOIN st s ON s.student_id = a.student_id
+    WHERE a.review_on < $last_day
+),
+-- The interval rules joined to the days, and the per-day rules over active students.
+placement_rule AS (
+    SELECT r.code, d.as_of, r.student_id, r.placement_id, r.since, NULL AS person_id
+    FROM span_rule r
+    JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
 
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
@@ -441,37 +602,12 @@ placement_rule AS (
         WHERE l.student_id = o.student_id AND l.from_day <= o.as_of AND o.as_of < l.to_day
           AND l.last_date >= o.first_day
     )
-
-    UNION ALL
-    -- signal: NO_PEDAGOGY_AGREEMENT
-    SELECT 'NO_PEDAGOGY_AGREEMENT', p.as_of, p.student_id, p.placement_id, p.start_date, NULL
-    FROM placement_cover p
-    WHERE NOT p.has_pedagogy
 ),
 -- Rules over roles and agreements, for every student in scope; active ones kept below.
 student_rule AS (
-    -- signal: FREQUENCY_NOT_MET
-    SELECT 'FREQUENCY_NOT_MET' AS code, as_of, student_id, NULL AS placement_id,
-           min(since) AS since, arg_min(holder_id, since) AS person_id
-    FROM (
-        SELECT f.as_of, f.student_id, f.holder_id,
-               greatest(f.agreed_on + f.frequency_days, l.last_date + f.frequency_days) AS since
-        FROM contact_frequency f
-        LEFT JOIN holder_last_contact l
-               ON l.as_of = f.as_of AND l.agreement_id = f.agreement_id
-        WHERE l.last_date IS NULL OR l.last_date <= f.as_of - f.frequency_days
-    )
-    GROUP BY as_of, student_id
-
-    UNION ALL
-    -- signal: MANY_GUIDES
-    SELECT 'MANY_GUIDES', g.as_of, g.student_id, NULL, g.starts[$many_guides], NULL
-    FROM guide_starts g
-    WHERE g.guides >= $many_guides
-
-    UNION ALL
     -- signal: EXTERNAL_WITHOUT_CARE_LEAD
-    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD', d.as_of, r.student_id, NULL, min(r.start_date), NULL
+    SELECT 'EXTERNAL_WITHOUT_CARE_LEAD' AS code, d.as_of, r.student_id, NULL AS placement_id,
+           min(r.start_date) AS since, NULL AS person_id
     FROM role_scoped r
     JOIN day d ON r.start_date <= d.as_of AND d.as_of <= r.until
     WHERE r.role = 'external'
@@ -482,65 +618,6 @@ student_rule AS (
             AND lead.start_date <= d.as_of AND d.as_of <= lead.until
       )
     GROUP BY d.as_of, r.student_id
-
-    -- Direction (regie) -----------------------------------------------------------------
-    UNION ALL
-    -- signal: NO_DIRECTION
-    SELECT 'NO_DIRECTION', g.as_of, g.student_id, NULL, g.starts[$direction_min_guides], NULL
-    FROM guide_starts g
-    WHERE g.guides >= $direction_min_guides
-      AND NOT EXISTS (
-          SELECT 1 FROM agreement_now a
-          WHERE a.as_of = g.as_of AND a.student_id = g.student_id AND a.topic = 'direction'
-      )
-
-    UNION ALL
-    -- signal: NO_FINAL_RESPONSIBILITY
-    SELECT 'NO_FINAL_RESPONSIBILITY', g.as_of, g.student_id, NULL,
-           g.starts[$direction_min_guides], NULL
-    FROM guide_starts g
-    WHERE g.guides >= $direction_min_guides
-      AND NOT EXISTS (
-          SELECT 1 FROM agreement_now a
-          WHERE a.as_of = g.as_of AND a.student_id = g.student_id
-            AND a.topic = 'final_responsibility'
-      )
-
-    UNION ALL
-    -- signal: DIRECTION_HOLDER_GONE
-    -- Per direction agreement: the holder's guide roles (not parent), none active on T; since
-    -- is the day after the latest one ended before T, or agreed_on.
-    SELECT 'DIRECTION_HOLDER_GONE', as_of, student_id, NULL, min(since),
-           arg_min(holder_id, since)
-    FROM (
-        SELECT a.as_of, a.student_id, a.holder_id,
-               coalesce(max(r.until) FILTER (WHERE r.until < a.as_of) + 1, a.agreed_on)
-                   AS since
-        FROM agreement_now a
-        LEFT JOIN role_scoped r
-               ON r.student_id = a.student_id AND r.person_id = a.holder_id
-              AND r.role <> 'parent' AND r.start_date <= a.as_of
-        WHERE a.topic = 'direction'
-        GROUP BY a.as_of, a.agreement_id, a.student_id, a.holder_id, a.agreed_on
-        HAVING NOT coalesce(bool_or(a.as_of <= r.until), false)
-    )
-    GROUP BY as_of, student_id
-
-    UNION ALL
-    -- signal: DIRECTION_NOT_DISCUSSED
-    SELECT 'DIRECTION_NOT_DISCUSSED', a.as_of, a.student_id, NULL, min(a.agreed_on),
-           arg_min(a.holder_id, a.agreed_on)
-    FROM agreement_now a
-    WHERE a.topic = 'direction' AND NOT a.discussed_with_student
-    GROUP BY a.as_of, a.student_id
-
-    UNION ALL
-    -- signal: REVIEW_OVERDUE
-    SELECT 'REVIEW_OVERDUE', a.as_of, a.student_id, any_value(a.placement_id),
-           min(a.review_on) + 1, arg_min(a.holder_id, a.review_on)
-    FROM agreement_now a
-    WHERE a.review_on < a.as_of
-    GROUP BY a.as_of, a.student_id, coalesce(a.placement_id, '')
 
     -- Follow-up of caseload meetings -----------------------------------------------------
     UNION ALL
@@ -563,7 +640,16 @@ student_rule AS (
 signal AS (
     SELECT * FROM placement_rule
     UNION ALL
-    SELECT * FROM student_rule SEMI JOIN act USING (as_of, student_id)
+    SELECT r.*
+    FROM student_rule r
+    JOIN st s
+      ON s.student_id = r.student_id AND s.enrolment_date <= r.as_of AND r.as_of < s.active_to
+    UNION ALL
+    SELECT r.code, d.as_of, r.student_id, any_value(r.placement_id), min(r.since),
+           arg_min(r.person_id, r.since)
+    FROM agreement_rule r
+    JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
+    GROUP BY r.code, d.as_of, r.student_id, coalesce(r.placement_id, '')
     UNION ALL
     -- signal: STOP_NOT_COMMUNICATED
     -- Also for students who are no longer active.
@@ -602,4 +688,4 @@ JOIN catalogue c ON c.code = s.code
 LEFT JOIN latest_ack k
        ON k.as_of = s.as_of AND k.code = s.code AND k.student_id = s.student_id
       AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
-ORDER BY s.as_of, c.rank, s.since, s.student_id, c.code_rank, s.placement_id NULLS FIRST
+/*:order*/

@@ -10,10 +10,11 @@ tables of the file as keys signals.CODE.title/explanation/next_step).
 To add a signal (as ACTION_OVERDUE, the follow-up of caseload meetings, was added):
 1. Add its entry to catalogue.toml, in the order of docs/flags.md: severity, needs, settings
    (thresholds with default, minimum, maximum) and the nl and en texts.
-2. Add its rule to queries/signals.sql as a section marked `-- signal: CODE` that yields
-   (code, as_of, student_id, placement_id, since, person_id) in `placement_rule`,
-   `student_rule` or `signal`, for every evaluation day at once (the header of signals.sql
-   and docs/architecture.md say how); it reads its thresholds as `$key`.
+2. Add its rule to queries/signals.sql as a section marked `-- signal: CODE`, for every
+   evaluation day at once: in interval form, the spans of days on which it fires
+   (`span_rule`, `agreement_rule`), or per day (`placement_rule`, `student_rule`, `signal`);
+   the header of signals.sql and docs/architecture.md say how. It reads its thresholds as
+   `$key`.
 tests/test_signal_catalogue.py checks that the two name the same codes and that docs/flags.md
 does too. A new threshold also wants a label on the settings page
 (settings_page.labels.<key> in i18n/{nl,en}/core.toml).

@@ -104,7 +104,7 @@ def flags_report(store: Store, user: User, as_of: dt.date, fmt: str = "csv") -> 
         raise Invalid([Problem("cli.unknown_format", {"format": fmt})])
     # One statement: DuckDB plans the large signal query once (a relation per step would
     # bind it again for each).
-    signal = f"WITH signal AS ({_with_values(*signal_query(store, [as_of]))})"
+    signal = f"WITH signal AS ({_with_values(*signal_query(store, [as_of], ordered=False))})"
     with store.read() as cur:
         if fmt == "csv":
             sql = f"{signal}, report AS ({_REPORT}) {_CSV_LINES}"
@@ -129,7 +129,7 @@ def counts_report(store: Store, user: User, days: list[dt.date], fmt: str = "csv
     access.ensure(user, "report_signals")
     if fmt not in ("csv", "json"):
         raise Invalid([Problem("cli.unknown_format", {"format": fmt})])
-    signal = f"WITH signal AS ({_with_values(*signal_query(store, days))})"
+    signal = f"WITH signal AS ({_with_values(*signal_query(store, days, ordered=False))})"
     with store.read() as cur:
         rows = cur.execute(f"{signal} {_COUNTS}").fetchall()
     if fmt == "csv":  # codes, severities, ISO dates and numbers: nothing to quote

@@ -17,9 +17,14 @@ from dashboard import queries, settings
 from dashboard.signals.catalogue import CODES, SEVERITY_ORDER
 from dashboard.store import Store
 
-# The query's two switches (fixed SQL fragments, never values): `scope` filters the base
+# The query's switches (fixed SQL fragments, never values): `scope` filters the base
 # tables to $student_ids; `scoped` materializes the scoped contacts, which pays off only
-# when they are few (a caseload) and would copy the largest table otherwise.
+# when they are few (a caseload) and would copy the largest table otherwise; `order` sorts the
+# rows as signals.evaluate promises (day, severity, since, student, code, placement), or not.
+_ORDER = {
+    True: "ORDER BY s.as_of, c.rank, s.since, s.student_id, c.code_rank, s.placement_id NULLS FIRST",
+    False: "",
+}
 _SWITCHES = {
     False: {"scope": "true", "scoped": "NOT MATERIALIZED"},
     True: {
@@ -38,18 +43,25 @@ def evaluation_days(first: dt.date, last: dt.date, every: int = 7) -> list[dt.da
 
 
 def signal_query(
-    store: Store, days: Sequence[dt.date], student_ids: list[str] | None = None
+    store: Store,
+    days: Sequence[dt.date],
+    student_ids: list[str] | None = None,
+    ordered: bool = True,
 ) -> tuple[str, dict]:
     """The signal query for the evaluation `days` (at least one) and its parameters: the
     settings' thresholds and the catalogue (code, severity and their ranks, for the order of
     signals.evaluate). Its rows carry their day in the column as_of.
 
     With `student_ids` only those students are evaluated (the filter runs before the rules).
+    With `ordered` False the rows come in no order: for a caller that sorts or aggregates them
+    itself (a history of many days saves the sort of all its rows).
     """
     if not days:
         raise ValueError("the signal query needs at least one day")
     restricted = student_ids is not None
-    sql = queries.load("signals", **_SWITCHES[restricted])  # without comments: they name $s too
+    sql = queries.load(
+        "signals", **_SWITCHES[restricted], order=_ORDER[ordered]
+    )  # without comments: they name $s too
     values = {
         **settings.current(store),
         "days": sorted(set(days)),

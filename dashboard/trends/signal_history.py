@@ -103,7 +103,7 @@ def signal_history(
     if not weeks:
         return _result(pd.DataFrame(), pd.DataFrame(), (), privacy.MIN_STUDENTS)
     students = _students(store, user, filters or TrendFilters())
-    sql, params = signal_query(store, weeks, students)
+    sql, params = signal_query(store, weeks, students, ordered=False)
     with store.read() as cur:
         open_rows, duration_rows = aggregate_row(
             cur, f"WITH signal AS MATERIALIZED ({sql}) {_AGGREGATES}", {**params, "weeks": weeks}
