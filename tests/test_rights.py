@@ -12,6 +12,7 @@ from factories import World
 
 from dashboard.errors import Invalid, NotAllowed, NotFound
 from dashboard.security import access, audit
+from dashboard.store import store_tables
 from dashboard.students import rights
 
 TODAY = dt.date(2025, 10, 1)
@@ -141,13 +142,7 @@ def world(store):
 def everything_but_audit(store) -> str:
     """Every value of every table except the audit trail, as one text."""
     with store.read() as cur:
-        tables = [
-            r[0]
-            for r in cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-                " AND schema_name = current_schema()"
-            ).fetchall()
-        ]
+        tables = store_tables(cur)
         return "\n".join(
             f"{t}: {cur.execute(f'SELECT * FROM {t}').fetchall()}" for t in tables if t != "audit"
         )

@@ -267,12 +267,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def store_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The tables of the store in the DuckDB database `con` is connected to, by name."""
+    """The store's tables, by name, in the database `con` reads: a DuckDB file, or an attached
+    PostgreSQL database in use (duckdb_tables, as information_schema there would also list
+    PostgreSQL's catalog views)."""
     return [
         r[0]
         for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-            " AND schema_name = 'main' ORDER BY table_name"
+            " AND schema_name = current_schema() ORDER BY table_name"
         ).fetchall()
     ]
 
