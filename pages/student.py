@@ -73,8 +73,10 @@ def main() -> None:
     with right:
         direction_card(f)
         student_block(user, student_id)
-    # Keyed and tracked, so a save (which reruns the page) stays on the tab it was made in.
-    network, placements, agreements, checklists, consent, status = st.tabs(
+    # Keyed and tracked, so a save (which reruns the page) stays on the tab it was made in, and
+    # lazy: only the open tab runs and reaches the browser (six tabs at once made the file slow
+    # to draw with many users at once; docs/performance.md, the load benchmark).
+    tabs = st.tabs(
         [
             tr("student.tab.network", n=len({i.person.person_id for i in f.active_network})),
             tr("student.tab.placements"),
@@ -86,18 +88,18 @@ def main() -> None:
         key=SECTION,
         on_change="rerun",
     )
-    with network:
-        network_tab(f)
-    with placements:
-        placements_tab(f)
-    with agreements:
-        agreements_tab(f)
-    with checklists:
-        checklists_tab(f)
-    with consent:
-        consent_tab(f)
-    with status:
-        status_tab(f)
+    sections = (
+        network_tab,
+        placements_tab,
+        agreements_tab,
+        checklists_tab,
+        consent_tab,
+        status_tab,
+    )
+    for tab, section in zip(tabs, sections, strict=True):
+        if tab.open:
+            with tab:
+                section(f)
 
 
 main()

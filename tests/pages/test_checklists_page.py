@@ -13,7 +13,7 @@ import student_world as w
 
 from dashboard.app import runtime
 from dashboard.checklists import filling
-from pages.test_student_page import form, markdown, open_page, rows, send
+from pages.test_student_page import form, markdown, open_page, rows, send, show
 from validation.checklists import ChecklistForm
 from validation.forms import ContactForm
 
@@ -41,7 +41,7 @@ def scores(at, prefix: str, **given) -> None:
 
 
 def test_a_guide_fills_in_the_guidance_checklist(world):
-    at = open_page()
+    at = open_page(tab="checklists")
     assert at.radio(key="checklist.which").value == "guidance"
     scores(at, "checklist.score.guidance", relationship="sufficient", goals="improve")
     at.text_input(key="checklist.note.guidance.goals.0").input("Doelen samen opschrijven")
@@ -59,7 +59,7 @@ def test_a_guide_fills_in_the_guidance_checklist(world):
 
 
 def test_nothing_scored_is_refused_under_the_items_and_writes_nothing(world):
-    at = open_page()
+    at = open_page(tab="checklists")
     send(at, "checklist")
     assert [e.value for e in form(at, "checklist").error] == [
         "Scoor minstens één punt als voldoende of ruimte voor verbetering.",
@@ -69,7 +69,7 @@ def test_nothing_scored_is_refused_under_the_items_and_writes_nothing(world):
 
 
 def test_each_party_scores_the_collaboration_checklist_of_a_start_moment(world):
-    at = open_page()
+    at = open_page(tab="placements")
     at.selectbox(key="contact.kind.0").set_value("start")
     at.selectbox(key="contact.placement_id.0").set_value("PL1")
     at.date_input(key="contact.date.0").set_value(dt.date(2025, 9, 29))
@@ -86,6 +86,7 @@ def test_each_party_scores_the_collaboration_checklist_of_a_start_moment(world):
         "JOIN contacts k USING (contact_id) ORDER BY c.party",
     ) == [("school", "PL1", "start"), ("student", "PL1", "start")]
     # Side by side in the file, with where they differ.
+    show(at, "checklists")
     (table,) = latest_tables(at, "Leerling")
     direction = table[table["Punt"] == "Regie en verantwoordelijkheid"].iloc[0]
     assert (direction["Leerling"], direction["School"]) == ("ruimte voor verbetering", "voldoende")
@@ -100,7 +101,7 @@ def test_the_latest_score_shows_the_previous_one_and_the_change(world):
     for on, score in [(dt.date(2025, 9, 10), "improve"), (dt.date(2025, 9, 24), "sufficient")]:
         form_ = ChecklistForm("collaboration", "school", on, scores={"pedagogy": score})
         filling.record_checklist(world, w.MENTOR, "S1", form_, T)
-    at = open_page()
+    at = open_page(tab="checklists")
     (table,) = latest_tables(at, "School")
     pedagogy = table[table["Punt"] == "Pedagogische aanpak"].iloc[0]
     assert pedagogy["School"] == "voldoende ↑ (was ruimte voor verbetering)"
@@ -112,7 +113,7 @@ def test_the_step_that_closes_an_open_signal_records_the_agreement(world):
     # S1 has an active placement and no information agreement: NO_INFORMATION_AGREEMENT.
     view = ChecklistForm("collaboration", "student", T, scores={"informing": "improve"})
     filling.record_checklist(world, w.MENTOR, "S1", view, T)
-    at = open_page()
+    at = open_page(tab="checklists")
     assert any("Informeren: ruimte voor verbetering" in e.value for e in at.warning)
     at.selectbox(key="stepinformation.holder_id.0").set_value("P-MEN")
     send(at, "stepinformation")
@@ -141,7 +142,7 @@ def test_a_workplace_supervisor_adds_their_part_to_the_moment(world):
         ChecklistForm("guidance", "school", T, scores={"goals": "improve"}),
         T,
     )
-    at = open_page(user=w.SUPERVISOR)
+    at = open_page(user=w.SUPERVISOR, tab="checklists")
     tables = latest_tables(at, "School")
     assert len(tables) == 1  # the mentor's own guidance checklist is not theirs to read
     at.radio(key="checklist.which").set_value("collaboration").run()

@@ -27,7 +27,7 @@ def world(store, monkeypatch):
     st.cache_resource.clear()
 
 
-def open_page(user=w.MENTOR, student="S1") -> AppTest:
+def open_page(user=w.MENTOR, student="S1", tab: str = "network") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["user"] = user
     at.session_state["today"] = T
@@ -35,7 +35,27 @@ def open_page(user=w.MENTOR, student="S1") -> AppTest:
         at.query_params["student"] = student
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    return show(at, tab) if tab != "network" else at
+
+
+# The file's tabs in order; only the open one runs (pages/student.py), so a test opens the tab
+# its form or table is on, as a user clicks it.
+TABS = ("network", "placements", "agreements", "checklists", "consent", "status")
+
+
+def show(at: AppTest, tab: str) -> AppTest:
+    label = file_tabs(at)[TABS.index(tab)]
+    at.session_state["student.section"] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert open_tab(at) == label
     return at
+
+
+def every_tab(at: AppTest):
+    """Opens each tab of the file in turn and yields the page with that tab open."""
+    for tab in TABS:
+        yield show(at, tab)
 
 
 def form(at: AppTest, name: str):
@@ -98,7 +118,7 @@ def test_an_invisible_student_looks_exactly_like_an_unknown_one(world):
 
 
 def test_contacts_filter_by_kind(world):
-    at = open_page(user=w.CARE)
+    at = open_page(user=w.CARE, tab="placements")
     (table,) = [d for d in at.dataframe if "channel" in d.value.columns]
     assert len(table.value) == 2
     at.pills(key="student.filter.channel").set_value(["phone"]).run()
@@ -107,7 +127,7 @@ def test_contacts_filter_by_kind(world):
 
 
 def test_history_lists_changes_with_old_and_new_value(world):
-    at = open_page()
+    at = open_page(tab="status")
     at.selectbox(key="status.status.0").set_value("graduated")
     send(at, "status")
     at.toggle(key="student.history.show").set_value(True).run()
@@ -131,7 +151,7 @@ def log_start_moment(at: AppTest) -> None:
 
 
 def test_logging_the_start_moment_clears_start_missing(world):
-    at = open_page()
+    at = open_page(tab="placements")
     assert "Startgesprek ontbreekt" in markdown(at)
     log_start_moment(at)
     assert [s.value for s in at.success] == ["Het contact is opgeslagen."]
@@ -143,7 +163,7 @@ def test_logging_the_start_moment_clears_start_missing(world):
 
 
 def test_an_invalid_contact_shows_messages_under_the_fields_and_writes_nothing(world):
-    at = open_page()
+    at = open_page(tab="placements")
     at.multiselect(key="contact.participants.0").set_value(["P-MEN"])
     send(at, "contact")
     contact_form = form(at, "contact")
@@ -160,10 +180,14 @@ def test_an_invalid_contact_shows_messages_under_the_fields_and_writes_nothing(w
 
 def test_workplace_supervisor_logs_a_contact_but_cannot_change_the_file(world):
     at = open_page(user=w.SUPERVISOR)
-    labels = {b.label for b in at.button}
+    labels, tables = set(), []
+    for _ in every_tab(at):
+        labels |= {b.label for b in at.button}
+        tables += [d.value for d in at.dataframe]
     # Logging a contact and filling in their part of a checklist (issue 19), nothing else.
     assert labels == {"Contact opslaan", "Checklist opslaan", "Terug naar Leerlingen"}
-    assert "Woonsituatie" not in str([d.value for d in at.dataframe])  # the care contact
+    assert "Woonsituatie" not in str(tables)  # the care contact
+    show(at, "placements")
     assert at.radio(key="contact.visibility.0").options == ["alle begeleiders"]
     at.selectbox(key="contact.channel.0").set_value("phone")
     at.selectbox(key="contact.reason.0").set_value("absence")
@@ -223,7 +247,7 @@ def test_assign_and_end_a_role(world):
 
 
 def test_record_change_and_end_an_agreement(world):
-    at = open_page()
+    at = open_page(tab="agreements")
     at.selectbox(key="agreement.topic.0").set_value("contact_frequency")
     at.selectbox(key="agreement.holder_id.0").set_value("P-MEN")
     send(at, "agreement")
@@ -245,11 +269,13 @@ def test_record_change_and_end_an_agreement(world):
         world, "SELECT frequency_days, ended_on FROM agreements WHERE topic = 'contact_frequency'"
     )
     assert got == [(7, None)]  # changed on the day it began: corrected in place ...
+    show(at, "status")
     at.toggle(key="student.history.show").set_value(True).run()
     (history,) = [d for d in at.dataframe if "change" in d.value.columns]
     assert (
         "Contact minstens elke ... dagen: 14 → 7" in history.value["change"].iloc[0]
     )  # ... kept here
+    show(at, "agreements")
 
     at.selectbox(key="student.agreement.chosen").set_value("AG1").run()
     at.date_input(key="endagreement.ended_onAG1.0").set_value(dt.date(2025, 8, 1))
@@ -269,7 +295,7 @@ def test_record_change_and_end_an_agreement(world):
 
 
 def test_record_consent(world):
-    at = open_page()
+    at = open_page(tab="consent")
     send(at, "consent")
     consent_form = form(at, "consent")
     assert [e.value for e in consent_form.error][:2] == [
@@ -292,7 +318,7 @@ def test_record_consent(world):
 
 
 def test_a_dropout_offers_to_log_the_stop_contact_with_the_supervisor(world):
-    at = open_page()
+    at = open_page(tab="status")
     at.selectbox(key="status.status.0").set_value("dropped_out")
     at.date_input(key="status.status_date.0").set_value(dt.date(2025, 9, 30))
     send(at, "status")
@@ -312,7 +338,7 @@ def test_a_dropout_offers_to_log_the_stop_contact_with_the_supervisor(world):
 
 
 def test_ending_a_placement_early(world):
-    at = open_page()
+    at = open_page(tab="placements")
     at.selectbox(key="early.placement_id.0").set_value("PL1")
     at.date_input(key="early.ended_early_on.0").set_value(dt.date(2025, 8, 1))
     send(at, "early")
@@ -341,7 +367,10 @@ def network_names(at: AppTest) -> set[str]:
 
 
 def page_text(at: AppTest) -> str:
-    return markdown(at) + str([d.value.to_dict() for d in at.dataframe])
+    """The text of every tab of the file."""
+    return "".join(
+        markdown(at) + str([d.value.to_dict() for d in at.dataframe]) for _ in every_tab(at)
+    )
 
 
 @pytest.mark.parametrize("consent", [False, True])
@@ -399,10 +428,16 @@ def test_workplace_supervisor_without_open_signals_reads_what_that_means(world):
     ]
 
 
+def file_tabs(at: AppTest) -> list[str]:
+    """The labels of the file's own tabs (not those nested in a tab)."""
+    (tabs,) = [b for b in at.main.children.values() if b.type == "tab_container"]
+    return [t.label for t in tabs.children.values()]
+
+
 def open_tab(at: AppTest) -> str:
     """The label of the tab the page shows open."""
     (tabs,) = [b for b in at.main.children.values() if b.type == "tab_container"]
-    return [t.label for t in at.tabs][tabs.proto.tab_container.default_tab_index]
+    return file_tabs(at)[tabs.proto.tab_container.default_tab_index]
 
 
 def test_saving_a_contact_keeps_its_tab_open(world):
@@ -419,10 +454,21 @@ def test_saving_a_contact_keeps_its_tab_open(world):
     assert open_tab(at) == "Stage en contactmomenten"
 
 
+def test_only_the_open_tab_is_drawn(world):
+    """Hidden tabs send nothing to the browser (with six tabs at once the file drew slowly
+    under load; docs/performance.md, the load benchmark)."""
+    at = open_page()
+    assert "Mila Mentor" in network_names(at)
+    assert not [f for f in at.get("form") if f.proto.form.form_id.startswith("contact.form")]
+    show(at, "placements")
+    assert not network_names(at)
+    assert form(at, "contact")
+
+
 def test_no_form_submits_on_enter(world):
     """Enter-to-submit shows Streamlit's own English hint ("Press Ctrl+Enter to submit form")."""
     at = open_page()
-    forms_ = at.get("form")
+    forms_ = [f for _ in every_tab(at) for f in at.get("form")]
     assert len(forms_) >= 8
     assert all(f.proto.form.enter_to_submit is False for f in forms_)
 
@@ -449,9 +495,10 @@ def chart_data(at: AppTest) -> list[str]:
 
 def test_the_charts_follow_the_file_after_a_save(world):
     at = open_page()
-    network, timeline = chart_data(at)
+    (network,) = chart_data(at)
     assert "Mila Mentor" in network
+    (timeline,) = chart_data(show(at, "placements"))
     assert "2025-09-29" not in timeline
     log_start_moment(at)
-    _, timeline = chart_data(at)  # built again from the saved file, not served from the cache
+    (timeline,) = chart_data(at)  # built again from the saved file, not served from the cache
     assert "2025-09-29" in timeline
