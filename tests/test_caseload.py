@@ -88,6 +88,38 @@ def test_a_guide_sees_only_own_students_and_my_students_toggle(world_store):
     assert mine.students["student_id"].tolist() == ["S4"]
 
 
+SCOPES = [
+    ADMIN,
+    access.User("m2", "guide", person_id="M-S2"),
+    access.User("zc", "care_coordinator", person_id="M-S4", locations=("Den Haag",)),
+    access.User("zw", "care_worker", person_id="NOBODY"),
+]
+FILTERS = [
+    CaseloadFilters(),
+    CaseloadFilters(mine=True),
+    CaseloadFilters(locations=("Den Haag",)),
+    CaseloadFilters(guide_id="M-S2", guide_role="mentor"),
+]
+
+
+@pytest.mark.parametrize("user", SCOPES, ids=lambda u: u.username)
+def test_a_caseload_as_bound_values_equals_the_scope_query(world_store, user, monkeypatch):
+    """A small caseload goes to the database as bound values (an index lookup on PostgreSQL),
+    a wide one as the scope query; both give the same students, mentors included."""
+    with world_store.read() as cur:
+        bound, _, values = caseload._scope(cur, user, T)
+    assert "$s0" in bound or (bound == "false" and user.username == "zw")
+    small = [caseload.caseload_students(world_store, user, T, f) for f in FILTERS]
+    monkeypatch.setattr(caseload, "BOUND_SCOPE_MAX", 0)
+    with world_store.read() as cur:
+        assert "$s0" not in caseload._scope(cur, user, T)[0]
+    wide = [caseload.caseload_students(world_store, user, T, f) for f in FILTERS]
+    for got, expected in zip(small, wide, strict=True):
+        assert got.to_dict("records") == expected.to_dict("records")
+    assert any(len(frame) for frame in small) or user.username == "zw"
+    assert small[0]["mentor"].notna().any() or user.username == "zw"
+
+
 def test_acknowledged_signal_stays_listed_but_is_not_open(world_store):
     row = caseload.caseload(world_store, ADMIN, T, CaseloadFilters(codes=("START_MISSING",)))
     signal = row.signals.iloc[0]

@@ -1,6 +1,7 @@
 -- name: caseload_students
 -- The students of one user's caseload on $today, filtered, with their mentors.
--- switch: visible  the student_ids the user may see (access.scope_sql, a query)
+-- switch: in_scope  `s` is one the user may see: its id IN access.scope_sql, or IN bound values
+-- switch: mentor_scope  `r` is a role of a chosen student (or of one of the bound values)
 -- switch: active_role  the role row `r` is active on $today (access.ACTIVE_ROLE)
 -- switch: guide  `true`, or the students for whom $guide holds an active role (as $role)
 -- switch: mine  `true`, or the students for whom the user's own person ($me) holds one
@@ -8,12 +9,11 @@
 -- guide's role, and by "my students". caseload.py fills guide and mine with `true` or a fixed
 -- subquery (an unused filter then costs nothing). The students are chosen first and only
 -- their mentors are looked up: a caseload is a few hundred students of a store that may hold
--- 500,000.
-WITH visible AS (/*:visible*/),
-chosen AS MATERIALIZED (
+-- 500,000. A person's own caseload comes as bound values (caseload.py says why).
+WITH chosen AS MATERIALIZED (
     SELECT s.*
     FROM students s
-    WHERE s.student_id IN (SELECT student_id FROM visible)
+    WHERE /*:in_scope*/
       AND (len($locations::VARCHAR[]) = 0 OR list_contains($locations::VARCHAR[], s.location))
       AND (len($programmes::VARCHAR[]) = 0 OR list_contains($programmes::VARCHAR[], s.programme))
       AND (len($classes::VARCHAR[]) = 0 OR list_contains($classes::VARCHAR[], s.class_code))
@@ -24,7 +24,7 @@ mentors AS (
     SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
     FROM roles r JOIN staff p USING (person_id)
     WHERE r.role = 'mentor' AND /*:active_role*/
-      AND r.student_id IN (SELECT student_id FROM chosen)
+      AND /*:mentor_scope*/
     GROUP BY r.student_id
 )
 SELECT c.student_id, c.first_name || ' ' || c.last_name AS name, c.location, c.programme,
