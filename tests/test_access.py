@@ -8,6 +8,7 @@ import datetime as dt
 import random
 
 import pytest
+from conftest import BACKENDS
 from factories import World
 from listed import listed_student_ids
 
@@ -56,16 +57,26 @@ MATRIX = {
     "S-SUP-NOT-YET": ("consent yes from tomorrow", {"admin": (ALL, True), "sup": (GUIDES, False)}),
     "S-SUP-SOON": ("placement starts in 20 days", {"admin": (ALL, True), "sup": (GUIDES, False)}),
     "S-SUP-LATER": ("placement starts in 40 days", {"admin": (ALL, True)}),
+    "S-SUP-EDGE": ("starts in 30 days: the first", {"admin": (ALL, True), "sup": (GUIDES, False)}),
+    "S-SUP-EDGE+1": ("placement starts in 31 days", {"admin": (ALL, True)}),
     "S-SUP-RECENT": ("placement ended 60 days ago", {"admin": (ALL, True), "sup": (GUIDES, False)}),
     "S-SUP-OLD": ("placement ended 100 days ago", {"admin": (ALL, True)}),
+    "S-SUP-END": ("ended 90 days ago: the last", {"admin": (ALL, True), "sup": (GUIDES, False)}),
+    "S-SUP-END+1": ("placement ended 91 days ago", {"admin": (ALL, True)}),
     "S-SUP-EARLY": ("placement stopped early, 100 days ago", {"admin": (ALL, True)}),
     "S-SUP-OTHER": ("another supervisor's placement", {"admin": (ALL, True)}),
 }
 
 
-@pytest.fixture(scope="module")
-def matrix_store(tmp_path_factory):
-    store = open_store(tmp_path_factory.mktemp("matrix") / "matrix.duckdb")
+@pytest.fixture(scope="module", params=BACKENDS)
+def matrix_store(request, tmp_path_factory):
+    """The matrix's students in one store per backend, shared by the module's tests."""
+    if request.param == "file":
+        target, cluster = tmp_path_factory.mktemp("matrix") / "matrix.duckdb", None
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        target = cluster.fresh_database("access_matrix")
+    store = open_store(target)
     w = World()
     for pid, kind in [("P-ZC", "school"), ("P-ZM", "care"), ("P-MEN", "school"),
                       ("P-KAW", "care"), ("P-SUP", "workplace"), ("P-SUP2", "workplace")]:  # fmt: skip
@@ -86,6 +97,10 @@ def matrix_store(tmp_path_factory):
     w.add_placement("S-SUP-LATER", d(40), d(140), "P-SUP")
     w.add_placement("S-SUP-RECENT", d(-200), d(-60), "P-SUP")
     w.add_placement("S-SUP-OLD", d(-200), d(-100), "P-SUP")
+    w.add_placement("S-SUP-EDGE", d(access.WORKPLACE_BEFORE_START_DAYS), d(140), "P-SUP")
+    w.add_placement("S-SUP-EDGE+1", d(access.WORKPLACE_BEFORE_START_DAYS + 1), d(140), "P-SUP")
+    w.add_placement("S-SUP-END", d(-200), d(-access.WORKPLACE_AFTER_END_DAYS), "P-SUP")
+    w.add_placement("S-SUP-END+1", d(-200), d(-access.WORKPLACE_AFTER_END_DAYS - 1), "P-SUP")
     w.add_placement("S-SUP-EARLY", d(-200), d(50), "P-SUP", ended_early_on=d(-100))
     w.add_placement("S-SUP-OTHER", d(-50), d(50), "P-SUP2")
     w.add_consent("S-SUP", d(-60), shares=False)
@@ -97,6 +112,8 @@ def matrix_store(tmp_path_factory):
     w.save(store)
     yield store
     store.close()
+    if cluster is not None:
+        cluster.drop_database(target)
 
 
 @pytest.mark.parametrize("sid", MATRIX)
@@ -115,6 +132,18 @@ def test_matrix(matrix_store, who, sid):
         access.require_student(cur, user, sid, T)
         assert access.visibilities(cur, user, sid, T) == expected_visibilities
         assert access.sees_personal_circumstances(cur, user, sid, T) is expected_personal
+
+
+@pytest.mark.parametrize("sid", MATRIX)
+@pytest.mark.parametrize("who", USERS)
+def test_a_writes_own_check_agrees_with_the_matrix(matrix_store, who, sid):
+    """A write checks access inside its own transaction (on PostgreSQL over psycopg, not
+    through DuckDB's attachment): the same answers as a read's."""
+    user, (_relation, allowed) = USERS[who], MATRIX[sid]
+    with matrix_store.write(audit_only=True) as tx:
+        assert access.may_see_student(tx, user, sid, T) is (who in allowed)
+        if who in allowed:
+            assert access.visibilities(tx, user, sid, T) == allowed[who][0]
 
 
 def test_not_allowed_looks_like_not_there(matrix_store):

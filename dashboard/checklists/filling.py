@@ -47,7 +47,7 @@ def record_checklist(
     moment: form.contact_id); returns its checklist_id."""
     access.ensure(user, "log_contact")
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         return _write(tx, user, student_id, form, today)
 
 

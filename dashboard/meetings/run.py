@@ -323,11 +323,11 @@ def set_action_status(
         )
         if row is None:
             raise NotFound(action_id)
-        access.require_student(tx.duckdb, user, row["student_id"], today)
+        access.require_student(tx, user, row["student_id"], today)
         is_owner = user.person_id is not None and user.person_id == row["owner_id"]
         if not is_owner:
             access.ensure(user, "run_meetings")
-            access.require_meeting(tx.duckdb, user, row["meeting_id"])
+            access.require_meeting(tx, user, row["meeting_id"])
         current = tx.scalar(
             "SELECT coalesce(max(status) FILTER (WHERE status <> 'open'), 'open') "
             "FROM meeting_action_status WHERE action_id = $a",

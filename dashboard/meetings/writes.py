@@ -61,7 +61,7 @@ def note(
 
 def meeting_row(tx: Tx, user: User, meeting_id: str) -> dict:
     """The stored meeting, when `user` may see it (NotFound otherwise)."""
-    access.require_meeting(tx.duckdb, user, meeting_id)
+    access.require_meeting(tx, user, meeting_id)
     row = tx.one("SELECT * FROM meetings WHERE meeting_id = $m", {"m": meeting_id})
     assert row is not None, "require_meeting found it"
     return row
@@ -86,7 +86,7 @@ def require_on_agenda(tx: Tx, user: User, meeting: dict, student_id: str, today:
     """NotFound unless the student is on the meeting's agenda and visible to `user`."""
     if student_id not in agenda_ids(tx, meeting["meeting_id"]):
         raise NotFound(student_id)  # the same answer as for an unknown student
-    access.require_student(tx.duckdb, user, student_id, today)
+    access.require_student(tx, user, student_id, today)
 
 
 def attendee_problems(tx: Tx, kind: str, attendees: Sequence[tuple[str, str]]) -> list[Problem]:

@@ -150,7 +150,7 @@ def acknowledge(
         "acknowledged_at": dt.datetime.combine(today, dt.datetime.now().time()),
     }
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         tx.touch([student_id])
         tx.execute(
             f"INSERT INTO acknowledgements ({', '.join(row)}) "

@@ -194,8 +194,9 @@ class PgTx(Tx):
 
     `duckdb` (the escape hatch) is a DuckDB cursor over the attached database: it reads what is
     committed, which under the store-wide write lock is everything but this transaction's own
-    writes, so checks made before writing (access, the import's staging) see the store as the
-    transaction does.
+    writes, so checks made before writing (the import's staging) see the store as the
+    transaction does. It costs a DuckDB query over the wire each time, so the access checks of
+    a write take the Tx itself and run over psycopg (dashboard.security.access, `Reader`).
     """
 
     def __init__(self, cursor: psycopg.Cursor[Any], store: PgStore, *, audit_only: bool):

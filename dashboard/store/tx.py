@@ -55,8 +55,8 @@ class Tx:
 
     `duckdb` is the one escape hatch: a DuckDB cursor (the transaction's own on the file; one
     over the attached database on PostgreSQL, see PgTx), for code that speaks DuckDB itself —
-    the read-side helpers shared with `Store.read()` (the access checks in
-    dashboard.security.access take a cursor), the import's staging of files with read_csv
+    the read-side helpers shared with `Store.read()` (the access checks of dashboard.security.access
+    take a cursor or, in a write, the Tx itself), the import's staging of files with read_csv
     (written with `insert_from` / `update_from`), and the demo generator's bulk SQL (inside
     `bulk`). Everything else goes through the verbs.
     """

@@ -36,7 +36,7 @@ def _stored_agreement(tx: Tx, user: User, agreement_id: str, today: dt.date) -> 
     rows = tx.rows("SELECT * FROM agreements WHERE agreement_id = $id", {"id": agreement_id})
     if not rows:
         raise NotFound(agreement_id)
-    access.require_student(tx.duckdb, user, rows[0]["student_id"], today)
+    access.require_student(tx, user, rows[0]["student_id"], today)
     return rows[0]
 
 
@@ -64,7 +64,7 @@ def record_agreement(
     access.ensure(user, "write_student")
     check(forms.wrong_types(form))
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, [form.holder_id, *form.counterpart_ids])
         check(forms.validate_agreement(form, ctx))
         row = _agreement_row(new_id(tx, "agreements", "agreement_id", "A"), student_id, form)
@@ -198,7 +198,7 @@ def hand_over_direction(
         )
     )
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         old = current_direction(tx, student_id, on) if on else None
         counterparts = list(old["counterpart_ids"] or []) if old else []
         named = [new_holder_id, *counterparts, old["holder_id"] if old else None]

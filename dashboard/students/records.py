@@ -69,7 +69,7 @@ def write_contact(tx: Tx, user: User, student_id: str, form: ContactForm, today:
         reason=form.reason or None,
         summary=clean_text(form.summary) or "",
     )
-    access.require_student(tx.duckdb, user, student_id, today)
+    access.require_student(tx, user, student_id, today)
     ctx = form_context(tx, user, student_id, today, form.participants)
     check(forms.validate_contact(form, ctx))
     row: dict[str, Any] = {
@@ -99,7 +99,7 @@ def assign_role(store: Store, user: User, student_id: str, form: RoleForm, today
     access.ensure(user, "write_student")
     check(forms.wrong_types(form))
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, [form.person_id])
         check(forms.validate_role(form, ctx))
         row = {
@@ -128,7 +128,7 @@ def end_role(
     """End a role on `end_date`; the row stays (with its end date) as history."""
     access.ensure(user, "write_student")
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         key = {"sid": student_id, "pid": person_id, "role": role, "start": start_date}
         where = "student_id = $sid AND person_id = $pid AND role = $role AND start_date = $start"
         rows = tx.rows(f"SELECT * FROM roles WHERE {where}", key)
@@ -161,7 +161,7 @@ def record_consent(
     access.ensure(user, "write_student")
     check(forms.wrong_types(form))
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         ctx = form_context(tx, user, student_id, today, [form.recorded_by])
         check(forms.validate_consent(form, ctx))
         row = {
@@ -216,7 +216,7 @@ def change_status(
     if form.status == "active":
         form = replace(form, status_date=None)
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         ctx = form_context(tx, user, student_id, today)
         check(forms.validate_status(form, ctx))
         old = tx.rows(
@@ -258,7 +258,7 @@ def end_placement_early(
     access.ensure(user, "write_student")
     check([p for p in [forms.value_type_problem("placement_id", placement_id, str | None)] if p])
     with store.write() as tx:
-        access.require_student(tx.duckdb, user, student_id, today)
+        access.require_student(tx, user, student_id, today)
         ctx = form_context(tx, user, student_id, today)
         check(forms.validate_early_end(placement_id, ended_early_on, ctx))
         assert placement_id is not None and ended_early_on is not None, "checked: both required"

@@ -71,7 +71,7 @@ def form_context(
             for p in placements
             if own is None or p["placement_id"] in own
         },
-        visibilities=access.visibilities(tx.duckdb, user, student_id, today),
+        visibilities=access.visibilities(tx, user, student_id, today),
     )
 
 
