@@ -6,8 +6,11 @@ Build the store once with the benchmark's generator, then probe it as often as n
     python -m dashboard demo --db /tmp/hist30k.duckdb --students 30000 --today 2026-03-16
     python benchmarks/history_probe.py /tmp/hist30k.duckdb [--runs 3] [--sections]
 
-One day runs in the app's order, 53 days unordered (signal_query(ordered=False)), as the
-history's callers run it.
+One day runs in the app's order and its rows are fetched, as signals.evaluate does; 53 days
+run unordered (signal_query(ordered=False)) and counted per day and code in the query, as
+`regiebord flags --counts` and the benchmark's history row do. Fetching the unordered rows
+themselves hangs DuckDB 1.5.5 at 500,000 students (one day or 53: no CPU, not interruptible;
+docs/performance.md, 2026-12-03 22:00), so no caller does that.
 
 CPU is time.process_time of this process (DuckDB's threads included), wall is perf_counter;
 both are the median of the runs. The machine is shared, so CPU is the steadier figure.
@@ -42,14 +45,22 @@ def _time(run, runs: int) -> tuple[float, float, int]:
     return statistics.median(cpu) * 1000, statistics.median(wall) * 1000, rows
 
 
-def _query(store, days, sql_of=lambda sql: sql):
-    # One day in the app's order; a history unordered, as its callers (counts, trends) run it.
-    sql, params = signal_query(store, days, ordered=len(days) == 1)
-    sql = sql_of(sql)
+# The history's rows counted per day and code, as signals.report.counts_report counts them.
+_COUNTS = "SELECT as_of, code, count(*) FROM ({sql}) GROUP BY as_of, code"
+
+
+def _query(store, days, sql_of=None):
+    # One day in the app's order; a history unordered and counted, as its callers run it;
+    # `sql_of` turns the query into a count of one of its parts (--sections).
+    one_day = len(days) == 1
+    sql, params = signal_query(store, days, ordered=one_day)
+    sql = sql_of(sql) if sql_of else sql if one_day else _COUNTS.format(sql=sql)
 
     def run() -> int:
         with store.read() as cur:
-            return cur.execute(sql, params).to_arrow_table().num_rows
+            if one_day or sql_of:
+                return cur.execute(sql, params).to_arrow_table().num_rows
+            return sum(n for *_, n in cur.execute(sql, params).fetchall())
 
     return run
 

@@ -1,8 +1,8 @@
 """Deterministic demo data: a believable Rotterdam-area mbo school with Entree and level-2 students.
 
-`generate(store, user, students, seed, today)` fills an EMPTY store in one write transaction
-and marks it as a demo store in that same transaction (what `store.set_demo(True)` does,
-without a second write). The same (students, seed, today) always gives the same rows (for the pinned DuckDB and
+`generate(store, user, students, seed, today)` fills an EMPTY store in two write transactions:
+the school, marked as a demo store in that same transaction (what `store.set_demo(True)` does,
+without another write), then the checklists and meetings recorded on it (see SCHOOL). The same (students, seed, today) always gives the same rows (for the pinned DuckDB and
 the installed Faker version). Faker ('nl_NL', seeded) only builds small pools of names; every
 row is made set-based in SQL (dashboard/queries/demo_*.sql) with hash(key, salt, seed) as the
 random source, so half a million students take the same SQL as three hundred. Dates are
@@ -59,19 +59,15 @@ POOL_FIRST = 200  # names per first-name pool (mixed, female, male: equal sizes)
 POOL_LAST = 300
 POOL_COMPANY = 120
 POOL_STREET = 150
-QUERIES = (
-    "demo_plan",
-    "demo_fill_people",
-    "demo_fill_agreements",
-    "demo_fill_contacts",
-    "demo_fill_checklists",
-    "demo_fill_meetings",
-    "demo_cleanup",
-)
-# The tables the generator fills: the interchange tables, the checklists filled in (their
-# items come with migration 006) and the past caseload meetings (demo_fill_meetings).
-FILLED = (
-    *TABLES,
+# The generator writes in two transactions, each running its queries between demo_macros and
+# demo_cleanup on its own cursor: first the school (the interchange tables), then the follow-up
+# recorded on it, the checklists filled in (their items come with migration 006) and the past
+# caseload meetings. At sector scale the two together are some 35 million rows, and DuckDB
+# needs more than the store's memory limit to commit them at once (500,000 students: failed at
+# 3 GB, 4.2 GiB peak at 4 GB); two commits need about what the larger one needs.
+SCHOOL = ("demo_plan", "demo_fill_people", "demo_fill_agreements", "demo_fill_contacts")
+FOLLOW_UP = ("demo_fill_checklists", "demo_fill_meetings")
+FOLLOW_UP_TABLES = (
     "checklists",
     "checklist_answers",
     "meetings",
@@ -408,22 +404,28 @@ def generate(
         _refuse_filled(tx)
         # The generator is DuckDB SQL on a DuckDB cursor (on PostgreSQL its rows are copied
         # in when the bulk block ends: Tx.bulk).
-        with tx.bulk(FILLED) as cur, _bulk_settings(cur):
-            _fill(cur, pools, seed, students, today)
+        with tx.bulk(TABLES) as cur, _bulk_settings(cur):
+            _fill(cur, SCHOOL, pools, seed, students, today)
         counts = {t: tx.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
         tx.execute("UPDATE store_info SET is_demo = true")
         audit.record(tx, audit.DemoGenerated("demo", students, seed, today, counts))
+    with store.write() as tx:
+        tx.touch_all()
+        with tx.bulk(FOLLOW_UP_TABLES) as cur, _bulk_settings(cur):
+            _fill(cur, FOLLOW_UP, pools, seed, students, today)
     return counts
 
 
 def _fill(
     cur: duckdb.DuckDBPyConnection,
+    names: tuple[str, ...],
     pools: dict[str, list[str]],
     seed: int,
     students: int,
     today: dt.date,
 ) -> None:
-    """Run the generator's queries (dashboard/queries/demo_*.sql) on `cur`."""
+    """Run the generator's queries `names` (dashboard/queries/demo_*.sql) on `cur`, after its
+    variables, name pools and macros, and drop those afterwards."""
     variables = {
         "demo_seed": seed,
         "demo_today": today.isoformat(),
@@ -436,7 +438,7 @@ def _fill(
     for name, value in variables.items():
         cur.execute(f"SET VARIABLE {name} = ?", [value])
     _load_pools(cur, pools)
-    for name in QUERIES:
+    for name in ("demo_macros", *names, "demo_cleanup"):
         started = time.perf_counter()
         cur.execute(queries.load(name))
         log.info("demo: %s took %.2f s", name, time.perf_counter() - started)

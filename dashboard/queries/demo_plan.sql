@@ -2,33 +2,11 @@
 -- Plans the demo school in temporary tables and views, for the demo_fill_* files to write.
 -- Locations, programmes, the students with every random choice about them, the people around
 -- them and the placements; the demo_fill_* files turn the plan into rows. Only demo_p
--- (people), demo_pl (placements) and demo_st (students) are materialised: inside the one write
--- transaction even dropped temporary tables keep their memory, and the cheap student steps are
--- views. Variables (set by dashboard/demo): demo_seed, demo_today, demo_n (students) and the
--- pool sizes demo_nfirst, demo_nlast, demo_ncompany, demo_nstreet.
--- Randomness is hash(key, salt, seed): deterministic, and every choice has its own salt so
--- that changing one rule does not reshuffle the others.
-
--- A uniform number in [0, 1), an integer in [0, n) and an integer in [lo, hi].
-CREATE OR REPLACE TEMP MACRO demo_u(k, salt) AS
-    (hash(k::BIGINT, salt, getvariable('demo_seed')::BIGINT) >> 11)::DOUBLE / 9007199254740992.0;
-CREATE OR REPLACE TEMP MACRO demo_n(k, salt, n) AS
-    (hash(k::BIGINT, salt, getvariable('demo_seed')::BIGINT) % (n)::UBIGINT)::INTEGER;
-CREATE OR REPLACE TEMP MACRO demo_between(k, salt, lo, hi) AS
-    (lo) + demo_n(k, salt, (hi) - (lo) + 1);
--- The student's mentor on day d: mentors change, and some leave without a successor.
-CREATE OR REPLACE TEMP MACRO demo_mentor_at(mode, d, change_d, gone_d, mentor, prev) AS
-    CASE mode
-        WHEN 'change' THEN CASE WHEN d > change_d THEN mentor ELSE prev END
-        WHEN 'gone' THEN CASE WHEN d > gone_d THEN NULL ELSE prev END
-        ELSE mentor
-    END;
--- One number per person key (group number, a, b, k); joins on it keep DuckDB's optimizer from
--- linking the person lookups to each other (joining them on shared columns blew up).
-CREATE OR REPLACE TEMP MACRO demo_pkey(gr, a, b, k) AS
-    gr::BIGINT * 10000000000000000 + a::BIGINT * 1000000000 + b::BIGINT * 10000 + k::BIGINT;
--- The number of supervisors of company c of offer o (1 or 2).
-CREATE OR REPLACE TEMP MACRO demo_nsup(o, c) AS 1 + demo_n(o * 100000 + c, 'nsup', 2);
+-- (people), demo_pl (placements) and demo_st (students) are materialised: inside the school's
+-- write transaction even dropped temporary tables keep their memory, and the cheap student
+-- steps are views. Variables (set by dashboard/demo): demo_seed, demo_today, demo_n (students)
+-- and the pool sizes demo_nfirst, demo_nlast, demo_ncompany, demo_nstreet; the random sources
+-- (demo_u, demo_n, ...) come from demo_macros.
 
 -- Schools grow: more students, more locations (3 for the default demo, at most 10).
 CREATE OR REPLACE TEMP TABLE demo_loc AS
@@ -78,7 +56,6 @@ FROM demo_loc l, demo_prog p
 WHERE p.g IN (0, 4) OR (l.l + p.g) % 3 = 0;
 
 SET VARIABLE demo_noffer = (SELECT count(*) FROM demo_offer);
-SET VARIABLE demo_today_d = getvariable('demo_today')::DATE;
 
 -- Students, first pass: who they are and when they came and left.
 CREATE OR REPLACE TEMP VIEW demo_s0 AS

@@ -144,6 +144,15 @@ day_of AS (
     FROM (SELECT as_of, coalesce(lag(as_of) OVER (ORDER BY as_of) + 1, as_of) AS from_date
           FROM day)
 ),
+-- The days of a span [from_day, to_day) are a slice of $days (sorted, distinct): from the
+-- position `lo` of the first day on or after from_day to `hi`, that of the last day before
+-- to_day. `day_pos` gives the position of the first day on or after each date of the range;
+-- the span rules are sliced by it instead of joined to the days on from_day <= as_of < to_day,
+-- a range join that cost a history of 53 days at 500,000 students 4 s of CPU.
+day_pos AS (
+    SELECT date, list_position($days::DATE[], as_of) AS pos
+    FROM day_of
+),
 -- The latest contact on or before T per student, as spans of days: on the days in
 -- [from_day, to_day) it is last_date. For one day: one span per student, as a max().
 contact_span AS MATERIALIZED (
@@ -588,9 +597,16 @@ agreement_rule AS (
 ),
 -- The interval rules joined to the days, and the per-day rules over active students.
 placement_rule AS (
-    SELECT r.code, d.as_of, r.student_id, r.placement_id, r.since, NULL AS person_id
-    FROM span_rule r
-    JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
+    SELECT code, unnest(list_slice($days::DATE[], lo, hi)) AS as_of, student_id, placement_id,
+           since, NULL AS person_id
+    FROM (
+        SELECT r.*, CASE WHEN r.from_day <= $first_day THEN 1 ELSE f.pos END AS lo,
+               CASE WHEN r.to_day > $last_day THEN len($days::DATE[]) ELSE t.pos - 1 END AS hi
+        FROM span_rule r
+        LEFT JOIN day_pos f ON f.date = r.from_day
+        LEFT JOIN day_pos t ON t.date = r.to_day
+    )
+    WHERE lo <= hi
 
     -- Care and attendance ---------------------------------------------------------------
     UNION ALL
@@ -645,11 +661,22 @@ signal AS (
     JOIN st s
       ON s.student_id = r.student_id AND s.enrolment_date <= r.as_of AND r.as_of < s.active_to
     UNION ALL
-    SELECT r.code, d.as_of, r.student_id, any_value(r.placement_id), min(r.since),
-           arg_min(r.person_id, r.since)
-    FROM agreement_rule r
-    JOIN day d ON r.from_day <= d.as_of AND d.as_of < r.to_day
-    GROUP BY r.code, d.as_of, r.student_id, coalesce(r.placement_id, '')
+    SELECT code, as_of, student_id, any_value(placement_id), min(since),
+           arg_min(person_id, since)
+    FROM (
+        SELECT code, unnest(list_slice($days::DATE[], lo, hi)) AS as_of, student_id,
+               placement_id, since, person_id
+        FROM (
+            SELECT r.*, CASE WHEN r.from_day <= $first_day THEN 1 ELSE f.pos END AS lo,
+                   CASE WHEN r.to_day > $last_day THEN len($days::DATE[]) ELSE t.pos - 1 END
+                       AS hi
+            FROM agreement_rule r
+            LEFT JOIN day_pos f ON f.date = r.from_day
+            LEFT JOIN day_pos t ON t.date = r.to_day
+        )
+        WHERE lo <= hi
+    )
+    GROUP BY code, as_of, student_id, coalesce(placement_id, '')
     UNION ALL
     -- signal: STOP_NOT_COMMUNICATED
     -- Also for students who are no longer active.
