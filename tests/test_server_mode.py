@@ -14,6 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 from command_line import ROOT, run
 
@@ -207,3 +208,61 @@ def test_a_restart_is_unavailable_meanwhile_then_recovers_and_keeps_what_was_com
         assert names == [("P1",), ("P3",)]
     finally:
         store.close()
+
+
+COPY_PROBE_TEXTS = [
+    "",
+    "NULL",
+    "\\N",
+    'a "quoted" word',
+    "comma, and; semicolon",
+    "line\nbreak\r\nand CR",
+    "back\\slash \\\\ two",
+    "{braces}",
+    "[brackets]",
+    "  spaces  ",
+    "tab\there",
+    "emoji 👩‍🎓",
+    "=1+1",
+    "'single'",
+    "x" * 5000,
+]
+
+
+def test_the_copy_into_postgres_keeps_every_value(pg_url):
+    """Rows reach PostgreSQL as CSV written by DuckDB (PgTx._copy): every type of the schema,
+    empty strings apart from NULL, and lists with quotes, backslashes, commas and braces."""
+    texts = [*COPY_PROBE_TEXTS, None]
+    lists = [[t] for t in COPY_PROBE_TEXTS] + [[], None, ["a", "b,c", '"', "\\"], [""], ["a", None]]
+    rows = [
+        (
+            i,
+            texts[i % len(texts)],
+            lists[i % len(lists)],
+            dt.date(1, 1, 1) + dt.timedelta(days=i * 10_000),
+            dt.datetime(2026, 3, 16, 10, 0, 0, i * 7),
+            [0.1 + 0.2, 1e-300, -2.5, None][i % 4],
+            [True, False, None][i % 3],
+            2**40 + i,
+        )
+        for i in range(len(texts) * len(lists))
+    ]
+    columns = ["n", "t", "l", "d", "ts", "x", "b", "big"]
+    source = duckdb.connect()
+    source.execute(
+        "CREATE TABLE v (n INTEGER, t VARCHAR, l VARCHAR[], d DATE, ts TIMESTAMP, x DOUBLE, "
+        "b BOOLEAN, big BIGINT)"
+    )
+    source.executemany("INSERT INTO v VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    store = open_store(pg_url)
+    try:
+        with store.write() as tx:
+            tx.execute(
+                "CREATE TEMP TABLE copy_probe (n INTEGER, t VARCHAR, l VARCHAR[], d DATE, "
+                "ts TIMESTAMP, x DOUBLE PRECISION, b BOOLEAN, big BIGINT) ON COMMIT DROP"
+            )
+            tx._copy("copy_probe", columns, "SELECT * FROM v", engine=source)
+            back = tx.tuples("SELECT * FROM copy_probe ORDER BY n")
+    finally:
+        store.close()
+    assert back == rows

@@ -25,6 +25,7 @@ turns the parameters into psycopg's. Write-side SQL keeps to what both databases
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ MIGRATE_LOCK = 0x52424D47
 ALIAS = "rb"  # the attached database's name inside DuckDB
 POOL_SIZE = 8  # connections per process: Streamlit sessions write one at a time anyway
 CHANGE_FEED = ("change_counter", "changes")  # a restore keeps the target's own
-COPY_BATCH = 10_000  # rows fetched from DuckDB at a time while copying into PostgreSQL
+COPY_CHUNK = 1 << 20  # bytes of CSV handed to PostgreSQL at a time while copying
 CONNECT_TIMEOUT = 5  # seconds to wait for the server (or a pooled connection) before giving up
 
 
@@ -246,13 +247,23 @@ class PgTx(Tx):
         engine: Cursor | None = None,
     ) -> None:
         """COPY the rows of a DuckDB query (on the attached store, or on `engine`) into
-        PostgreSQL's `target`, in batches."""
-        source = (engine or self.duckdb).execute(query)
-        with _translated_errors(self._store.url):
-            with self._pg.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
-                while batch := source.fetchmany(COPY_BATCH):
-                    for row in batch:
-                        copy.write_row(row)
+        PostgreSQL's `target` as CSV: DuckDB writes it and PostgreSQL parses it, both in C.
+        Passing every row through Python objects was 80% of an import's time (issue 20).
+        In CSV an empty string (`""`) and NULL (nothing) stay apart; lists are written as
+        PostgreSQL array literals (`_csv_value`)."""
+        con = engine or self.duckdb
+        kinds = [row[1] for row in con.execute(f"DESCRIBE ({query})").fetchall()]
+        values = ", ".join(_csv_value(f"#{i}", kind) for i, kind in enumerate(kinds, 1))
+        with tempfile.TemporaryDirectory(prefix="regiebord-copy-") as folder:
+            csv = Path(folder) / "rows.csv"
+            con.execute(
+                f"COPY (SELECT {values} FROM ({query})) TO '{csv}' (FORMAT csv, HEADER false)"
+            )
+            sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+            with _translated_errors(self._store.url), self._pg.copy(sql) as copy:
+                with csv.open("rb") as rows:
+                    while chunk := rows.read(COPY_CHUNK):
+                        copy.write(chunk)
 
     def insert_from(self, table: str, columns: Sequence[str], query: str) -> None:
         self._copy(table, columns, query)
@@ -501,3 +512,15 @@ def open_pg_store(url: str, *, read_only: bool = False) -> PgStore:
         store.close()
         raise
     return store
+
+
+def _csv_value(column: str, kind: str) -> str:
+    """The DuckDB expression that writes `column` (of DuckDB type `kind`) in the text form
+    PostgreSQL's CSV COPY reads. Every type of the schema is written as DuckDB writes it except
+    lists (VARCHAR[]), which become array literals: `{"a","b \\"c\\""}`, each element quoted
+    with its backslashes and quotes escaped, a NULL element unquoted."""
+    if not kind.endswith("[]"):
+        return column
+    element = r"""CASE WHEN x IS NULL THEN 'NULL'
+        ELSE '"' || replace(replace(x, '\', '\\'), '"', '\"') || '"' END"""
+    return f"'{{' || array_to_string(list_transform({column}, x -> {element}), ',') || '}}'"
