@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from .driver import field, open_sign_in, sign_in, wait_for
+from .driver import field, open_sign_in, sign_in, submit_text, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -51,9 +51,7 @@ def test_coordinator_prepares_runs_closes_and_downloads_the_minutes(app, page, s
     # Run: the first student, a decision and an action.
     page.get_by_role("tab", name="Bespreken").click()
     wait_for(page.get_by_text("Leerling 1 van", exact=False))
-    page.get_by_label("Besluit", exact=True).fill(FIRST)
-    page.get_by_role("button", name="Besluit vastleggen").click()
-    wait_for(page.get_by_text(FIRST))
+    submit_text(page, "Besluit", FIRST, "Besluit vastleggen")
     page.get_by_label("Actie", exact=True).fill(ACTION)
     pick_first(page, "stSelectbox", "Eigenaar")
     page.get_by_role("button", name="Actie toevoegen").click()
@@ -63,9 +61,7 @@ def test_coordinator_prepares_runs_closes_and_downloads_the_minutes(app, page, s
     # The second student.
     page.get_by_role("button", name="Volgende").click()
     wait_for(page.get_by_text("Leerling 2 van", exact=False))
-    page.get_by_label("Besluit", exact=True).fill(SECOND)
-    page.get_by_role("button", name="Besluit vastleggen").click()
-    wait_for(page.get_by_text(SECOND))
+    submit_text(page, "Besluit", SECOND, "Besluit vastleggen")
     shots("second-student", page.get_by_text(SECOND))
 
     # Close, and download the minutes.
