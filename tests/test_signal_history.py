@@ -65,10 +65,24 @@ def _acknowledge_some(store, rng: random.Random, on: list[dt.date]) -> int:
     return len(rows)
 
 
+def _assert_counts_equal_rows(store, evaluation_days, history) -> None:
+    """`flags --counts` (the counting form, without a row per span rule's signal) gives per
+    day and code exactly the open and acknowledged signals among the history's rows."""
+    expected: dict[tuple, list[int]] = {}
+    for day, rows in history.items():
+        for code, severity, *_, acknowledged, _reason, _until, _by, _person in rows:
+            expected.setdefault((day.isoformat(), code, severity), [0, 0])[acknowledged] += 1
+    text = signals.counts_report(store, access.CLI_USER, evaluation_days)
+    lines = [line.split(",") for line in text.splitlines()[1:]]
+    assert {(d, c, s): [int(o), int(a)] for d, c, s, o, a in lines} == expected
+    assert [(d, c) for d, c, *_ in lines] == sorted((d, c) for d, c, _ in expected)
+
+
 def _assert_equal_day_by_day(store, evaluation_days: list[dt.date]) -> int:
     history = _history(store, evaluation_days)
     for day in evaluation_days:
         assert history[day] == _one_day(store, day), day
+    _assert_counts_equal_rows(store, evaluation_days, history)
     return sum(len(rows) for rows in history.values())
 
 
