@@ -7,10 +7,10 @@ Build the store once with the benchmark's generator, then probe it as often as n
     python benchmarks/history_probe.py /tmp/hist30k.duckdb [--runs 3] [--sections]
 
 One day runs in the app's order and its rows are fetched, as signals.evaluate does; 53 days
-run in the query's counting form (rules.count_query), as `regiebord flags --counts` and the
-benchmark's history row do. Fetching the unordered rows themselves hangs DuckDB 1.5.5 at
-500,000 students (one day or 53: no CPU, not interruptible; docs/performance.md, 2026-12-03
-22:00), so no caller does that; --sections counts each part instead.
+run unordered (signal_query(ordered=False)) and counted per day and code in the query, as
+`regiebord flags --counts` and the benchmark's history row do. Fetching the unordered rows
+themselves hangs DuckDB 1.5.5 at 500,000 students (one day or 53: no CPU, not interruptible;
+docs/performance.md, 2026-12-03 22:00), so no caller does that.
 
 CPU is time.process_time of this process (DuckDB's threads included), wall is perf_counter;
 both are the median of the runs. The machine is shared, so CPU is the steadier figure.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.signals.rules import count_query, evaluation_days, signal_query  # noqa: E402
+from dashboard.signals.rules import evaluation_days, signal_query  # noqa: E402
 from dashboard.store import open_store  # noqa: E402
 
 TODAY = dt.date(2026, 3, 16)  # benchmarks/bench.py BENCH_TODAY
@@ -45,18 +45,22 @@ def _time(run, runs: int) -> tuple[float, float, int]:
     return statistics.median(cpu) * 1000, statistics.median(wall) * 1000, rows
 
 
+# The history's rows counted per day and code, as signals.report.counts_report counts them.
+_COUNTS = "SELECT as_of, code, count(*) FROM ({sql}) GROUP BY as_of, code"
+
+
 def _query(store, days, sql_of=None):
-    # One day in the app's order; a history counted, as its callers run it; `sql_of` turns the
-    # query into a count of one of its parts (--sections).
+    # One day in the app's order; a history unordered and counted, as its callers run it;
+    # `sql_of` turns the query into a count of one of its parts (--sections).
     one_day = len(days) == 1
-    sql, params = signal_query(store, days) if one_day or sql_of else count_query(store, days)
-    sql = sql_of(sql) if sql_of else sql
+    sql, params = signal_query(store, days, ordered=one_day)
+    sql = sql_of(sql) if sql_of else sql if one_day else _COUNTS.format(sql=sql)
 
     def run() -> int:
         with store.read() as cur:
             if one_day or sql_of:
                 return cur.execute(sql, params).to_arrow_table().num_rows
-            return sum(o + a for *_, o, a in cur.execute(sql, params).fetchall())
+            return sum(n for *_, n in cur.execute(sql, params).fetchall())
 
     return run
 
@@ -80,7 +84,7 @@ def main() -> int:
     print(f"53 days : cpu {many[0]:8.0f} ms  wall {many[1]:8.0f} ms  {many[2]:,} rows")
     print(f"ratio   : cpu {many[0] / one[0]:.1f}x  wall {many[1] / one[1]:.1f}x")
     if args.sections:
-        sql, _ = signal_query(store, days)
+        sql, _ = signal_query(store, days, ordered=False)
         final = sql.rindex("\nSELECT ")
         # Each CTE's count with what it depends on (cumulative), then each rule of the two
         # rule CTEs alone: the rules' own cost is their figure less that of their inputs.
@@ -89,7 +93,7 @@ def main() -> int:
             body = re.search(rf"^{cte} AS \((.*?)^\),$", sql, re.MULTILINE | re.DOTALL)
             for rule in re.split(r"^    UNION ALL$", body.group(1), flags=re.MULTILINE):
                 literal = re.search(r"'(\w+)'", rule)
-                code = literal.group(1) if literal else f"({cte})"
+                code = literal.group(1) if literal else f"({cte}: spans to days)"
                 parts.append((f"  {code}", f"SELECT count(*) FROM ({rule})"))
         for name, tail in parts:
             cpu, wall, rows = _time(_query(store, days, lambda t, x=tail: t[:final] + "\n" + x), 1)

@@ -71,7 +71,7 @@ def test_thresholds_are_settings_with_the_defaults_of_flags_md():
         "absence_hours": 8,
     }
     # The query reads exactly the thresholds the catalogue declares (and no other setting).
-    sql = queries.load("signals", scope="true", scoped="", result="")
+    sql = queries.load("signals", scope="true", scoped="", order="")
     read = set(re.findall(r"\$(\w+)", sql)) & set(settings.DEFAULTS)
     assert read == set(catalogue.THRESHOLDS)
 

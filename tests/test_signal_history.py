@@ -66,8 +66,8 @@ def _acknowledge_some(store, rng: random.Random, on: list[dt.date]) -> int:
 
 
 def _assert_counts_equal_rows(store, evaluation_days, history) -> None:
-    """`flags --counts` (the counting form, without a row per span rule's signal) gives per
-    day and code exactly the open and acknowledged signals among the history's rows."""
+    """`flags --counts` gives per day and code exactly the open and acknowledged signals among
+    the history's rows, sorted by day and code."""
     expected: dict[tuple, list[int]] = {}
     for day, rows in history.items():
         for code, severity, *_, acknowledged, _reason, _until, _by, _person in rows:

@@ -1,10 +1,9 @@
 -- name: signals
--- Every signal of docs/flags.md on each day of $days, as rows or as counts per day and code.
+-- Every signal of docs/flags.md on each day of $days, one row per (day, code, student, placement).
 -- switch: scope  `true`, or the base tables' filter to $student_ids (signals/rules.py)
 -- switch: scoped  whether the scoped contacts are MATERIALIZED (few, for a caseload)
--- switch: result  what comes out: the rows of `signal_row` in the order of signals.evaluate, or
---   in no order for a caller that orders or aggregates them itself (sorting a history's rows
---   costs about a sixth of its pass), or the counts of `signal_count` (signals/rules.py)
+-- switch: order  the ORDER BY of signals.evaluate, or nothing for a caller that orders or
+--   aggregates the rows itself (sorting a history's rows costs about a sixth of its pass)
 --
 -- Parameters: $days (DATE[]: the evaluation days, one for the app and `flags --as-of`, many for
 -- a history), $first_day and $last_day (the earliest and latest of them, constants that DuckDB
@@ -34,8 +33,8 @@
 -- 2. Per-day form, for a rule whose inputs change with the day itself (a sliding window, a
 --    mark made on a date): join `day d` and write the rule's condition on d.as_of (never a
 --    `$as_of`), yielding (code, as_of, student_id, placement_id, since, person_id) in
---    `placement_rule`, `student_rule` (active students are kept there) or `day_signal`; match
---    as_of in every join between per-day relations and put it in every GROUP BY and EXISTS.
+--    `placement_rule`, `student_rule` (active students are kept there) or `signal`; match as_of
+--    in every join between per-day relations and put it in every GROUP BY and EXISTS.
 -- 3. Read a table that carries no day with the day (or the span) as a condition, or as a fact
 --    that does not depend on the day (`moments_held`: the first date of each moment; held by T
 --    is first <= T). Bound scans of large tables by $last_day / $first_day so that one day reads
@@ -608,29 +607,23 @@ agreement_rule AS (
     JOIN st s ON s.student_id = a.student_id
     WHERE a.review_on < $last_day
 ),
--- The interval rules' spans as slices [lo, hi] of $days (see day_pos), the empty ones dropped.
-span_slice AS (
-    SELECT r.*, CASE WHEN r.from_day <= $first_day THEN 1 ELSE f.pos END AS lo,
-           CASE WHEN r.to_day > $last_day THEN len($days::DATE[]) ELSE t.pos - 1 END AS hi
-    FROM span_rule r
-    LEFT JOIN day_pos f ON f.date = r.from_day
-    LEFT JOIN day_pos t ON t.date = r.to_day
-    WHERE lo <= hi
-),
-agreement_slice AS (
-    SELECT r.*, CASE WHEN r.from_day <= $first_day THEN 1 ELSE f.pos END AS lo,
-           CASE WHEN r.to_day > $last_day THEN len($days::DATE[]) ELSE t.pos - 1 END AS hi
-    FROM agreement_rule r
-    LEFT JOIN day_pos f ON f.date = r.from_day
-    LEFT JOIN day_pos t ON t.date = r.to_day
-    WHERE lo <= hi
-),
--- The per-day rules over active students.
+-- The interval rules joined to the days, and the per-day rules over active students.
 placement_rule AS (
+    SELECT code, unnest(list_slice($days::DATE[], lo, hi)) AS as_of, student_id, placement_id,
+           since, NULL AS person_id
+    FROM (
+        SELECT r.*, CASE WHEN r.from_day <= $first_day THEN 1 ELSE f.pos END AS lo,
+               CASE WHEN r.to_day > $last_day THEN len($days::DATE[]) ELSE t.pos - 1 END AS hi
+        FROM span_rule r
+        LEFT JOIN day_pos f ON f.date = r.from_day
+        LEFT JOIN day_pos t ON t.date = r.to_day
+    )
+    WHERE lo <= hi
+
     -- Care and attendance ---------------------------------------------------------------
+    UNION ALL
     -- signal: ABSENCE_NO_FOLLOW_UP
-    SELECT 'ABSENCE_NO_FOLLOW_UP' AS code, o.as_of, o.student_id, NULL AS placement_id,
-           o.reached_on AS since, NULL AS person_id
+    SELECT 'ABSENCE_NO_FOLLOW_UP', o.as_of, o.student_id, NULL, o.reached_on, NULL
     FROM absence_over o
     WHERE NOT EXISTS (
         SELECT 1 FROM contact_span l
@@ -672,9 +665,7 @@ student_rule AS (
       )
     GROUP BY d.as_of, a.student_id
 ),
--- Every signal but the span rules', a row per day: the per-day rules and the agreement rules
--- grouped per day.
-day_signal AS (
+signal AS (
     SELECT * FROM placement_rule
     UNION ALL
     SELECT r.*
@@ -687,7 +678,15 @@ day_signal AS (
     FROM (
         SELECT code, unnest(list_slice($days::DATE[], lo, hi)) AS as_of, student_id,
                placement_id, since, person_id
-        FROM agreement_slice
+        FROM (
+            SELECT r.*, CASE WHEN r.from_day <= $first_day THEN 1 ELSE f.pos END AS lo,
+                   CASE WHEN r.to_day > $last_day THEN len($days::DATE[]) ELSE t.pos - 1 END
+                       AS hi
+            FROM agreement_rule r
+            LEFT JOIN day_pos f ON f.date = r.from_day
+            LEFT JOIN day_pos t ON t.date = r.to_day
+        )
+        WHERE lo <= hi
     )
     GROUP BY code, as_of, student_id, coalesce(placement_id, '')
     UNION ALL
@@ -699,14 +698,6 @@ day_signal AS (
     LEFT JOIN stop_informed i ON i.question = d.placement_id || '/' || d.stop_day
     WHERE i.question IS NULL
     GROUP BY d.as_of, d.student_id, d.placement_id
-),
--- Every signal on each day: the span rules' slices unnested to their days, and the rest.
-signal AS (
-    SELECT code, unnest(list_slice($days::DATE[], lo, hi)) AS as_of, student_id, placement_id,
-           since, NULL AS person_id
-    FROM span_slice
-    UNION ALL
-    SELECT * FROM day_signal
 ),
 catalogue AS (
     SELECT unnest($codes) AS code, unnest($severities) AS severity, unnest($ranks) AS rank,
@@ -724,70 +715,16 @@ latest_ack AS (
         PARTITION BY d.as_of, k.code, k.student_id, k.placement_id, k.since
         ORDER BY k.acknowledged_at DESC
     ) = 1
-),
--- The signals as rows (signals.evaluate, `flags --as-of`), with the catalogue's ranks to order by.
-signal_row AS (
-    SELECT s.as_of, s.code, c.severity, s.student_id, s.placement_id, s.since,
-           coalesce(k.until >= s.as_of, false) AS acknowledged,
-           CASE WHEN k.until >= s.as_of THEN k.reason END AS ack_reason,
-           CASE WHEN k.until >= s.as_of THEN k.until END AS ack_until,
-           CASE WHEN k.until >= s.as_of THEN k.acknowledged_by END AS ack_by,
-           s.person_id, c.rank, c.code_rank
-    FROM signal s
-    JOIN catalogue c ON c.code = s.code
-    LEFT JOIN latest_ack k
-           ON k.as_of = s.as_of AND k.code = s.code AND k.student_id = s.student_id
-          AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
-),
--- The signals counted per day and code (`flags --counts`) without a row per signal: a span
--- rule's slice [lo, hi] adds one on day lo and takes it away after day hi, so its count on a
--- day is the running sum of those steps over the days' positions; the acknowledged ones among
--- them are found from the acknowledgements (few). The other signals are counted by their rows.
-day_index AS (
-    SELECT unnest($days::DATE[]) AS as_of, generate_subscripts($days::DATE[], 1) AS pos
-),
-span_step AS (
-    SELECT code, pos, sum(step) AS step
-    FROM (SELECT code, lo AS pos, 1 AS step FROM span_slice
-          UNION ALL
-          SELECT code, hi + 1, -1 FROM span_slice)
-    GROUP BY code, pos
-),
-span_count AS (
-    SELECT c.code, d.as_of,
-           sum(coalesce(x.step, 0)) OVER (PARTITION BY c.code ORDER BY d.pos) AS n
-    FROM (SELECT DISTINCT code FROM span_step) c
-    CROSS JOIN day_index d
-    LEFT JOIN span_step x ON x.code = c.code AND x.pos = d.pos
-),
-span_acknowledged AS (
-    SELECT k.as_of, k.code, count(*) AS n
-    FROM latest_ack k
-    JOIN day_index d ON d.as_of = k.as_of
-    JOIN span_slice r
-      ON r.code = k.code AND r.student_id = k.student_id
-     AND coalesce(r.placement_id, '') = k.placement_id AND r.since = k.since
-     AND r.lo <= d.pos AND d.pos <= r.hi
-    WHERE k.until >= k.as_of
-    GROUP BY k.as_of, k.code
-),
-day_count AS (
-    SELECT s.as_of, s.code, count(*) AS n, count(*) FILTER (WHERE k.until >= s.as_of) AS ack
-    FROM day_signal s
-    LEFT JOIN latest_ack k
-           ON k.as_of = s.as_of AND k.code = s.code AND k.student_id = s.student_id
-          AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
-    GROUP BY s.as_of, s.code
-),
-signal_count AS (
-    SELECT x.as_of, x.code, c.severity, sum(x.n) - sum(x.ack) AS open, sum(x.ack) AS acknowledged
-    FROM (SELECT as_of, code, n, 0 AS ack FROM span_count
-          UNION ALL
-          SELECT as_of, code, 0, n FROM span_acknowledged
-          UNION ALL
-          SELECT as_of, code, n, ack FROM day_count) x
-    JOIN catalogue c ON c.code = x.code
-    GROUP BY x.as_of, x.code, c.severity
-    HAVING sum(x.n) > 0
 )
-/*:result*/
+SELECT s.as_of, s.code, c.severity, s.student_id, s.placement_id, s.since,
+       coalesce(k.until >= s.as_of, false) AS acknowledged,
+       CASE WHEN k.until >= s.as_of THEN k.reason END AS ack_reason,
+       CASE WHEN k.until >= s.as_of THEN k.until END AS ack_until,
+       CASE WHEN k.until >= s.as_of THEN k.acknowledged_by END AS ack_by,
+       s.person_id
+FROM signal s
+JOIN catalogue c ON c.code = s.code
+LEFT JOIN latest_ack k
+       ON k.as_of = s.as_of AND k.code = s.code AND k.student_id = s.student_id
+      AND k.placement_id = coalesce(s.placement_id, '') AND k.since = s.since
+/*:order*/

@@ -12,7 +12,7 @@ To add a signal (as ACTION_OVERDUE, the follow-up of caseload meetings, was adde
    (thresholds with default, minimum, maximum) and the nl and en texts.
 2. Add its rule to queries/signals.sql as a section marked `-- signal: CODE`, for every
    evaluation day at once: in interval form, the spans of days on which it fires
-   (`span_rule`, `agreement_rule`), or per day (`placement_rule`, `student_rule`, `day_signal`);
+   (`span_rule`, `agreement_rule`), or per day (`placement_rule`, `student_rule`, `signal`);
    the header of signals.sql and docs/architecture.md say how. It reads its thresholds as
    `$key`.
 tests/test_signal_catalogue.py checks that the two name the same codes and that docs/flags.md

@@ -22,7 +22,7 @@ from dashboard.errors import Invalid
 from dashboard.problem import Problem
 from dashboard.security import access
 from dashboard.security.access import User
-from dashboard.signals.rules import count_query, signal_query
+from dashboard.signals.rules import signal_query
 from dashboard.store import Store
 
 REPORT_COLUMNS = ("code", "severity", "student_id", "placement_id", "since", "acknowledged")
@@ -35,6 +35,18 @@ SELECT code, severity, student_id, coalesce(placement_id, '') AS placement_id,
        CASE WHEN acknowledged THEN 'yes' ELSE 'no' END AS acknowledged
 FROM signal
 ORDER BY student_id, code, placement_id
+"""
+
+
+# Over `signal` (the signal query's rows for many days): per day and code with a signal, the
+# signals not acknowledged on that day and those that were, sorted by day, then code.
+_COUNTS = """
+SELECT CAST(as_of AS VARCHAR) AS day, code, severity,
+       count(*) FILTER (WHERE NOT acknowledged) AS open,
+       count(*) FILTER (WHERE acknowledged) AS acknowledged
+FROM signal
+GROUP BY as_of, code, severity
+ORDER BY as_of, code
 """
 
 
@@ -108,8 +120,8 @@ def counts_report(store: Store, user: User, days: list[dt.date], fmt: str = "csv
     day, code, severity, open, acknowledged, one row per evaluation day and code that has at
     least one signal that day, sorted by day, then code.
 
-    All `days` are evaluated in one pass of the signal query's counting form (the same rules
-    `flags_report` runs for one day, counted: a day's counts always equal that day's list). An acknowledgement
+    All `days` are evaluated in one pass of the signal query (the same query `flags_report`
+    runs for one day, so a day's counts always equal that day's list). An acknowledgement
     counts on day d when it was made on or before d, its end date is on or after d and its
     since is the signal's since on d. CSV has a header row and `\\n` line ends; JSON is a list
     of objects with those keys, day as an ISO date and the two counts as numbers. Admins only.
@@ -117,8 +129,9 @@ def counts_report(store: Store, user: User, days: list[dt.date], fmt: str = "csv
     access.ensure(user, "report_signals")
     if fmt not in ("csv", "json"):
         raise Invalid([Problem("cli.unknown_format", {"format": fmt})])
+    signal = f"WITH signal AS ({_with_values(*signal_query(store, days, ordered=False))})"
     with store.read() as cur:
-        rows = cur.execute(_with_values(*count_query(store, days))).fetchall()
+        rows = cur.execute(f"{signal} {_COUNTS}").fetchall()
     if fmt == "csv":  # codes, severities, ISO dates and numbers: nothing to quote
         lines = [",".join(COUNT_COLUMNS), *(",".join(map(str, row)) for row in rows)]
         return "\n".join(lines) + "\n"

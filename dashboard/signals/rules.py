@@ -19,19 +19,11 @@ from dashboard.store import Store
 
 # The query's switches (fixed SQL fragments, never values): `scope` filters the base
 # tables to $student_ids; `scoped` materializes the scoped contacts, which pays off only
-# when they are few (a caseload) and would copy the largest table otherwise; `result` gives the
-# rows sorted as signals.evaluate promises (day, severity, since, student, code, placement), or
-# in no order, or the counts per day and code (sorted by day, then code).
-_ROWS = (
-    "SELECT as_of, code, severity, student_id, placement_id, since, acknowledged, ack_reason,"
-    " ack_until, ack_by, person_id FROM signal_row"
-)
-_RESULT = {
-    "ordered": f"{_ROWS} ORDER BY as_of, rank, since, student_id, code_rank,"
-    " placement_id NULLS FIRST",
-    "rows": _ROWS,
-    "counts": "SELECT CAST(as_of AS VARCHAR) AS day, code, severity, open, acknowledged"
-    " FROM signal_count ORDER BY as_of, code",
+# when they are few (a caseload) and would copy the largest table otherwise; `order` sorts the
+# rows as signals.evaluate promises (day, severity, since, student, code, placement), or not.
+_ORDER = {
+    True: "ORDER BY s.as_of, c.rank, s.since, s.student_id, c.code_rank, s.placement_id NULLS FIRST",
+    False: "",
 }
 _SWITCHES = {
     False: {"scope": "true", "scoped": "NOT MATERIALIZED"},
@@ -64,26 +56,11 @@ def signal_query(
     With `ordered` False the rows come in no order: for a caller that sorts or aggregates them
     itself (a history of many days saves the sort of all its rows).
     """
-    return _query(store, days, student_ids, "ordered" if ordered else "rows")
-
-
-def count_query(store: Store, days: Sequence[dt.date]) -> tuple[str, dict]:
-    """The same rules counted for every student: columns day (ISO text), code, severity, open
-    and acknowledged, a row per day and code with at least one signal, sorted by day and code
-    (`regiebord flags --counts`). The span rules are counted without a row per signal, so a
-    history of many days costs little more than its spans (tests/test_signal_history.py proves
-    the counts equal to the rows')."""
-    return _query(store, days, None, "counts")
-
-
-def _query(
-    store: Store, days: Sequence[dt.date], student_ids: list[str] | None, result: str
-) -> tuple[str, dict]:
     if not days:
         raise ValueError("the signal query needs at least one day")
     restricted = student_ids is not None
     sql = queries.load(
-        "signals", **_SWITCHES[restricted], result=_RESULT[result]
+        "signals", **_SWITCHES[restricted], order=_ORDER[ordered]
     )  # without comments: they name $s too
     values = {
         **settings.current(store),
