@@ -24,6 +24,7 @@ turns the parameters into psycopg's. Write-side SQL keeps to what both databases
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 import threading
@@ -49,6 +50,8 @@ from dashboard.store import (
     store_tables,
 )
 from dashboard.store.tx import Cursor, Params, Tx
+
+_log = logging.getLogger(__name__)
 
 # Keys of PostgreSQL advisory locks (any fixed numbers; "RBWR", "RBMG").
 WRITE_LOCK = 0x52425752
@@ -205,6 +208,7 @@ class PgTx(Tx):
         self._pg = cursor
         self._store = store
         self._duck: duckdb.DuckDBPyConnection | None = None
+        self.filled: set[str] = set()  # tables rows were copied into (PgStore.write analyzes them)
 
     @property
     def duckdb(self) -> duckdb.DuckDBPyConnection:
@@ -260,6 +264,8 @@ class PgTx(Tx):
                 f"COPY (SELECT {values} FROM ({query})) TO '{csv}' (FORMAT csv, HEADER false)"
             )
             sql = f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+            if target != "rb_update":  # update_from's own temporary table
+                self.filled.add(target)
             with _translated_errors(self._store.url), self._pg.copy(sql) as copy:
                 with csv.open("rb") as rows:
                     while chunk := rows.read(COPY_CHUNK):
@@ -303,6 +309,7 @@ class PgTx(Tx):
     ) -> None:
         self._run(f"CREATE TEMP TABLE rb_update (LIKE {table}) ON COMMIT DROP", None)
         self._copy("rb_update", columns, query)
+        self.filled.add(table)
         sets = ", ".join(f"{c} = n.{c}" for c in columns if c not in key)
         on_key = " AND ".join(f"{table}.{k} = n.{k}" for k in key)
         self._run(f"UPDATE {table} SET {sets} FROM rb_update n WHERE {on_key}", None)
@@ -422,6 +429,20 @@ class PgStore(Store):
             self._pool.putconn(conn)
         if not audit_only:
             self._notify()
+        if tx is not None and tx.filled:
+            self._analyze(sorted(tx.filled))
+
+    def _analyze(self, tables: list[str]) -> None:
+        """Planner statistics for tables an import, restore or demo just filled, as after
+        pg_restore: until autovacuum gets to them the planner would guess, and the first
+        pages after a nightly import are slow. After the commit and outside the write lock
+        (ANALYZE blocks neither reads nor writes); the rows are safe whatever it does, so a
+        failure here is only logged."""
+        try:
+            with self._pool.connection() as conn:
+                conn.execute(f"ANALYZE {', '.join(tables)}")
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+            _log.warning("ANALYZE after a bulk write failed: %s", exc)
 
     def copy_to(self, path: Path) -> None:
         """Copy the whole store into a new DuckDB file at `path` (a backup, restorable to a
