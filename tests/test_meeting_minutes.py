@@ -97,7 +97,7 @@ def test_markdown_minutes_show_typed_text_literally(meeting):
     store, meeting_id = meeting
     text = minutes.minutes(store, COORD, meeting_id, "care", "markdown", T).decode("utf-8")
     assert text.startswith("# Verslag caseloadbespreking 01\\-10\\-2025\n")
-    assert "- \\# Kop \\[link\\]\\(http\\://x\\) \\<b\\>vet\\</b\\> \\| \\*ster\\*" in text
+    assert "- \\# Kop \\[link\\]\\(http\\:\u2060//x\\) \\<b\\>vet\\</b\\> \\| \\*ster\\*" in text
     assert "Naam S\\-HIGH" in text and "Naam S\\-MED" not in text
 
 

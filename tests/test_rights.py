@@ -417,7 +417,8 @@ def test_find_students_says_who_may_be_erased(world):
 
 HOSTILE = (
     "[x](javascript:alert(1)) ![p](https://evil.example/p.png) <img src=x onerror=alert(1)> "
-    "**b** _u_ https://evil.example/a www.evil.example `c` ~~s~~ # h | &lt; <https://evil.example>"
+    "**b** _u_ https://evil.example/a www.evil.example `c` ~~s~~ # h | &lt; <https://evil.example> "
+    "x@evil.example"
 )
 # Every free text and name the inzage shows, and a code column (an unknown code shows as is).
 HOSTILE_COLUMNS = {
@@ -446,7 +447,7 @@ def markup_in(text: str) -> list[str]:
         for t in [token, *(token.children or [])]:
             if t.type in MARKUP:
                 found.append(f"{t.type}: {t.content or t.markup}")
-    found += re.findall(r"https?://|www\.|javascript:", text)
+    found += re.findall(r"https?://|www\.|javascript:|@\w", text)
     return found
 
 

@@ -20,14 +20,15 @@ import streamlit as st
 
 from dashboard import i18n
 from dashboard.app.session import lang, tr
+from dashboard.bare_links import unlinked
 from dashboard.errors import Invalid, NotAllowed, NotFound, RegiebordError
 from dashboard.problem import Problem
 
 
 def plain(text: str) -> str:
-    """Escape Markdown so user text shows as typed (it is never rendered as HTML)."""
+    """Escape Markdown so user text shows as typed: never HTML, markup or a link."""
     specials = "\\`*_{}[]()#+-.!|<>~$:"
-    return "".join("\\" + c if c in specials else c for c in str(text))
+    return "".join("\\" + c if c in specials else c for c in unlinked(str(text)))
 
 
 def says(key: str, **params: object) -> str:

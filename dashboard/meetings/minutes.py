@@ -20,6 +20,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from dashboard import i18n
+from dashboard.bare_links import unlinked
 from dashboard.meetings.follow_up import StudentDecision
 from dashboard.meetings.model import Action, AgendaItem, Decision, Meeting
 from dashboard.meetings.reads import load
@@ -111,7 +112,7 @@ def _blocks(meeting: Meeting, audience: str, lang: str) -> list[Block]:
 
 def escape_markdown(text: str) -> str:
     """User text as Markdown that shows it as typed (one line)."""
-    text = " ".join(str(text).splitlines())
+    text = unlinked(" ".join(str(text).splitlines()))
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
 
 

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 
 from dashboard import i18n, settings
+from dashboard.bare_links import unlinked
 from dashboard.codes import STATUSES, TABLES
 from dashboard.errors import Invalid, NotFound
 from dashboard.problem import Problem
@@ -225,17 +226,15 @@ def _cell(table: str, column: str, value, names: dict[str, str], lang: str) -> s
 # Markdown and HTML that a viewer of the inzage file would render: every character that can
 # start a construct is escaped with a backslash (CommonMark: any ASCII punctuation may be);
 # `_` only at a word's edge (inside a word it never emphasises: `view_student` stays as is),
-# and the colon of a scheme, `www.` and `@`, which GitHub-style viewers turn into links.
-_MARKUP = re.compile(
-    r"[\\`*\[\]<>|~!&#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<=[A-Za-z]):|@|(?<=www)\.",
-    re.IGNORECASE,
-)
+# and the colon of a scheme. Bare addresses, which GitHub-style viewers turn into links even
+# when escaped, are broken by `unlinked`.
+_MARKUP = re.compile(r"[\\`*\[\]<>|~!&#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<=[A-Za-z]):")
 
 
 def _escape(text: str) -> str:
     """A value as typed inside its Markdown table cell or line: no link, image, HTML, emphasis
     or heading can come out of it, and it stays on one line (its own cell)."""
-    return _MARKUP.sub(lambda m: "\\" + m.group(0), " ".join(str(text).splitlines()))
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), unlinked(" ".join(str(text).splitlines())))
 
 
 # -- correction ------------------------------------------------------------------------------

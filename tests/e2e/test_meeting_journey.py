@@ -17,6 +17,8 @@ pytestmark = pytest.mark.e2e
 FIRST = "E2E-BESLUIT-1 stage loopt door, mentor belt wekelijks"
 SECOND = "E2E-BESLUIT-2 bespreken met leerplicht"
 ACTION = "E2E-ACTIE werkplek bezoeken"
+# Bare addresses in typed text, which GitHub-style Markdown would make links.
+ADDRESSES = "zie www.voorbeeld.nl, https://voorbeeld.nl/rooster of jan@voorbeeld.nl"
 
 
 def pick_first(page, testid: str, label: str) -> str:
@@ -52,10 +54,13 @@ def test_coordinator_prepares_runs_closes_and_downloads_the_minutes(app, page, s
     page.get_by_role("tab", name="Bespreken").click()
     wait_for(page.get_by_text("Leerling 1 van", exact=False))
     submit_text(page, "Besluit", FIRST, "Besluit vastleggen")
-    page.get_by_label("Actie", exact=True).fill(ACTION)
+    page.get_by_label("Actie", exact=True).fill(f"{ACTION} {ADDRESSES}")
     pick_first(page, "stSelectbox", "Eigenaar")
     page.get_by_role("button", name="Actie toevoegen").click()
     wait_for(page.get_by_text(ACTION, exact=False))
+    shown = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=ACTION)
+    assert ADDRESSES in shown.first.inner_text().replace("\u2060", "")
+    expect(page.locator('[data-testid="stMarkdownContainer"] a[href*=voorbeeld]')).to_have_count(0)
     shots("first-student", page.get_by_text(FIRST))
 
     # The second student.

@@ -27,9 +27,14 @@ from validation.checklists import ChecklistForm
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
-HOSTILE = "**B** [l](https://evil.example/l) ![i](https://evil.example/i.png) <b>h</b> _u_ `c`\n# H"
-# What may never reach a Markdown-rendering string unescaped.
+HOSTILE = (
+    "**B** [l](https://evil.example/l) ![i](https://evil.example/i.png) <b>h</b> _u_ `c` "
+    "https://evil.example/b www.evil.example x@evil.example\n# H"
+)
+# What may never reach a Markdown-rendering string unescaped. The last three are the bare
+# addresses GitHub-style Markdown links even when their punctuation is escaped.
 MARKERS = ("**B**", "](https://evil", "![i]", "<b>", "_u_", "`c`", "\n# H")
+MARKERS += ("://", "www\\.evil", "@evil")
 
 # Every free text and every name a school's import or a form can put in the store.
 TEXT_COLUMNS = {
