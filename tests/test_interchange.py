@@ -27,6 +27,7 @@ from dashboard.interchange import conversion, exporter, importer, staging
 from dashboard.security.access import User
 from dashboard.store import open_store
 from validation.core import (
+    ID_MAX,
     TRUE_WORDS,
     WS,
     as_date,
@@ -596,6 +597,47 @@ def test_bad_cell_is_refused_with_a_located_reason(
     set_cell(folder / file, row, column, value)
     exc = refused(store, csv_files(folder))
     assert any(expected in t for t in texts(exc)), texts(exc)
+
+
+def test_an_id_over_id_max_characters_is_refused_by_file_row_and_column(store, tmp_path):
+    """A key of kilobytes cannot be indexed by PostgreSQL (it read as "store unavailable"
+    there); both backends refuse an id, or an id in a person list, longer than ID_MAX."""
+    folder = valid_dir(tmp_path)
+    long_id = "x" * (ID_MAX + 1)
+    set_cell(folder / "staff.csv", 2, "person_id", long_id)
+    set_cell(folder / "contacts.csv", 2, "participants", f"w1; {long_id} ;b1")
+    exc = refused(store, csv_files(folder))
+    for where, shown in (
+        ("staff.csv row 2, column person_id", long_id),
+        ("contacts.csv row 2, column participants", f"w1; {long_id}"),
+    ):
+        expected = f"{where}: '{shown[:57]}…' is longer than {ID_MAX} characters"
+        assert any(t.startswith(expected) for t in texts(exc)), texts(exc)
+    assert any("is langer dan 200 tekens" in t for t in texts(exc, "nl"))
+
+
+def test_ids_of_id_max_characters_are_stored_and_found(store, tmp_path):
+    """At the limit, in 4-byte characters, two ids in one key (a role) fit both stores."""
+    student, person = "𝔰" * ID_MAX, " " + "𝔭" * ID_MAX + " "
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "students.csv").write_text(
+        "student_id,first_name,last_name,birth_date,programme,location,enrolment_date,status\n"
+        f"{student},Lang,Id,2008-01-01,Entree,Zuid,2024-08-26,active\n",
+        encoding="utf-8",
+    )
+    (folder / "staff.csv").write_text(
+        f"person_id,name,organisation,organisation_kind\n{person},Lang,ROC,school\n",
+        encoding="utf-8",
+    )
+    (folder / "roles.csv").write_text(
+        f"student_id,person_id,role,start_date\n{student},{person},mentor,2024-08-26\n",
+        encoding="utf-8",
+    )
+    interchange.import_files(store, admin("t"), csv_files(folder))
+    with store.read() as cur:
+        rows = cur.execute("SELECT student_id, person_id FROM roles").fetchall()
+    assert rows == [(student, person.strip())]
 
 
 def test_initiated_by_student_is_a_valid_value(store, tmp_path):

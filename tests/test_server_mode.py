@@ -229,6 +229,23 @@ def test_a_restart_is_unavailable_meanwhile_then_recovers_and_keeps_what_was_com
         store.close()
 
 
+def test_a_key_too_long_for_the_index_is_a_refused_statement_not_an_unavailable_store(pg_url):
+    """PostgreSQL's "index row requires ... bytes" is an OperationalError, like a server that
+    went away; it must not read "store unavailable, try again" (the import refuses such ids
+    first, see test_interchange.py)."""
+    store = open_store(pg_url)
+    try:
+        with pytest.raises(duckdb.ConversionException, match="index row"):
+            with store.write() as tx:
+                tx.execute(
+                    "INSERT INTO staff VALUES ($id, 'A', 'S', 'school', NULL, NULL)",
+                    {"id": "x" * 1_000_000},
+                )
+        assert counts(store)["staff"] == 0
+    finally:
+        store.close()
+
+
 COPY_PROBE_TEXTS = [
     "",
     "NULL",

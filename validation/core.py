@@ -18,7 +18,8 @@ except in free text):
 - posnumber: a number > 0 (a decimal comma is read as a decimal point)
 - ids:       person ids separated by ';' (spaces around ids ignored)
 Free text, ids and person lists hold no control or bidirectional characters
-(validation/characters.py; free text may hold line ends and tabs).
+(validation/characters.py; free text may hold line ends and tabs). An id is at most ID_MAX
+characters: ids are keys, and PostgreSQL cannot index a key of some kilobytes.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ TRUE_WORDS = ("yes", "ja", "true", "1")
 FALSE_WORDS = ("no", "nee", "false", "0")
 KINDS = ("id", "text", "code", "date", "bool", "posint", "posnumber", "ids")
 INT_MAX = 2**31 - 1  # the store keeps whole numbers as INTEGER
+# A studentnummer or staff code is short; two ids of this length in one key (4 bytes a
+# character at most) stay well under PostgreSQL's limit of 2,704 bytes for a B-tree entry.
+ID_MAX = 200
 # Every date of the import lies in this fixed window (ISO text compares as dates do): 0001-01-01
 # or 9999-12-31 is a typing or export error, and a fixed window gives the same answer any day.
 IMPORT_FIRST = "1900-01-01"
@@ -200,6 +204,17 @@ def _clean_characters(col: Col) -> Callable[[pd.Series], pd.Series] | None:
     return None
 
 
+def _short_ids(col: Col) -> Callable[[pd.Series], pd.Series] | None:
+    """True where each id of the cell, trimmed, is at most ID_MAX characters."""
+    if col.kind == "id":
+        return lambda s: cells(s).str.strip(WS).str.len() <= ID_MAX
+    if col.kind == "ids":
+        edge = "[^;" + re.escape(WS) + "]"
+        too_long = f"{edge}[^;]{{{ID_MAX - 1},}}{edge}"  # a trimmed id of ID_MAX + 1 or more
+        return lambda s: ~cells(s).str.contains(too_long, regex=True)
+    return None
+
+
 def normalised_key(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     """The key columns as compared for uniqueness (spaces trimmed, codes lower-case)."""
     out = {}
@@ -242,6 +257,9 @@ def build_schema(spec: TableSpec, key_check: bool = True) -> pa.DataFrameSchema:
         clean = _clean_characters(col)
         if clean is not None:
             checks.append(pa.Check(clean, name="control_character", ignore_na=False))
+        short = _short_ids(col)
+        if short is not None:
+            checks.append(pa.Check(short, name="id_too_long", ignore_na=False))
         columns[col.name] = pa.Column(str, checks=checks, nullable=True)
     checks = [
         pa.Check(lambda df, r=r: ~r.bad(df), name=r.name, ignore_na=False) for r in spec.rules

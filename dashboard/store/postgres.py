@@ -179,13 +179,16 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
 def _translated_errors(url: str) -> Iterator[None]:
     """psycopg's errors as the store's: a lost server is StoreUnavailable; a refused
     statement is the DuckDB error class services already expect (ConstraintException for a
-    key or NOT NULL, ConversionException for a value the column cannot hold, such as a NUL
-    character in text, duckdb.Error otherwise), so services never know the backend."""
+    key or NOT NULL, ConversionException for a value the column or its index cannot hold, such
+    as a NUL character in text or a key of kilobytes, duckdb.Error otherwise), so services
+    never know the backend."""
     try:
         yield
     except psycopg.errors.IntegrityError as exc:
         raise duckdb.ConstraintException(str(exc)) from exc
-    except psycopg.errors.DataError as exc:
+    except (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded) as exc:
+        # ProgramLimitExceeded is an OperationalError, but the statement is refused, not the
+        # server gone: it must not read "store unavailable, try again".
         raise duckdb.ConversionException(str(exc)) from exc
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         raise unavailable(url, exc) from exc
