@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest, app_test
 
 from dashboard import demo, signals
 from dashboard.app import runtime
+from dashboard.bare_links import WORD_JOINER
 from dashboard.demo.accounts import demo_password, ensure_demo_accounts
 from dashboard.security.access import CLI_USER
 from dashboard.signals import day_cache
@@ -118,10 +119,11 @@ def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Everything shown as text (titles, Markdown, captions, alerts), joined for searching."""
+    """Everything shown as text (titles, Markdown, captions, alerts), joined for searching;
+    without the invisible word joiners that keep addresses from becoming links."""
     parts = [e.value for e in (*at.title, *at.subheader, *at.markdown, *at.caption)]
     parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(str(p) for p in parts).replace(WORD_JOINER, "")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import student_world as w
 from streamlit.testing.v1 import AppTest
 
 from dashboard.app import runtime
+from dashboard.bare_links import WORD_JOINER
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "student.py")
 T = w.TODAY
@@ -86,8 +87,8 @@ def rows(store, sql: str, *params) -> list[tuple]:
 
 
 def markdown(at: AppTest) -> str:
-    """All Markdown of the page, with the escapes of render.plain removed."""
-    return "\n".join(m.value for m in at.markdown).replace("\\", "")
+    """All Markdown of the page, with the escapes and word joiners of render.plain removed."""
+    return "\n".join(m.value for m in at.markdown).replace("\\", "").replace(WORD_JOINER, "")
 
 
 # -- what shows ------------------------------------------------------------------------------
