@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from factories import World, days, healthy_student
 
@@ -99,6 +100,7 @@ FILTERS = [
     CaseloadFilters(mine=True),
     CaseloadFilters(locations=("Den Haag",)),
     CaseloadFilters(guide_id="M-S2", guide_role="mentor"),
+    CaseloadFilters(guide_role="mentor"),
 ]
 
 
@@ -107,12 +109,15 @@ def test_a_caseload_as_bound_values_equals_the_scope_query(world_store, user, mo
     """A small caseload goes to the database as bound values (an index lookup on PostgreSQL),
     a wide one as the scope query; both give the same students, mentors included."""
     with world_store.read() as cur:
-        bound, _, values = caseload._scope(cur, user, T)
-    assert "$s0" in bound or (bound == "false" and user.username == "zw")
+        scope = caseload._scope(cur, user, T)
+    assert scope.bound
+    assert "$s0" in scope.in_scope or (scope.in_scope == "false" and user.username == "zw")
     small = [caseload.caseload_students(world_store, user, T, f) for f in FILTERS]
     monkeypatch.setattr(caseload, "BOUND_SCOPE_MAX", 0)
     with world_store.read() as cur:
-        assert "$s0" not in caseload._scope(cur, user, T)[0]
+        wide_scope = caseload._scope(cur, user, T)
+    assert "$s0" not in wide_scope.in_scope
+    assert not wide_scope.bound or user.username == "zw"  # nobody: nothing to read at all
     wide = [caseload.caseload_students(world_store, user, T, f) for f in FILTERS]
     for got, expected in zip(small, wide, strict=True):
         assert got.to_dict("records") == expected.to_dict("records")
@@ -179,3 +184,36 @@ def test_filter_options_come_from_visible_students(world_store):
     assert options.locations == ["Rotterdam Zuid"]
     assert dict(options.guides) == {"M-S2": "Mentor S2", "W-S2": "Praktijkbegeleider S2"}
     assert options.roles == ["mentor", "workplace_supervisor"]
+
+
+@pytest.mark.parametrize("bound_max", [caseload.BOUND_SCOPE_MAX, 0], ids=["bound", "wide"])
+def test_mentors_are_the_active_ones_by_name(store, bound_max, monkeypatch):
+    """The mentor column: the names of the student's active mentors, each once, sorted; an
+    ended mentor role and other roles do not count. The names are looked up apart from the
+    caseload query (as bound values, or for many mentors as a list): both give the same."""
+    world = World()
+    s1 = healthy_student(world, T, "S1")
+    world.staff[[p["person_id"] for p in world.staff].index(s1.mentor_id)]["name"] = "Zeger Post"
+    world.add_person("M-A", "Anna de Vries")
+    world.add_person("M-B", "Anna de Vries")  # another person of the same name
+    world.add_person("M-OLD", "Oud Mentor")
+    world.add_role("S1", "M-A", "mentor", T - dt.timedelta(days=30))
+    world.add_role("S1", "M-B", "mentor", T - dt.timedelta(days=30))
+    world.add_role("S1", "M-OLD", "mentor", T - dt.timedelta(days=90), T - dt.timedelta(days=1))
+    s2 = healthy_student(world, T, "S2")
+    s2.remove(s2.role("mentor"))
+    world.save(store)
+    monkeypatch.setattr(caseload, "BOUND_SCOPE_MAX", bound_max)
+    got = caseload.caseload_students(store, ADMIN, T, CaseloadFilters())
+    mentors = dict(zip(got["student_id"], got["mentor"], strict=True))
+    assert mentors["S1"] == "Anna de Vries, Zeger Post"
+    assert pd.isna(mentors["S2"])
+    assert list(got.columns) == [
+        "student_id",
+        "name",
+        "location",
+        "programme",
+        "class_code",
+        "mentor",
+        "is_active",
+    ]

@@ -58,6 +58,15 @@ def load(name: str, **switches: str) -> str:
     return sql
 
 
+def bound(values: list[str], prefix: str) -> tuple[str, dict[str, object]]:
+    """`values` as one `$<prefix><n>` parameter each: the marks for `column IN (<marks>)` and
+    their parameters. On PostgreSQL DuckDB sends such a list to the server as a filter, which
+    its index answers, where `IN (SELECT unnest($list))` is a semi join that reads the whole
+    table over the wire (issue 20)."""
+    marks = ", ".join(f"${prefix}{n}" for n in range(len(values)))
+    return marks, {f"{prefix}{n}": value for n, value in enumerate(values)}
+
+
 def switches(name: str) -> dict[str, str]:
     """The switches <name>.sql declares, each with what it is (from its header)."""
     return dict(_parse(name).switches)

@@ -1,5 +1,5 @@
 -- name: caseload_students
--- The students of one user's caseload on $today, filtered, with their mentors.
+-- The students of one user's caseload on $today, filtered, with their mentors' person ids.
 -- switch: in_scope  `s` is one the user may see: its id IN access.scope_sql, or IN bound values
 -- switch: mentor_scope  `r` is a role of a chosen student (or of one of the bound values)
 -- switch: active_role  the role row `r` is active on $today (access.ACTIVE_ROLE)
@@ -9,7 +9,8 @@
 -- guide's role, and by "my students". caseload.py fills guide and mine with `true` or a fixed
 -- subquery (an unused filter then costs nothing). The students are chosen first and only
 -- their mentors are looked up: a caseload is a few hundred students of a store that may hold
--- 500,000. A person's own caseload comes as bound values (caseload.py says why).
+-- 500,000. A person's own caseload comes as bound values, and caseload.py looks the mentors'
+-- names up in staff by bound values too (it says why).
 WITH chosen AS MATERIALIZED (
     SELECT s.*
     FROM students s
@@ -21,14 +22,14 @@ WITH chosen AS MATERIALIZED (
       AND /*:mine*/
 ),
 mentors AS (
-    SELECT r.student_id, string_agg(DISTINCT p.name, ', ' ORDER BY p.name) AS mentor
-    FROM roles r JOIN staff p USING (person_id)
+    SELECT r.student_id, list(DISTINCT r.person_id ORDER BY r.person_id) AS mentor_ids
+    FROM roles r
     WHERE r.role = 'mentor' AND /*:active_role*/
       AND /*:mentor_scope*/
     GROUP BY r.student_id
 )
 SELECT c.student_id, c.first_name || ' ' || c.last_name AS name, c.location, c.programme,
-       c.class_code, m.mentor,
+       c.class_code, coalesce(m.mentor_ids, []) AS mentor_ids,
        c.enrolment_date <= $today AND (c.status = 'active' OR c.status_date > $today) AS is_active
 FROM chosen c LEFT JOIN mentors m USING (student_id)
 ORDER BY c.student_id

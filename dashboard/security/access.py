@@ -185,14 +185,16 @@ def scope_sql(user: User) -> tuple[str, dict]:
     """
     if user.kind == "admin":
         return "SELECT student_id FROM students", {}
-    if user.kind == "care_coordinator":
+    if user.kind == "care_coordinator" and user.locations:
         return (
             "SELECT student_id FROM students WHERE location IN (SELECT unnest($scope_locations)) "
             "UNION SELECT r.student_id FROM roles r "
             f"WHERE r.person_id = $scope_person AND r.role <> 'parent' AND {ACTIVE_ROLE}",
             {"scope_locations": list(user.locations), "scope_person": user.person_id or ""},
         )
-    if user.kind in ("care_worker", "guide"):
+    # A care coordinator without locations sees their own students, as a guide does: without
+    # the empty location branch, which on PostgreSQL read the whole students table.
+    if user.kind in ("care_coordinator", "care_worker", "guide"):
         return (
             "SELECT DISTINCT r.student_id FROM roles r "
             f"WHERE r.person_id = $scope_person AND r.role <> 'parent' AND {ACTIVE_ROLE}",

@@ -76,7 +76,11 @@ PG_INDEXES = (
         f'CREATE INDEX IF NOT EXISTS rb_{t}_student_c ON {t} (student_id COLLATE "C")'
         for t in ("students", *_BY_STUDENT)
     ),
+    # a person's roles (a guide's scope), staff looked up by id (names in a file or caseload),
+    # a supervisor's placements (a workplace supervisor's scope)
     'CREATE INDEX IF NOT EXISTS rb_roles_person_c ON roles (person_id COLLATE "C")',
+    'CREATE INDEX IF NOT EXISTS rb_staff_person_c ON staff (person_id COLLATE "C")',
+    'CREATE INDEX IF NOT EXISTS rb_placements_supervisor_c ON placements (supervisor_id COLLATE "C")',
     "CREATE INDEX IF NOT EXISTS rb_changes_version ON changes (version)",
 )
 
@@ -365,9 +369,11 @@ class PgStore(Store):
                 self._duck = con
             return self._duck
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    def _cursor(self, *, keyed: bool = False) -> duckdb.DuckDBPyConnection:
         cur = self._engine().cursor()
         cur.execute(f"USE {ALIAS}")
+        if keyed:  # this cursor's own setting: each is a session of its own
+            cur.execute("SET pg_use_ctid_scan = false")
         return cur
 
     def _forget_engine(self) -> None:
@@ -389,10 +395,11 @@ class PgStore(Store):
             raise
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh DuckDB cursor over the attached database, for reads by this thread."""
+    def read(self, *, keyed: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh DuckDB cursor over the attached database, for reads by this thread
+        (`keyed`: see Store.read)."""
         with self._server_lost_as_unavailable():
-            cur = self._cursor()
+            cur = self._cursor(keyed=keyed)
             try:
                 yield cur
             finally:

@@ -8,8 +8,8 @@ exactly as an unknown id), filtered through `access.lens` (visibilities, persona
 circumstances), and each load is audited as a `view_student` event, unless the caller says it
 only redraws a file this user already has open (the page after a click inside the file).
 
-A handful of small queries, each filtered by student_id, keeps it fast on a large store; the
-signals come from the day's cache (dashboard.signals.day_cache). What it returns, the read model, is
+A handful of small queries, each filtered by student_id (keyed reads: dashboard.store's
+Store.read), keeps it fast on a large store; the signals come from the day's cache (dashboard.signals.day_cache). What it returns, the read model, is
 in file_model.py.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dashboard import signals
+from dashboard import queries, signals
 from dashboard.codes import AUDIENCES, FIXED_KINDS, SCHOOL_GUIDE_ROLES, TOPICS
 from dashboard.errors import NotFound
 from dashboard.security import access, audit
@@ -84,14 +84,14 @@ def load(
     `log_view=False` only when this user's opening of the same file was already audited.
     A refused opening (NotFound) is audited too, as `view_refused`."""
     try:
-        with store.read() as cur:
+        with store.read(keyed=True) as cur:
             access.require_student(cur, user, student_id, as_of)
     except NotFound:
         if log_view:
             with store.write(audit_only=True) as tx:
                 audit.record(tx, audit.ViewRefused(user.actor, student_id))
         raise
-    with store.read() as cur:
+    with store.read(keyed=True) as cur:
         lens = access.lens(cur, user, student_id, as_of)
         params = {"sid": student_id}
         student_row = lens.student(
@@ -204,11 +204,9 @@ def _people(cur, roles, placements, contacts, agreements, consents, lens) -> dic
     ids = sorted(p for p in wanted if p and p not in lens.hidden_persons)
     if not ids:
         return {}
-    # One parameter per id, not `IN (SELECT unnest($ids))`: on PostgreSQL DuckDB sends a list
-    # of values to the server as a filter (an index lookup), where the semi join read the
-    # whole staff table over the wire (~200 ms of a ~300 ms file at school scale, issue 20).
-    marks = ", ".join(f"$p{i}" for i in range(len(ids)))
-    params = {f"p{i}": person_id for i, person_id in enumerate(ids)}
+    # Bound values, not a semi join: it read the whole staff table over the wire on
+    # PostgreSQL (~200 ms of a ~300 ms file at school scale, issue 20).
+    marks, params = queries.bound(ids, "p")
     found = rows(cur, f"SELECT * FROM staff WHERE person_id IN ({marks})", params)
     return {r["person_id"]: _person(r) for r in found}
 
@@ -240,7 +238,7 @@ def history(store: Store, user: User, student_id: str, as_of: dt.date) -> tuple[
     with every view, so this is the one read of the file that gets slower over time.
     """
     access.ensure(user, "write_student")
-    with store.read() as cur:
+    with store.read(keyed=True) as cur:
         access.require_student(cur, user, student_id, as_of)
         found = rows(
             cur,
