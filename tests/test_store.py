@@ -163,6 +163,30 @@ def test_tx_verbs_read_and_write_inside_the_transaction(store):
         assert tx.execute("CREATE TEMP TABLE scratch (x INTEGER)") == 0
 
 
+def test_rows_each_answers_as_rows_does_and_a_failure_rolls_the_write_back(store):
+    """Several reads in one go (one round trip on PostgreSQL): each answer is what `rows`
+    gives, the transaction's own rows included; a refused read fails the write as a whole."""
+    queries = [
+        ("SELECT person_id, name FROM staff ORDER BY 1", None),
+        ("SELECT name FROM staff WHERE person_id = $p", {"p": "p2"}),
+        ("SELECT person_id FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": []}),
+        ("SELECT count(*) AS n FROM staff WHERE name = ?", ["Jan"]),
+    ]
+    with store.write() as tx:
+        tx.executemany(STAFF_ROW, [("p1", "Jan"), ("p2", "Piet")])
+        assert tx.rows_each(queries) == [tx.rows(sql, params) for sql, params in queries]
+        assert tx.rows_each(queries)[1] == [{"name": "Piet"}]
+        assert tx.rows_each([]) == []
+    with pytest.raises(duckdb.Error), store.write() as tx:
+        tx.executemany(STAFF_ROW, [("p3", "Klaas")])
+        tx.rows_each([queries[0], ("SELECT no_such_column FROM staff", None)])
+    with store.read() as cur:
+        assert cur.execute("SELECT person_id FROM staff ORDER BY 1").fetchall() == [
+            ("p1",),
+            ("p2",),
+        ]
+
+
 def test_each_data_write_bumps_the_counter_once_and_records_its_students(store):
     with store.write() as tx:
         tx.executemany(STAFF_ROW, [("p1", "Jan"), ("p2", "Piet")])
@@ -214,6 +238,7 @@ def test_a_write_that_declares_no_students_changed_everything(store, declare):
 
 def test_a_reader_further_behind_than_the_feed_keeps_starts_afresh(store, monkeypatch):
     monkeypatch.setattr(changes, "KEPT_VERSIONS", 2)
+    monkeypatch.setattr(changes, "PRUNE_EVERY", 1)
     for sid in ("S1", "S2", "S3"):
         with store.write() as tx:
             tx.touch([sid])
@@ -224,6 +249,22 @@ def test_a_reader_further_behind_than_the_feed_keeps_starts_afresh(store, monkey
         ]
     assert store.changes_since(1) == changes.Changes(3, frozenset({"S2", "S3"}))
     assert store.changes_since(0) == changes.Changes(3, None)  # version 1 is no longer kept
+
+
+def test_the_feed_is_pruned_by_every_nth_write_and_answers_the_same_meanwhile(store, monkeypatch):
+    monkeypatch.setattr(changes, "KEPT_VERSIONS", 2)
+    monkeypatch.setattr(changes, "PRUNE_EVERY", 3)
+    kept = []
+    for sid in ("S1", "S2", "S3", "S4"):
+        with store.write() as tx:
+            tx.touch([sid])
+        with store.read() as cur:
+            kept.append(
+                [v for (v,) in cur.execute("SELECT version FROM changes ORDER BY 1").fetchall()]
+            )
+    assert kept == [[1], [1, 2], [2, 3], [2, 3, 4]]  # version 3 pruned what is 2 behind
+    assert store.changes_since(1) == changes.Changes(4, frozenset({"S2", "S3", "S4"}))
+    assert store.changes_since(0) == changes.Changes(4, None)
 
 
 def test_a_reopened_store_can_checkpoint_after_writes(tmp_path):

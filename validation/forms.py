@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -149,11 +150,17 @@ def _type_ok(value: Any, hint: Any) -> bool:
     return True
 
 
+@functools.cache
+def _hints(form_type: type) -> dict[str, Any]:
+    """A form class's field types, resolved once (each write checks its form, under the lock)."""
+    return get_type_hints(form_type)
+
+
 def wrong_types(form: Any) -> list[Problem]:
     """A problem per field of a form whose value is not of the field's type (a text where a
     date belongs, a number for a text): the rules below may assume the types once this is
     empty. Services check it before anything else."""
-    hints = get_type_hints(type(form))
+    hints = _hints(type(form))
     return [
         Problem("student.problem.wrong_type", {}, Where(field=f.name), getattr(form, f.name))
         for f in dataclasses.fields(form)

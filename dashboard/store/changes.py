@@ -17,6 +17,9 @@ from dashboard.store.tx import Tx
 # as after a store-wide change. Writes come one at a time (forms, imports), so this is days
 # of a busy school's work; the table stays a few thousand rows.
 KEPT_VERSIONS = 10_000
+# Older versions are pruned by every PRUNE_EVERY-th write only: the others save a statement
+# while they hold the store's write lock. The feed then keeps up to KEPT + PRUNE_EVERY.
+PRUNE_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ def current(tx: Tx) -> int:
 
 def record(tx: Tx, student_ids: Collection[str] | None) -> int:
     """Bump the counter and note the touched students (None: everything), inside the write's
-    transaction; returns the new version. Prunes versions older than KEPT_VERSIONS."""
+    transaction; returns the new version. Every PRUNE_EVERY-th prunes the versions older than
+    KEPT_VERSIONS."""
     version = int(tx.scalar("UPDATE change_counter SET version = version + 1 RETURNING version"))
     if student_ids is None:
         tx.execute("INSERT INTO changes VALUES ($v, NULL)", {"v": version})
@@ -44,7 +48,8 @@ def record(tx: Tx, student_ids: Collection[str] | None) -> int:
             "INSERT INTO changes SELECT $v, unnest($ids::VARCHAR[])",
             {"v": version, "ids": sorted(student_ids)},
         )
-    tx.execute("DELETE FROM changes WHERE version <= $v", {"v": version - KEPT_VERSIONS})
+    if version % PRUNE_EVERY == 0:
+        tx.execute("DELETE FROM changes WHERE version <= $v", {"v": version - KEPT_VERSIONS})
     return version
 
 

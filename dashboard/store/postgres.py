@@ -237,6 +237,23 @@ class PgTx(Tx):
         names = [d.name for d in self._pg.description or ()]
         return [dict(zip(names, row)) for row in self._pg.fetchall()]
 
+    def rows_each(self, queries: Sequence[tuple[str, Params]]) -> list[list[dict[str, Any]]]:
+        """The reads in psycopg's pipeline mode: sent together, answered together."""
+        conn = self._pg.connection
+        cursors = [conn.cursor() for _ in queries]
+        try:
+            with _translated_errors(self._store.url):
+                with conn.pipeline():
+                    for cur, (sql, params) in zip(cursors, queries, strict=True):
+                        cur.execute(pg_sql(sql), _params(params))
+                return [
+                    [dict(zip([d.name for d in cur.description or ()], row)) for row in cur]
+                    for cur in cursors
+                ]
+        finally:
+            for cur in cursors:
+                cur.close()
+
     def tuples(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         self._run(sql, params)
         return self._pg.fetchall()

@@ -46,7 +46,7 @@ def aggregate_row(
 
 
 class Tx:
-    """One write transaction: `rows`, `one`, `scalar`, `column` read; `execute` and
+    """One write transaction: `rows`, `rows_each`, `one`, `scalar`, `column` read; `execute` and
     `executemany` write; `touch(student_ids)` / `touch_all()` declare what the write changed.
 
     The store records the declared students with its change counter when the transaction
@@ -75,6 +75,12 @@ class Tx:
     def rows(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         """Every row, as a dict by column name."""
         return rows(self._cur, sql, params)
+
+    def rows_each(self, queries: Sequence[tuple[str, Params]]) -> list[list[dict[str, Any]]]:
+        """Several reads that do not depend on each other, each answered as `rows` answers
+        it. On PostgreSQL (PgTx) they reach the server in one round trip: a write under the
+        store-wide lock holds it for fewer of them."""
+        return [self.rows(sql, params) for sql, params in queries]
 
     def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
         """The first row as a dict, or None when there is none."""

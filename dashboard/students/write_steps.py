@@ -41,30 +41,36 @@ def form_context(
     """What validation/forms needs to judge a form about this student: their dates and
     status, roles, the placements `user` may see, which of the `named` people exist in
     staff, and the contact visibilities `user` may write."""
-    student = tx.rows(
-        "SELECT enrolment_date, status, status_date FROM students WHERE student_id = $sid",
-        {"sid": student_id},
-    )[0]
-    roles = tx.rows(
-        "SELECT person_id, role, start_date, end_date FROM roles WHERE student_id = $sid",
-        {"sid": student_id},
+    sid = {"sid": student_id}
+    students, roles, placements, known = tx.rows_each(
+        [
+            (
+                "SELECT enrolment_date, status, status_date FROM students WHERE student_id = $sid",
+                sid,
+            ),
+            (
+                "SELECT person_id, role, start_date, end_date FROM roles WHERE student_id = $sid",
+                sid,
+            ),
+            (
+                "SELECT placement_id, start_date, end_date, ended_early_on, supervisor_id "
+                "FROM placements WHERE student_id = $sid",
+                sid,
+            ),
+            (
+                "SELECT person_id FROM staff WHERE person_id IN (SELECT unnest($ids))",
+                {"ids": sorted({p for p in named if p})},
+            ),
+        ]
     )
-    placements = tx.rows(
-        "SELECT placement_id, start_date, end_date, ended_early_on, supervisor_id "
-        "FROM placements WHERE student_id = $sid",
-        {"sid": student_id},
-    )
+    student = students[0]
     own = own_placement_ids(placements, user)
-    wanted = sorted({p for p in named if p})
-    known = tx.column(
-        "SELECT person_id FROM staff WHERE person_id IN (SELECT unnest($ids))", {"ids": wanted}
-    )
     return forms.FormContext(
         today=today,
         enrolment_date=student["enrolment_date"],
         status=student["status"],
         status_date=student["status_date"],
-        known_people=frozenset(known),
+        known_people=frozenset(k["person_id"] for k in known),
         roles=tuple(forms.RoleSpan(**r) for r in roles),
         placements={
             p["placement_id"]: forms.PlacementSpan(**p)
