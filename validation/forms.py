@@ -160,7 +160,7 @@ def wrong_types(form: Any) -> list[Problem]:
     """A problem per field of a form whose value is not of the field's type (a text where a
     date belongs, a number for a text): the rules below may assume the types once this is
     empty. Services check it before anything else."""
-    hints = _hints(type(form))
+    hints = _hints(form.__class__)
     return [
         Problem("student.problem.wrong_type", {}, Where(field=f.name), getattr(form, f.name))
         for f in dataclasses.fields(form)
