@@ -24,7 +24,7 @@ from dashboard.codes import TABLES
 from dashboard.errors import StoreUnavailable
 from dashboard.security import audit
 from dashboard.security.access import CLI_USER
-from dashboard.store import migration_files, open_store
+from dashboard.store import migration_files, open_store, postgres
 
 TODAY = dt.date(2025, 3, 3)
 DATA = Path(__file__).parent / "data" / "interchange"
@@ -289,6 +289,33 @@ def test_postgres_has_an_index_for_each_key_duckdb_filters_on(pg_url, table, col
             f"EXPLAIN SELECT * FROM {table} WHERE {column} = 'x' COLLATE \"C\""
         ).fetchall()
     assert "Index" in " ".join(line for (line,) in plan), plan
+
+
+def test_ids_compare_as_bytes_and_an_older_store_is_brought_there_once(pg_url):
+    """Every id column has the "C" collation (one index serves DuckDB's filters and psycopg's
+    statements). A store of the layout before (the database's collation, with "C" twins of
+    the indexes) is changed on its next opening, and keeps its rows."""
+    open_store(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO staff VALUES ('b', 'B', 'S', 'school', NULL, NULL),"
+            " ('a', 'A', 'S', 'school', NULL, NULL), ('B', 'C', 'S', 'school', NULL, NULL)"
+        )
+        conn.execute('ALTER TABLE staff ALTER COLUMN person_id TYPE VARCHAR COLLATE "default"')
+        conn.execute('CREATE INDEX rb_roles_person_c ON roles (person_id COLLATE "C")')
+        assert conn.execute(postgres.ID_COLUMNS).fetchall() == [("staff", "person_id")]
+    open_store(pg_url).close()
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute(postgres.ID_COLUMNS).fetchall() == []
+        ids = conn.execute("SELECT person_id FROM staff ORDER BY person_id").fetchall()
+        assert ids == [("B",), ("a",), ("b",)]  # bytes: capitals first, as DuckDB sorts
+        twins = conn.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%\\_c'")
+        assert twins.fetchall() == []
+        columns = conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND column_name LIKE '%\\_id' AND collation_name = 'C'"
+        ).fetchone()
+        assert columns is not None and columns[0] >= 40
 
 
 COPY_PROBE_TEXTS = [
