@@ -316,6 +316,11 @@ def test_ids_compare_as_bytes_and_an_older_store_is_brought_there_once(pg_url):
             " current_schema() AND column_name LIKE '%\\_id' AND collation_name = 'C'"
         ).fetchone()
         assert columns is not None and columns[0] >= 40
+        # the type change dropped the column's planner statistics: they are made again
+        stats = conn.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'staff' AND attname = 'person_id'"
+        ).fetchone()
+        assert stats == (1,)
 
 
 COPY_PROBE_TEXTS = [
