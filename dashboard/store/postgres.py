@@ -67,8 +67,9 @@ CONNECT_TIMEOUT = 5  # seconds to wait for the server (or a pooled connection) b
 # column named `*_id` gets the "C" collation (`_ids_by_bytes`, after the migrations). DuckDB's
 # postgres extension sends a filter on text as `student_id = 'S1' COLLATE "C"`, which only an
 # index of that collation answers; with the columns in "C", one index serves both DuckDB's
-# filters and psycopg's statements, and its keys compare as bytes (an import 20% faster at
-# 30,000 students than with a default-collation index beside a "C" twin, issue 20).
+# filters and psycopg's statements, and its keys compare as bytes (an import with new
+# contacts 11% faster at 30,000 students than with a default-collation index beside a "C"
+# twin; issue 20, docs/performance.md).
 ID_COLUMNS = """
     SELECT table_name, column_name FROM information_schema.columns
     WHERE table_schema = current_schema() AND data_type = 'character varying'
