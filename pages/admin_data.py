@@ -35,7 +35,8 @@ def problem_table(problems: list[Problem]) -> pd.DataFrame:
 
 
 def show_problems(problems: list[Problem], total: int) -> None:
-    st.error(session.tr("admin_data.problems", n=total))
+    key = "admin_data.problems_one" if total == 1 else "admin_data.problems"
+    st.error(session.tr(key, n=total))
     st.dataframe(problem_table(problems), hide_index=True)
 
 

@@ -42,7 +42,7 @@ def test_a_bad_file_shows_the_problem_and_writes_nothing(admin_page):
     before = student_count()
     at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW, BAD_ROW), "text/csv"))
     at.run()
-    assert "Er zijn 1 problemen gevonden" in texts(at)
+    assert "Er is 1 probleem gevonden" in texts(at)
     problem = at.dataframe[0].value.iloc[0]
     assert problem["Bestand"] == "students.csv"
     assert problem["Rij"] == "3" and problem["Kolom"] == "birth_date"
@@ -151,7 +151,7 @@ def test_an_upload_is_checked_once_not_on_every_rerun(admin_page, monkeypatch):
     assert len(calls) == 1
     at.file_uploader[0].set_value(("students.csv", csv_bytes(GOOD_ROW, BAD_ROW), "text/csv"))
     at.run()
-    assert len(calls) == 2 and "Er zijn 1 problemen gevonden" in texts(at)
+    assert len(calls) == 2 and "Er is 1 probleem gevonden" in texts(at)
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
