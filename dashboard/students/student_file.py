@@ -9,8 +9,8 @@ circumstances), and each load is audited as a `view_student` event, unless the c
 only redraws a file this user already has open (the page after a click inside the file).
 
 A handful of small queries, each filtered by student_id (keyed reads: dashboard.store's
-Store.read), keeps it fast on a large store; the signals come from the day's cache (dashboard.signals.day_cache). What it returns, the read model, is
-in file_model.py.
+Store.read), keeps it fast on a large store; the signals come from the day's cache
+(dashboard.signals.day_cache). What it returns, the read model, is in file_model.py.
 """
 
 from __future__ import annotations
