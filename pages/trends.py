@@ -85,6 +85,12 @@ page = load_page(runtime.store_key(), user, today, filters, period, session.lang
 st.caption(
     session.tr("trends.as_of", day=render.date_text(page.as_of))
     + " · "
+    + session.tr(
+        "trends.computed",
+        time=f"{page.computed_at:%H:%M}",
+        minutes=trends_overview.FRESH_SECONDS // 60,
+    )
+    + " · "
     + session.tr("trends.privacy", threshold=page.threshold)
 )
 trend_page.render_sections(page.sections)

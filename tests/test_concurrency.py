@@ -58,8 +58,9 @@ def _watch(store, baseline: int, stop: threading.Event, seen: list[sw.Facts]) ->
 
 
 def _warm_after_every_write(store) -> list[threading.Thread]:
-    """What the app does after every write (dashboard/app/runtime.py): bring the day cache up
-    to date in a thread of its own. Returns those threads, for joining."""
+    """Bring the day cache up to date after every write in a thread of its own, as the app
+    does (dashboard/app/runtime.py), but without its one-at-a-time rule: warm-ups overlapping
+    each other and the writes are the harder case. Returns those threads, for joining."""
     started: list[threading.Thread] = []
 
     def warm() -> None:

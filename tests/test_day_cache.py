@@ -5,6 +5,9 @@ drop the cache, views change nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from types import SimpleNamespace
 
 import pandas as pd
 import psycopg
@@ -12,6 +15,7 @@ import pytest
 from factories import World, days, healthy_student
 
 from dashboard import settings, signals
+from dashboard.app import runtime
 from dashboard.security import access
 from dashboard.signals import caseload, day_cache
 from dashboard.signals.caseload import CaseloadFilters
@@ -203,3 +207,119 @@ def test_services_declare_what_they_changed(world_store):
     ) == frozenset({"S4"})
     assert after(lambda: settings.save(world_store, ADMIN, {"upcoming_days": 30})) is None
     assert after(lambda: settings.save(world_store, ADMIN, {"upcoming_days": 30})) == frozenset()
+
+
+# -- the app's warm-ups (dashboard/app/runtime.py): one at a time however many changes ask, and
+# a watcher that asks when another process wrote or a new day began ------------------------------
+
+WAIT = 10.0  # seconds a test waits for a background thread before it fails
+
+
+def _tomorrow() -> SimpleNamespace:
+    """A stand-in for a module's `dt` whose date.today() is tomorrow: the clock past midnight."""
+    real = dt.date.today()
+
+    class Date(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return real + dt.timedelta(days=1)
+
+    return SimpleNamespace(date=Date, datetime=dt.datetime, timedelta=dt.timedelta)
+
+
+def test_changes_during_a_warm_up_make_one_more_run_not_a_pile(world_store):
+    runs: list[dt.date] = []
+    release = threading.Event()
+
+    def slow_warm(store, as_of: dt.date) -> None:
+        runs.append(as_of)
+        release.wait(WAIT)
+
+    warmer = runtime._Warmer(world_store, slow_warm)
+    for _ in range(5):  # a burst of saves while the first warm-up runs
+        warmer.request()
+    busy = [t for t in threading.enumerate() if t.name == runtime.WARM_THREAD]
+    assert len(busy) == 1 and runs == [dt.date.today()]
+    release.set()
+    busy[0].join(WAIT)
+    assert not busy[0].is_alive()
+    assert len(runs) == 2  # the first, and one for everything asked meanwhile
+    warmer.request()  # idle again: a new request starts a new run
+    for t in threading.enumerate():
+        if t.name == runtime.WARM_THREAD:
+            t.join(WAIT)
+    assert len(runs) == 3
+
+
+def _watching(store, every: float = 0.05):
+    """The watcher in a thread; returns (the times it called, its stop event, the thread)."""
+    calls: list[float] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=runtime.watch, args=(store, lambda: calls.append(time.monotonic()), every, stop)
+    )
+    thread.start()
+    return calls, stop, thread
+
+
+def _until(condition) -> bool:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_watcher_asks_after_another_process_wrote(world_store):
+    calls, stop, thread = _watching(world_store)
+    try:
+        time.sleep(0.3)
+        assert calls == []  # nothing moved: nothing asked
+        _write_around_the_store(
+            world_store, "DELETE FROM roles WHERE student_id = 'S1' AND role = 'mentor'", "S1"
+        )
+        assert _until(lambda: len(calls) == 1)
+        time.sleep(0.3)
+        assert len(calls) == 1  # once per change, not on every look
+    finally:
+        stop.set()
+        thread.join(WAIT)
+
+
+def test_the_watcher_asks_when_a_new_day_begins(world_store, monkeypatch):
+    calls, stop, thread = _watching(world_store)
+    try:
+        time.sleep(0.3)
+        monkeypatch.setattr(runtime, "dt", _tomorrow())
+        assert _until(lambda: len(calls) == 1)
+    finally:
+        stop.set()
+        thread.join(WAIT)
+
+
+def test_the_watcher_ends_with_its_store(world_store):
+    _, _, thread = _watching(world_store)
+    world_store.close()
+    thread.join(WAIT)
+    assert not thread.is_alive()
+
+
+def test_after_midnight_the_warm_up_is_for_today_not_the_last_day_asked(world_store, monkeypatch):
+    day_cache.evaluate(world_store, T)
+    assert day_cache.latest_day(world_store) == T  # a page asked for T today: warm T
+    monkeypatch.setattr(day_cache, "dt", _tomorrow())
+    assert day_cache.latest_day(world_store) is None  # the runtime then warms today
+
+
+def test_a_warm_up_after_midnight_fills_today(world_store, monkeypatch):
+    """The real warm-up of a _Warmer: after midnight it fills the day the pages now use."""
+    day_cache.evaluate(world_store, T)
+    monkeypatch.setattr(day_cache, "dt", _tomorrow())
+    warmed: list[dt.date] = []
+    warmer = runtime._Warmer(world_store, lambda store, as_of: warmed.append(as_of))
+    warmer.request()
+    for t in threading.enumerate():
+        if t.name == runtime.WARM_THREAD:
+            t.join(WAIT)
+    assert warmed == [dt.date.today()]

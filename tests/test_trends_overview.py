@@ -244,3 +244,42 @@ def test_warm_fills_the_whole_schools_default_view_until_the_next_write(school, 
     settings.save(school, ADMIN, {"trends_min_students": 6})  # a write: the store moves on
     monkeypatch.setattr(overview, "_compute", warmed)
     assert overview.overview(school, manager, T, TrendFilters(), Period()).threshold == 6
+
+
+def test_a_form_keeps_the_figures_for_a_while_and_an_import_at_once(school, monkeypatch):
+    """A write to some students (a form) leaves the kept figures in use for FRESH_SECONDS, so a
+    busy school's saves do not each recompute the year's signal history in the background; a
+    store-wide write (the settings, as an import) makes them computed again at once."""
+    from dashboard import settings
+    from dashboard.students import records
+    from validation.forms import ContactForm
+
+    def feb_incidental(result) -> int:
+        split = result.contact_split
+        return row(split, month=d(2025, 2, 1), by="kind", group="incidental")["contacts"]
+
+    first = overview.overview(school, ADMIN, T, TrendFilters(), YEAR)
+    assert feb_incidental(first) == 10
+    form = ContactForm(
+        kind="incidental",
+        date=d(2025, 2, 21),
+        channel="phone",
+        participants=["M-P1"],
+        student_present=True,
+        reason="question",
+    )
+    records.log_contact(school, ADMIN, "P1", form, T)
+    computed = overview._compute
+    monkeypatch.setattr(overview, "_compute", lambda *a: pytest.fail("computed again"))
+    assert overview.overview(school, ADMIN, T, TrendFilters(), YEAR) is first
+    later = overview.time.monotonic() + overview.FRESH_SECONDS
+    monkeypatch.setattr(overview.time, "monotonic", lambda: later)
+    monkeypatch.setattr(overview, "_compute", computed)
+    second = overview.overview(school, ADMIN, T, TrendFilters(), YEAR)
+    assert feb_incidental(second) == 11 and second.computed_at >= first.computed_at
+    # kept again at the time it was computed; a store-wide write makes it stale at once
+    monkeypatch.setattr(overview, "_compute", lambda *a: pytest.fail("computed again"))
+    assert overview.overview(school, ADMIN, T, TrendFilters(), YEAR) is second
+    settings.save(school, ADMIN, {"trends_min_students": 6})
+    monkeypatch.setattr(overview, "_compute", computed)
+    assert overview.overview(school, ADMIN, T, TrendFilters(), YEAR).threshold == 6

@@ -1,6 +1,12 @@
 """The app's process-wide resources: the one Store (st.cache_resource), the day-cache
 warm-up that follows every change to it, and the thread that makes the scheduled backups.
 
+Warm-ups run one at a time per store (`_Warmer`): a change while one runs asks for one more
+run after it, so a burst of saves never starts a pile of threads each evaluating the whole
+school. A watcher thread asks for one when another process changed the store (in server mode:
+the nightly import by cron, the other app servers) and when a new day begins, so the first
+page of the morning does not evaluate the whole school while its user waits.
+
 Pages get the store from `store()`; cached reads key on `store_key()` (and the user), so a
 write elsewhere shows up on the next run.
 """
@@ -8,8 +14,10 @@ write elsewhere shows up on the next run.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -20,8 +28,12 @@ from dashboard.signals import caseload, day_cache
 from dashboard.store import FileStore, Store, default_db_path, open_store
 from dashboard.trends import overview as trends_overview
 
+_log = logging.getLogger(__name__)
+
 WARM_THREAD = "regiebord-warm-day-cache"  # the thread that fills today's day cache and trends
+WATCH_THREAD = "regiebord-watch-store"  # looks for other processes' writes and a new day
 BACKUP_THREAD = "regiebord-scheduled-backup"  # the thread that makes the daily backups
+WATCH_SECONDS = 30.0  # how often the watcher looks (one one-row read)
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,8 +49,12 @@ def _open(path: str) -> Store:
     # The day's signals and plan are computed in the background, not when a page asks: at
     # start, while the first user signs in, and after every change (an import or a setting
     # recomputes the whole day, seconds at sector scale; a form brings its student up to date).
-    _warm_day_cache(store)
-    store.on_change(lambda: _warm_day_cache(store))
+    warmer = _Warmer(store)
+    warmer.request()
+    store.on_change(warmer.request)
+    threading.Thread(
+        target=watch, args=(store, warmer.request), name=WATCH_THREAD, daemon=True
+    ).start()
     # The command line cannot back up a store the app holds, so the app does it itself (at
     # the hour set by the admin; the thread ends when the store is closed).
     # (PostgreSQL has its own backups: pg_dump, see docs/deployment.md.)
@@ -52,17 +68,65 @@ def _open(path: str) -> Store:
     return store
 
 
-def _warm_day_cache(store: Store) -> None:
-    """Bring the signals and plan of the day the pages use (today at start) up to date in a
-    background thread. A page that asks meanwhile waits for this one result."""
-    as_of = day_cache.latest_day(store) or dt.date.today()
-    threading.Thread(target=_warm, args=(store, as_of), name=WARM_THREAD, daemon=True).start()
+class _Warmer:
+    """Brings the signals and plan of the day the pages use (today, or the day they asked for
+    last today) up to date in a background thread, then the whole school's trends; a page
+    that asks meanwhile waits for this one result. One run at a time: a request during a run
+    makes exactly one more run after it."""
+
+    def __init__(self, store: Store, warm: Callable[[Store, dt.date], None] | None = None):
+        self._store = store
+        self._warm = warm or _warm
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    def request(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._run, name=WARM_THREAD, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            self._warm(self._store, day_cache.latest_day(self._store) or dt.date.today())
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
 
 
 def _warm(store: Store, as_of: dt.date) -> None:
     """The day's signals and plan, then the whole school's trends (their default view)."""
     day_cache.warm(store, as_of, (day_cache.SIGNALS, caseload.UPCOMING))
     trends_overview.warm(store, as_of)
+
+
+def watch(
+    store: Store,
+    changed: Callable[[], None],
+    every: float = WATCH_SECONDS,
+    stop: threading.Event | None = None,
+) -> None:
+    """The watcher thread: every `every` seconds, call `changed()` when the store's version or
+    the calendar day moved since the last look, until `stop` is set or the store is closed. A
+    store that cannot be reached (PostgreSQL restarting) is looked at again next time."""
+    stop = stop or threading.Event()
+    seen: tuple[dt.date, int] | None = None
+    while store.is_open:
+        try:
+            now = (dt.date.today(), store.version)
+        except Exception:  # unreachable for now, or closing: look again (the loop checks)
+            _log.debug("the store watcher could not read the version", exc_info=True)
+        else:
+            if seen is not None and now != seen:
+                changed()
+            seen = now
+        if stop.wait(every):
+            return
 
 
 def db_path() -> str:

@@ -36,6 +36,7 @@ class Page:
     """What the page shows after its filters, built once (pages/trends.py caches it)."""
 
     as_of: dt.date  # the last day counted
+    computed_at: dt.datetime  # when the figures were computed (Overview.computed_at)
     threshold: int
     sections: list[tuple[Section, list[Figure]]]
     workbook: bytes  # every figure's table, a sheet each
@@ -54,7 +55,7 @@ def build(ov: Overview, checklist_shares: pd.DataFrame) -> Page:
     ]
     workbook = sheets.workbook_bytes({f.title: f.table for _, figures in raw for f in figures})
     built = [(section, [f.built() for f in figures]) for section, figures in raw]
-    return Page(ov.as_of, ov.threshold, built, workbook)
+    return Page(ov.as_of, ov.computed_at, ov.threshold, built, workbook)
 
 
 def render_sections(built: list[tuple[Section, list[Figure]]]) -> None:

@@ -63,6 +63,7 @@ class _StoreCache:
     version: int = -1  # store.version the days are current with
     days: OrderedDict[dt.date, _Day] = field(default_factory=OrderedDict)
     latest: dt.date | None = None  # the day asked for last (kept when the days are dropped)
+    latest_asked_on: dt.date | None = None  # the calendar day on which it was asked
 
 
 _caches: weakref.WeakKeyDictionary[Store, _StoreCache] = weakref.WeakKeyDictionary()
@@ -97,9 +98,10 @@ def rows(
 
 
 def latest_day(store: Store) -> dt.date | None:
-    """The evaluation day the pages asked for last, if any: the one worth warming after a
-    change."""
-    return _cache(store).latest
+    """The evaluation day the pages asked for last today, if any: the one worth warming after
+    a change. None after midnight until a page asks again: the pages' day is then today."""
+    cache = _cache(store)
+    return cache.latest if cache.latest_asked_on == dt.date.today() else None
 
 
 def warm(store: Store, as_of: dt.date, kinds: Iterable[Kind]) -> None:
@@ -189,7 +191,7 @@ def _day(store: Store, cache: _StoreCache, as_of: dt.date) -> _Day:
     """The day's entry, brought up to date with the writes since the last call (lock held)."""
     _catch_up(store, cache)
     day = cache.days.setdefault(as_of, _Day())
-    cache.latest = as_of
+    cache.latest, cache.latest_asked_on = as_of, dt.date.today()
     cache.days.move_to_end(as_of)
     while len(cache.days) > DAYS_KEPT:
         cache.days.popitem(last=False)

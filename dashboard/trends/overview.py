@@ -4,9 +4,16 @@ period)`, with the small-cell rule applied (threshold: the school's setting
 
 The monthly figures come from trends.trends (queries/trends.sql), the rest from one more
 set-based query (queries/trends_overview.sql, which defines each figure). Results are kept per
-store version, scope (not user: two managers of the same locations see the same figures), day,
-filters and period, so a page rerun costs nothing; `warm` fills the whole school's default
-view in the background after a change, as the day cache of the signals is filled.
+scope (not user: two managers of the same locations see the same figures), day, filters and
+period, so a page rerun costs nothing; `warm` fills the whole school's default view in the
+background after a change, as the day cache of the signals is filled.
+
+A kept result stays in use after writes that changed some students (a form) for FRESH_SECONDS,
+then is computed again; after a store-wide change (an import, a setting) at once. Computing it
+means a signal history over the year's Mondays, tens of seconds at sector scale: computed
+again after every form, the background warm-ups of a busy school's saves piled up faster than
+they ended. Monthly and weekly figures lose nothing by trailing a form by some minutes; the
+page says when they were computed (`Overview.computed_at`).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -31,6 +39,7 @@ from dashboard.trends.signal_history import SignalHistory, signal_history
 _log = logging.getLogger(__name__)
 
 KEPT = 64  # results kept per process (each a few small frames)
+FRESH_SECONDS = 15 * 60  # a kept result outlives writes to some students this long
 DESTINATIONS = ("graduated", "progressed", "employed", "transferred", "dropped_out")
 COHORT_MONTHS = (3, 6, 12, 18, 24)
 COORDINATION_FACTORS = ("direction", "start_moment", "information", "guides")
@@ -68,9 +77,17 @@ class Overview:
     cohorts: pd.DataFrame  # 5: cohort, months, students, enrolled, diploma, left_without, share
     coordination: pd.DataFrame  # 6: factor, group, students, dropouts, stayed, dropout_rate
     signals: SignalHistory  # 3: open signals each Monday of the period, how long they stay open
+    computed_at: dt.datetime  # when these figures were computed (local time)
 
 
-_cache: OrderedDict[tuple, Overview] = OrderedDict()
+@dataclass(frozen=True)
+class _Kept:
+    version: int  # the store's version when the computation began
+    since: float  # time.monotonic() then
+    overview: Overview
+
+
+_cache: OrderedDict[tuple, _Kept] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -96,18 +113,29 @@ def overview(
     """The trends page's figures for `user` (access.aggregate_scope_sql), `filters` and
     `period` as of `as_of`. NotAllowed without view_trends."""
     access.ensure(user, "view_trends")
-    key = (store.path, store.version, _scope_key(user), as_of, filters, period)
+    key = (store.path, _scope_key(user), as_of, filters, period)
     with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
+        kept = _cache.get(key)
+    if kept is not None and _still_current(store, kept):
+        with _lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+        return kept.overview
+    version, since = store.version, time.monotonic()
     result = _compute(store, user, as_of, filters, period)
     with _lock:
-        _cache[key] = result
+        _cache[key] = _Kept(version, since, result)
         while len(_cache) > KEPT:
             _cache.popitem(last=False)
     return result
+
+
+def _still_current(store: Store, kept: _Kept) -> bool:
+    """Whether a kept result may still be shown: nothing changed since, or only some
+    students' rows (no store-wide change) and it is younger than FRESH_SECONDS."""
+    if time.monotonic() - kept.since >= FRESH_SECONDS:
+        return store.version == kept.version
+    return store.changes_since(kept.version).student_ids is not None
 
 
 def warm(store: Store, as_of: dt.date) -> None:
@@ -157,6 +185,7 @@ def _compute(
         cohorts=_cohorts(cohorts, threshold),
         coordination=_coordination(coordination, threshold),
         signals=signal_history(store, user, period.start(as_of), period.end(as_of), filters),
+        computed_at=dt.datetime.now(),
     )
 
 

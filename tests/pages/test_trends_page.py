@@ -41,6 +41,7 @@ def test_a_manager_lands_on_the_trends_page_with_every_section(signed_in):
         "7. De checklists: waar is ruimte voor verbetering?",
     ]
     assert "samenhangen, geen oorzaken" in texts(at)
+    assert re.search(r"Berekend om \d\d:\d\d: .* binnen 15 minuten mee", texts(at))
     assert len(at.get("vega_lite_chart")) >= 13  # with the signals' two and the checklists' one
     assert at.dataframe  # the figures behind each chart
     assert any(b.label.startswith("Alle cijfers") for b in at.get("download_button"))
