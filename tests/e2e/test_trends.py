@@ -20,6 +20,7 @@ def test_a_managers_trends_page_sends_no_student(app, page, shots, frames):
     wait_for(page.get_by_role("heading", name="Trends", exact=True))
     wait_for(page.get_by_role("heading", name="1. Vaste contactmomenten"))
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    wait_for(page.get_by_text(re.compile(r"Berekend om \d\d:\d\d: ")))
     shots("trends")
 
     filters = page.locator('[data-testid="stExpander"]').filter(has_text="Filters")
