@@ -251,6 +251,23 @@ def test_changes_during_a_warm_up_make_one_more_run_not_a_pile(world_store):
     assert len(runs) == 3
 
 
+def test_a_failed_warm_up_does_not_stop_the_next(world_store, caplog):
+    runs: list[dt.date] = []
+
+    def failing_once(store, as_of: dt.date) -> None:
+        runs.append(as_of)
+        if len(runs) == 1:
+            raise RuntimeError("the store went away")
+
+    warmer = runtime._Warmer(world_store, failing_once)
+    for _ in range(2):
+        warmer.request()
+        for t in threading.enumerate():
+            if t.name == runtime.WARM_THREAD:
+                t.join(WAIT)
+    assert len(runs) == 2 and "a background warm-up failed" in caplog.text
+
+
 def _watching(store, every: float = 0.05):
     """The watcher in a thread; returns (the times it called, its stop event, the thread)."""
     calls: list[float] = []

@@ -91,7 +91,10 @@ class _Warmer:
 
     def _run(self) -> None:
         while True:
-            self._warm(self._store, day_cache.latest_day(self._store) or dt.date.today())
+            try:
+                self._warm(self._store, day_cache.latest_day(self._store) or dt.date.today())
+            except Exception:  # a failed warm-up must not stop the ones after it
+                _log.warning("a background warm-up failed", exc_info=True)
             with self._lock:
                 if not self._again:
                     self._running = False
