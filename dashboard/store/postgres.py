@@ -222,6 +222,12 @@ def _translated_errors(url: str) -> Iterator[None]:
         raise duckdb.Error(str(exc)) from exc
 
 
+def _dicts(cur: psycopg.Cursor[Any]) -> list[dict[str, Any]]:
+    """The rows of a cursor's last statement, each a dict by column name."""
+    names = [d.name for d in cur.description or ()]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
 class PgTx(Tx):
     """A write transaction on PostgreSQL: the same verbs as the file's `Tx`, run by psycopg.
 
@@ -256,8 +262,7 @@ class PgTx(Tx):
 
     def rows(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         self._run(sql, params)
-        names = [d.name for d in self._pg.description or ()]
-        return [dict(zip(names, row)) for row in self._pg.fetchall()]
+        return _dicts(self._pg)
 
     def rows_each(self, queries: Sequence[tuple[str, Params]]) -> list[list[dict[str, Any]]]:
         """The reads in psycopg's pipeline mode: sent together, answered together."""
@@ -268,10 +273,7 @@ class PgTx(Tx):
                 with conn.pipeline():
                     for cur, (sql, params) in zip(cursors, queries, strict=True):
                         cur.execute(pg_sql(sql), _params(params))
-                return [
-                    [dict(zip([d.name for d in cur.description or ()], row)) for row in cur]
-                    for cur in cursors
-                ]
+                return [_dicts(cur) for cur in cursors]
         finally:
             for cur in cursors:
                 cur.close()
