@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,15 +63,8 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
-def _free_port() -> int:
-    low, high = (
-        int(p) for p in os.environ.get("REGIEBORD_TEST_PG_PORTS", "55450-55459").split("-")
-    )
-    for port in range(low, high + 1):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {low}-{high}")
+# the cluster takes the first port of these it can bind
+PORTS = os.environ.get("REGIEBORD_TEST_PG_PORTS", "55450-55459")
 
 
 class Server:
@@ -87,7 +79,7 @@ class Server:
         self.folder = Path(tempfile.mkdtemp(prefix="regiebord-pgbench-"))
         self.folder.chmod(0o755)  # the cluster belongs to the `postgres` user when we are root
         out = subprocess.run(
-            ["bash", str(SCRIPT), "start", str(self.folder / "data"), str(_free_port())],
+            ["bash", str(SCRIPT), "start", str(self.folder / "data"), PORTS],
             capture_output=True,
             text=True,
             env={**os.environ, "REGIEBORD_PG_FSYNC": "on"},

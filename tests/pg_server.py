@@ -1,5 +1,5 @@
-"""The tests' PostgreSQL: a throw-away cluster started by scripts/pg_cluster.sh on a free
-loopback port, or the server in $REGIEBORD_TEST_PG (a postgresql:// URL of a database the
+"""The tests' PostgreSQL: a throw-away cluster started by scripts/pg_cluster.sh on the first
+loopback port of PORTS it can bind, or the server in $REGIEBORD_TEST_PG (a postgresql:// URL of a database the
 tests may create databases from) when that is set.
 
 Each test gets its own database, cloned from a template that holds the migrated schema
@@ -12,7 +12,6 @@ import itertools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -35,15 +34,6 @@ PREFIX = "regiebord-pg-"  # the folders of clusters started by test sessions
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))
-
-
-def _free_port() -> int:
-    low, high = (int(p) for p in PORTS.split("-"))
-    for port in range(low, high + 1):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {PORTS}")
 
 
 @dataclass
@@ -144,7 +134,7 @@ def start() -> Server | Unavailable:
             folder.chmod(0o755)
             (folder / "owner.pid").write_text(str(os.getpid()))
             out = subprocess.run(
-                ["bash", str(SCRIPT), "start", str(folder / "data"), str(_free_port())],
+                ["bash", str(SCRIPT), "start", str(folder / "data"), PORTS],
                 capture_output=True,
                 text=True,
                 timeout=120,
