@@ -26,7 +26,7 @@ from dashboard.store import open_store
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "pg_cluster.sh"
 # Ports to try for the cluster (this machine's helpers each have their own range).
-PORTS = os.environ.get("REGIEBORD_TEST_PG_PORTS", "55432-55439")
+PORTS = os.environ.get("REGIEBORD_TEST_PG_PORTS", "55432-55481")
 TEMPLATE = "regiebord_template"
 PREFIX = "regiebord-pg-"  # the folders of clusters started by test sessions
 
