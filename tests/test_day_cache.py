@@ -268,14 +268,36 @@ def test_a_failed_warm_up_does_not_stop_the_next(world_store, caplog):
     assert len(runs) == 2 and "a background warm-up failed" in caplog.text
 
 
+class _Seen:
+    """The real store as the watcher reads it, telling the test when it first looked (on a
+    busy machine that first look may come later than any fixed pause)."""
+
+    def __init__(self, store):
+        self._store = store
+        self.looked = threading.Event()
+
+    @property
+    def is_open(self) -> bool:
+        return self._store.is_open
+
+    @property
+    def version(self) -> int:
+        version = self._store.version
+        self.looked.set()
+        return version
+
+
 def _watching(store, every: float = 0.05):
-    """The watcher in a thread; returns (the times it called, its stop event, the thread)."""
+    """The watcher in a thread, back once it has looked at the store the first time; returns
+    (the times it called, its stop event, the thread)."""
     calls: list[float] = []
     stop = threading.Event()
+    seen = _Seen(store)
     thread = threading.Thread(
-        target=runtime.watch, args=(store, lambda: calls.append(time.monotonic()), every, stop)
+        target=runtime.watch, args=(seen, lambda: calls.append(time.monotonic()), every, stop)
     )
     thread.start()
+    assert seen.looked.wait(WAIT)
     return calls, stop, thread
 
 
@@ -307,7 +329,6 @@ def test_the_watcher_asks_after_another_process_wrote(world_store):
 def test_the_watcher_asks_when_a_new_day_begins(world_store, monkeypatch):
     calls, stop, thread = _watching(world_store)
     try:
-        time.sleep(0.3)
         monkeypatch.setattr(runtime, "dt", _tomorrow())
         assert _until(lambda: len(calls) == 1)
     finally:
