@@ -1,6 +1,6 @@
 """The tests' PostgreSQL: a throw-away cluster started by scripts/pg_cluster.sh on the first
-loopback port of PORTS it can bind, or the server in $REGIEBORD_TEST_PG (a postgresql:// URL of a database the
-tests may create databases from) when that is set.
+loopback port of PORTS it can bind, or the server in $REGIEBORD_TEST_PG (a postgresql:// URL
+of a database the tests may create databases from) when that is set.
 
 Each test gets its own database, cloned from a template that holds the migrated schema
 (CREATE DATABASE ... TEMPLATE is a file copy, much faster than migrating each time).
