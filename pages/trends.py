@@ -35,7 +35,8 @@ def load_page(
     return trend_page.build(found, shares)
 
 
-def school_year_text(year: int | None) -> str:
+def period_text(period: Period) -> str:
+    year = period.school_year
     return (
         session.tr("trends.last_12_months")
         if year is None
@@ -66,13 +67,15 @@ def filter_widgets(options: trends_overview.Options) -> tuple[TrendFilters, Peri
             placeholder=session.tr("trends.all"),
             key="trends_cohort",
         )
+        # Periods, not years with None for the last 12 months: the language switch sets each
+        # choice again, and a selectbox set to None shows an empty box.
         period = row[3].selectbox(
             session.tr("trends.period"),
-            [None, *options.school_years],
-            format_func=school_year_text,
+            [Period(), *map(Period, options.school_years)],
+            format_func=period_text,
             key=session.translated("trends_period"),
         )
-    return TrendFilters(tuple(locations), tuple(programmes), cohort), Period(period)
+    return TrendFilters(tuple(locations), tuple(programmes), cohort), period
 
 
 user = session.user()

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from dashboard.trends.period import Period
+
 from .conftest import app_store, texts
 
 ID = re.compile(r"S\d{6}")
@@ -79,3 +81,21 @@ def test_the_page_without_the_permission_shows_nothing(signed_in):
     at = signed_in("mentor")
     with pytest.raises(ValueError):
         at.switch_page("pages/trends.py")
+
+
+@pytest.mark.parametrize("index, shown", [(0, "Last 12 months"), (1, "School year ")])
+def test_a_language_switch_keeps_the_period_and_shows_it_in_the_new_language(
+    signed_in, index, shown
+):
+    # The default period (the last 12 months) is a real choice, not an empty box: after the
+    # switch the box must still show it, now in English, not "Choose an option".
+    at = signed_in("manager")
+    assert at.selectbox(key="trends_period").proto.default == 0
+    at.selectbox(key="trends_period").select_index(index).run()
+    chosen = at.selectbox(key="trends_period").value
+    assert isinstance(chosen, Period)
+    at.selectbox(key="lang").select("en").run()
+    period = at.selectbox(key="trends_period")
+    assert period.value == chosen and period.proto.set_value
+    assert period.proto.raw_value.startswith(shown)
+    assert "Up to and including" in texts(at)  # the figures are still there
